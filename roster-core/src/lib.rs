@@ -1,1 +1,43 @@
-//! placeholder
+//! roster-core: the domain of a school district's accounts and the reconcile engine.
+//!
+//! The flow of one run, in the spirit of `terraform plan` / kube-rs's reconcile loop:
+//!
+//! 1. A [`SisSource`] reads schools, students and staff ([`model`]); bad rows become
+//!    [`RowError`]s, never panics.
+//! 2. A district's [`policy`] turns each person into an [`Intent`]: the account they should
+//!    have, or a skip with its reason.
+//! 3. A [`DirectoryTarget`] lists the accounts that exist under the managed OU roots, in bulk.
+//! 4. [`plan()`] diffs desired against observed: a deterministic [`Plan`] of [`Change`]s that
+//!    writes only what differs.
+//! 5. The [`safety`] valve refuses a plan that looks like a broken SIS read.
+//! 6. [`apply()`] sends the changes with bounded concurrency, a rate limiter and backoff, and
+//!    records every outcome in a [`RunReport`] and an append-only audit log.
+
+pub mod apply;
+pub mod directory;
+pub mod memory;
+pub mod model;
+pub mod plan;
+pub mod policy;
+pub mod report;
+pub mod safety;
+pub mod secret;
+pub mod source;
+pub mod target;
+pub mod vendor;
+
+pub use apply::{ApplyOptions, RateLimiter, Retry, apply};
+pub use directory::{Account, ExternalId, FieldValue, OrgUnitPath, SchemaValues};
+pub use memory::InMemoryDirectory;
+pub use model::{
+    Classes, EnrollStatus, Enrollment, Grade, Loaded, Person, PersonKind, Roster, RowError, School,
+    SchoolAssignment, Section, Staff, StaffType, Student, Term,
+};
+pub use plan::{Change, ChangeKind, Plan, plan};
+pub use policy::{DesiredAccount, Intent, MatchKey, Policy};
+pub use report::{AuditLog, ExitCode, RunReport};
+pub use safety::{SafetyLimits, SafetyViolation};
+pub use secret::Secret;
+pub use source::{Scope, SisSource, SourceError};
+pub use target::{Applied, DirectoryTarget, TargetError};
+pub use vendor::{Export, ExportFile, VendorError, VendorExport};

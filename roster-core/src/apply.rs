@@ -1,0 +1,279 @@
+//! The apply engine: bounded concurrency, a rate limiter, retries with backoff (DESIGN §4.5).
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use futures::StreamExt;
+use tokio::sync::Mutex;
+
+use crate::directory::OrgUnitPath;
+use crate::plan::{Change, ChangeKind, Plan};
+use crate::report::{AuditEntry, AuditLog, ChangeFailure, RunReport};
+use crate::target::{DirectoryTarget, TargetError};
+
+/// A token bucket shared by every task of a run: at most `rate` acquisitions per second
+/// on average, with bursts up to `burst`.
+#[derive(Debug)]
+pub struct RateLimiter {
+    rate: f64,
+    burst: f64,
+    state: Mutex<(f64, Instant)>,
+}
+
+impl RateLimiter {
+    pub fn new(rate_per_second: f64, burst: u32) -> Self {
+        assert!(rate_per_second > 0.0, "rate must be positive");
+        let burst = f64::from(burst.max(1));
+        RateLimiter {
+            rate: rate_per_second,
+            burst,
+            state: Mutex::new((burst, Instant::now())),
+        }
+    }
+
+    /// Google's default Directory API quota: 2,400 queries per minute per user (40/s).
+    pub fn google_default() -> Self {
+        RateLimiter::new(40.0, 10)
+    }
+
+    pub fn rate(&self) -> f64 {
+        self.rate
+    }
+
+    /// Waits until a token is available and takes it.
+    pub async fn acquire(&self) {
+        loop {
+            let wait = {
+                let mut st = self.state.lock().await;
+                let now = Instant::now();
+                let (tokens, last) = *st;
+                let tokens =
+                    (tokens + now.duration_since(last).as_secs_f64() * self.rate).min(self.burst);
+                if tokens >= 1.0 {
+                    *st = (tokens - 1.0, now);
+                    return;
+                }
+                *st = (tokens, now);
+                Duration::from_secs_f64((1.0 - tokens) / self.rate)
+            };
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+/// Exponential backoff with full jitter for retryable errors.
+#[derive(Debug, Clone)]
+pub struct Retry {
+    /// Attempts per change, the first included.
+    pub max_attempts: u32,
+    pub base: Duration,
+    pub max: Duration,
+}
+
+impl Default for Retry {
+    fn default() -> Self {
+        Retry {
+            max_attempts: 8,
+            base: Duration::from_millis(250),
+            max: Duration::from_secs(32),
+        }
+    }
+}
+
+impl Retry {
+    /// The wait before retry number `attempt` (1-based): a random duration up to
+    /// `base * 2^(attempt-1)`, capped at `max`, and never less than the server asked for.
+    pub fn delay(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
+        let exp = self
+            .base
+            .saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
+        let cap = exp.min(self.max);
+        let jittered = cap.mul_f64(rand::random::<f64>());
+        jittered.max(retry_after.unwrap_or_default())
+    }
+}
+
+/// How to apply a plan.
+#[derive(Debug, Clone)]
+pub struct ApplyOptions {
+    /// Accounts worked on at once (changes to one account always run in order).
+    pub concurrency: usize,
+    /// Changes started per second across the run; `None` leaves limiting to the target
+    /// (the Google client limits every HTTP call itself).
+    pub rate_per_second: Option<f64>,
+    pub retry: Retry,
+    /// Create missing OUs that creates and moves need, before the first write.
+    pub create_org_units: bool,
+    pub job: String,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        ApplyOptions {
+            concurrency: 16,
+            rate_per_second: None,
+            retry: Retry::default(),
+            create_org_units: true,
+            job: "roster".into(),
+        }
+    }
+}
+
+/// Observes progress (a progress bar on a TTY); called once per finished change.
+pub trait Progress: Send + Sync {
+    fn change_done(&self, change: &Change, ok: bool);
+}
+
+/// Applies every write of the plan and records the outcomes in `report`.
+///
+/// One failed change never stops the rest; when a change of an account fails, the later
+/// changes of that same account are not attempted (they depend on it) and are reported as
+/// failed with reason `skippedAfterFailure`.
+pub async fn apply(
+    target: &dyn DirectoryTarget,
+    plan: &Plan,
+    opts: &ApplyOptions,
+    audit: Option<&AuditLog>,
+    progress: Option<&dyn Progress>,
+    report: &mut RunReport,
+) {
+    let started = Instant::now();
+    let calls_before = target.api_calls();
+    let limiter = opts
+        .rate_per_second
+        .map(|r| Arc::new(RateLimiter::new(r, 1)));
+    let retries = AtomicU64::new(0);
+
+    if opts.create_org_units {
+        let ous: BTreeSet<&OrgUnitPath> = plan
+            .changes
+            .iter()
+            .filter_map(|c| match &c.kind {
+                ChangeKind::Create { account, .. } => Some(&account.org_unit_path),
+                ChangeKind::Move { to, .. } => Some(to),
+                _ => None,
+            })
+            .collect();
+        for ou in ous {
+            if let Err(e) = target.ensure_org_unit(ou).await {
+                tracing::warn!(org_unit = %ou, error = %e, "could not create org unit");
+            }
+        }
+    }
+
+    // Group consecutive changes of one account (the plan is sorted by person).
+    let mut groups: Vec<&[Change]> = Vec::new();
+    let writes: Vec<Change> = plan.writes().cloned().collect();
+    let mut start = 0;
+    for i in 1..=writes.len() {
+        if i == writes.len() || writes[i].person != writes[start].person {
+            groups.push(&writes[start..i]);
+            start = i;
+        }
+    }
+
+    let results: Vec<Vec<(Change, Result<u32, (TargetError, u32)>)>> =
+        futures::stream::iter(groups)
+            .map(|group| {
+                let limiter = limiter.clone();
+                let retries = &retries;
+                async move {
+                    let mut out = Vec::with_capacity(group.len());
+                    let mut failed = false;
+                    for change in group {
+                        if failed {
+                            let e = TargetError::new(
+                                0,
+                                "skippedAfterFailure",
+                                "an earlier change of this account failed",
+                            );
+                            out.push((change.clone(), Err((e, 0))));
+                            continue;
+                        }
+                        let r = apply_one(target, change, &opts.retry, limiter.as_deref(), retries)
+                            .await;
+                        if let Some(audit) = audit {
+                            let (outcome, error, attempts) = match &r {
+                                Ok(a) => ("ok", None, *a),
+                                Err((e, a)) => ("failed", Some(e.clone()), *a),
+                            };
+                            let entry = AuditEntry {
+                                at: Utc::now(),
+                                job: opts.job.clone(),
+                                change: change.clone(),
+                                outcome: outcome.into(),
+                                error,
+                                attempts,
+                            };
+                            if let Err(e) = audit.record(&entry) {
+                                tracing::error!(error = %e, "cannot write the audit log");
+                            }
+                        }
+                        if let Some(p) = progress {
+                            p.change_done(change, r.is_ok());
+                        }
+                        failed = r.is_err();
+                        out.push((change.clone(), r));
+                    }
+                    out
+                }
+            })
+            .buffer_unordered(opts.concurrency.max(1))
+            .collect()
+            .await;
+
+    let mut outcomes: Vec<_> = results.into_iter().flatten().collect();
+    outcomes.sort_by(|a, b| a.0.person.cmp(&b.0.person));
+    for (change, r) in outcomes {
+        match r {
+            Ok(_) => {
+                *report
+                    .applied
+                    .entry(change.kind.label().to_string())
+                    .or_insert(0) += 1
+            }
+            Err((error, attempts)) => report.failures.push(ChangeFailure {
+                person: change.person.clone(),
+                action: change.kind.label().to_string(),
+                email: change.email.clone(),
+                error,
+                attempts,
+            }),
+        }
+    }
+    report.retries += retries.load(Ordering::Relaxed);
+    report.api_calls += target.api_calls().saturating_sub(calls_before);
+    report.timings.apply_ms = started.elapsed().as_millis() as u64;
+}
+
+async fn apply_one(
+    target: &dyn DirectoryTarget,
+    change: &Change,
+    retry: &Retry,
+    limiter: Option<&RateLimiter>,
+    retries: &AtomicU64,
+) -> Result<u32, (TargetError, u32)> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        if let Some(l) = limiter {
+            l.acquire().await;
+        }
+        match target.apply(change).await {
+            Ok(_) => return Ok(attempt),
+            Err(e) if e.retryable && attempt < retry.max_attempts => {
+                let wait = retry.delay(attempt, e.retry_after);
+                tracing::debug!(person = %change.person, action = change.kind.label(), error = %e, ?wait, "retrying");
+                retries.fetch_add(1, Ordering::Relaxed);
+                tokio::time::sleep(wait).await;
+            }
+            Err(e) => {
+                tracing::warn!(person = %change.person, action = change.kind.label(), email = %change.email, error = %e, "change failed");
+                return Err((e, attempt));
+            }
+        }
+    }
+}

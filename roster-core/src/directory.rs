@@ -1,0 +1,212 @@
+//! The directory side: accounts as they exist (observed) or should exist (desired).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// An organizational unit path such as `/D118 Students/HHS Students/9th`: always starts with
+/// `/`, never ends with one (except the root `/`), single spaces kept as written.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct OrgUnitPath(String);
+
+impl OrgUnitPath {
+    pub fn new(path: impl AsRef<str>) -> Self {
+        let trimmed = path.as_ref().trim().trim_end_matches('/');
+        if trimmed.is_empty() {
+            return OrgUnitPath("/".into());
+        }
+        if trimmed.starts_with('/') {
+            OrgUnitPath(trimmed.to_string())
+        } else {
+            OrgUnitPath(format!("/{trimmed}"))
+        }
+    }
+
+    pub fn root() -> Self {
+        OrgUnitPath("/".into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// This path with `child` (one or more segments, with or without a leading `/`) appended.
+    pub fn join(&self, child: &str) -> Self {
+        let child = child.trim_matches('/');
+        if child.is_empty() {
+            return self.clone();
+        }
+        if self.0 == "/" {
+            OrgUnitPath(format!("/{child}"))
+        } else {
+            OrgUnitPath(format!("{}/{child}", self.0))
+        }
+    }
+
+    /// True when `self` is `root` or lies under it (compared case-insensitively, as Google does).
+    pub fn is_within(&self, root: &OrgUnitPath) -> bool {
+        if root.0 == "/" {
+            return true;
+        }
+        let me = self.0.to_lowercase();
+        let r = root.0.to_lowercase();
+        me == r || me.starts_with(&format!("{r}/"))
+    }
+
+    /// The parent path; `None` for the root.
+    pub fn parent(&self) -> Option<OrgUnitPath> {
+        if self.0 == "/" {
+            return None;
+        }
+        match self.0.rfind('/') {
+            Some(0) => Some(OrgUnitPath::root()),
+            Some(i) => Some(OrgUnitPath(self.0[..i].to_string())),
+            None => None,
+        }
+    }
+
+    /// The last segment (the OU's name); empty for the root.
+    pub fn name(&self) -> &str {
+        self.0.rsplit('/').next().unwrap_or("")
+    }
+}
+
+impl fmt::Display for OrgUnitPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for OrgUnitPath {
+    fn from(s: &str) -> Self {
+        OrgUnitPath::new(s)
+    }
+}
+
+/// A single-valued custom schema field value. Google returns INT64 fields as numbers or as
+/// numeric strings depending on how they were written, so equality compares the text forms:
+/// `Int(5)` equals `Text("5")`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum FieldValue {
+    Bool(bool),
+    Int(i64),
+    Text(String),
+}
+
+impl FieldValue {
+    pub fn text(&self) -> String {
+        match self {
+            FieldValue::Bool(b) => b.to_string(),
+            FieldValue::Int(i) => i.to_string(),
+            FieldValue::Text(s) => s.clone(),
+        }
+    }
+}
+
+impl PartialEq for FieldValue {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (FieldValue::Text(a), FieldValue::Text(b)) => a == b,
+            (FieldValue::Int(a), FieldValue::Int(b)) => a == b,
+            _ => self.text() == other.text(),
+        }
+    }
+}
+
+impl Eq for FieldValue {}
+
+impl From<i64> for FieldValue {
+    fn from(v: i64) -> Self {
+        FieldValue::Int(v)
+    }
+}
+
+impl From<i32> for FieldValue {
+    fn from(v: i32) -> Self {
+        FieldValue::Int(v.into())
+    }
+}
+
+impl From<&str> for FieldValue {
+    fn from(v: &str) -> Self {
+        FieldValue::Text(v.into())
+    }
+}
+
+impl From<String> for FieldValue {
+    fn from(v: String) -> Self {
+        FieldValue::Text(v)
+    }
+}
+
+/// Custom schema values: schema name -> field name -> value
+/// (e.g. `Synchronization_Data` -> `DCID` -> `12345`).
+pub type SchemaValues = BTreeMap<String, BTreeMap<String, FieldValue>>;
+
+/// Looks up `schema.field` in a set of schema values.
+pub fn schema_field<'a>(
+    values: &'a SchemaValues,
+    schema: &str,
+    field: &str,
+) -> Option<&'a FieldValue> {
+    values.get(schema).and_then(|s| s.get(field))
+}
+
+/// An entry of the user's `externalIds` (`type` is e.g. `organization`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ExternalId {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub value: String,
+}
+
+/// A directory account as the engine sees it: the fields it manages, nothing else.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    /// The directory's immutable id (Google's numeric user id), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub primary_email: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub org_unit_path: OrgUnitPath,
+    pub suspended: bool,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub custom_schemas: SchemaValues,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub external_ids: Vec<ExternalId>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_normalise_and_nest() {
+        assert_eq!(
+            OrgUnitPath::new("D118 Students/").as_str(),
+            "/D118 Students"
+        );
+        assert_eq!(OrgUnitPath::new("").as_str(), "/");
+        let p = OrgUnitPath::new("/D118 Students")
+            .join("HHS Students")
+            .join("/9th");
+        assert_eq!(p.as_str(), "/D118 Students/HHS Students/9th");
+        assert!(p.is_within(&"/d118 students".into()));
+        assert!(!OrgUnitPath::new("/D118 Students2").is_within(&"/D118 Students".into()));
+        assert_eq!(p.parent().unwrap().as_str(), "/D118 Students/HHS Students");
+        assert_eq!(OrgUnitPath::new("/A").parent().unwrap().as_str(), "/");
+        assert_eq!(p.name(), "9th");
+    }
+
+    #[test]
+    fn int_and_numeric_text_are_equal() {
+        assert_eq!(FieldValue::Int(2031), FieldValue::Text("2031".into()));
+        assert_ne!(FieldValue::Int(2031), FieldValue::Text("2032".into()));
+        let v: FieldValue = serde_json::from_str("12").unwrap();
+        assert_eq!(v, FieldValue::Int(12));
+    }
+}

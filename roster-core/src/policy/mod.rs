@@ -1,0 +1,170 @@
+//! District policy: what each SIS person's account should look like (DESIGN §5).
+//!
+//! A district's main builds a [`Policy`] (the reconcile rules) plus a [`StudentPolicy`] or a
+//! [`StaffPolicy`] (the desired-state rules) in code. What the seed scripts hard-coded as
+//! constants is a typed value here; what they hard-coded as logic (CrisisGO buildings, OU
+//! naming) is a closure the district supplies.
+
+mod names;
+mod staff;
+mod students;
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+pub use names::{BadNames, title_case};
+pub use staff::{StaffPolicy, StaffSchema};
+pub use students::{GradeOus, StudentPolicy, StudentSchema};
+
+use crate::directory::{ExternalId, OrgUnitPath, SchemaValues};
+use crate::model::{Person, SchoolNumber};
+use crate::safety::SafetyLimits;
+use crate::secret::Secret;
+
+/// How observed accounts are matched to SIS people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MatchKey {
+    /// By primary email, lower-cased (students: the email is derived from the student number).
+    PrimaryEmail,
+    /// By a custom schema field (staff: `Synchronization_Data.DCID`), so an email change is a
+    /// rename, not a new account. An account without the field is matched by email instead,
+    /// once, and the field is then written.
+    SchemaField { schema: String, field: String },
+}
+
+/// The account a person should have.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DesiredAccount {
+    pub person: Person,
+    /// The match key's value for this person (lower-cased email, or e.g. the DCID).
+    pub key: String,
+    pub primary_email: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub org_unit_path: OrgUnitPath,
+    pub suspended: bool,
+    /// Only the fields the district manages; other fields on the account are left alone.
+    pub custom_schemas: SchemaValues,
+    /// Written when non-empty; an empty list leaves the account's external ids alone.
+    pub external_ids: Vec<ExternalId>,
+}
+
+/// What the policy decided for one SIS person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Intent {
+    Account {
+        account: DesiredAccount,
+        school: Option<SchoolNumber>,
+    },
+    Skip {
+        person: Person,
+        reason: String,
+        school: Option<SchoolNumber>,
+    },
+}
+
+impl Intent {
+    pub fn person(&self) -> &Person {
+        match self {
+            Intent::Account { account, .. } => &account.person,
+            Intent::Skip { person, .. } => person,
+        }
+    }
+
+    /// The school the SIS row belongs to (for the empty-school safety check).
+    pub fn school(&self) -> Option<SchoolNumber> {
+        match self {
+            Intent::Account { school, .. } | Intent::Skip { school, .. } => *school,
+        }
+    }
+}
+
+/// Settings for accounts the engine creates.
+#[derive(Debug, Clone, Default)]
+pub struct NewAccount {
+    /// The initial password (D118: `NEW_USER_PASSWORD`). Never logged, never in a plan's JSON.
+    pub password: Option<Secret>,
+    pub change_password_at_next_login: bool,
+}
+
+/// The reconcile rules shared by every population.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub match_key: MatchKey,
+    /// The OU roots listed to build the observed state; accounts elsewhere are never touched.
+    /// Include the suspended and graduated OUs so returning people are found.
+    pub managed_roots: Vec<OrgUnitPath>,
+    /// An account whose OU path contains one of these is never moved (but is suspended when
+    /// the person is inactive). D118: `/Restricted`, `/Adobe Licensed Students`.
+    pub frozen_ous: Vec<String>,
+    /// An account whose OU path contains one of these is never moved, suspended or
+    /// unsuspended: someone reactivated it by hand on purpose.
+    pub reactivation_ous: Vec<String>,
+    /// Suspending an account also removes it from all its groups (both D118 scripts do).
+    pub remove_groups_on_suspend: bool,
+    /// Create missing OUs before creating or moving accounts into them.
+    pub create_org_units: bool,
+    pub new_account: NewAccount,
+    pub safety: SafetyLimits,
+    /// Schools that may legitimately have no SIS rows (e.g. the graduated-students school for
+    /// staff): the empty-school check skips them.
+    pub may_be_empty: BTreeSet<SchoolNumber>,
+}
+
+impl Policy {
+    pub fn new(match_key: MatchKey, managed_roots: Vec<OrgUnitPath>) -> Self {
+        Policy {
+            match_key,
+            managed_roots,
+            frozen_ous: Vec::new(),
+            reactivation_ous: Vec::new(),
+            remove_groups_on_suspend: true,
+            create_org_units: true,
+            new_account: NewAccount {
+                password: None,
+                change_password_at_next_login: true,
+            },
+            safety: SafetyLimits::default(),
+            may_be_empty: BTreeSet::new(),
+        }
+    }
+
+    pub fn is_frozen(&self, ou: &OrgUnitPath) -> bool {
+        self.frozen_ous
+            .iter()
+            .any(|f| ou.as_str().contains(f.as_str()))
+    }
+
+    pub fn is_reactivated(&self, ou: &OrgUnitPath) -> bool {
+        self.reactivation_ous
+            .iter()
+            .any(|f| ou.as_str().contains(f.as_str()))
+    }
+
+    pub fn manages(&self, ou: &OrgUnitPath) -> bool {
+        self.managed_roots.is_empty() || self.managed_roots.iter().any(|r| ou.is_within(r))
+    }
+}
+
+/// Lower-cased and trimmed, as Google compares emails.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// Why an email cannot be used, or `None` when it is fine for one of `domains`.
+pub fn email_problem(email: &str, domains: &[String]) -> Option<String> {
+    let Some((local, domain)) = email.split_once('@') else {
+        return Some(format!("email {email:?} has no @"));
+    };
+    if local.is_empty() || local.contains(char::is_whitespace) {
+        return Some(format!("email {email:?} has an invalid local part"));
+    }
+    if !domains.is_empty() && !domains.iter().any(|d| d.eq_ignore_ascii_case(domain)) {
+        return Some(format!(
+            "email {email:?} is outside the district's domains ({})",
+            domains.join(", ")
+        ));
+    }
+    None
+}

@@ -1,0 +1,194 @@
+//! Students: email from the student number, OU by building and grade (the D118 student sync).
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{Datelike, NaiveDate};
+
+use super::{BadNames, DesiredAccount, Intent};
+use crate::directory::{FieldValue, OrgUnitPath, SchemaValues};
+use crate::model::{EnrollStatus, Person, School, SchoolNumber, Student};
+
+/// Grade level -> grade sub-OU name under the building OU.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GradeOus(pub BTreeMap<i32, String>);
+
+impl GradeOus {
+    /// D118's map: -2 and -1 -> `PreKindergarten`, 0 -> `Kindergarten`, 1 -> `1st` ... 12 -> `12th`.
+    pub fn standard() -> Self {
+        let mut m = BTreeMap::new();
+        m.insert(-2, "PreKindergarten".to_string());
+        m.insert(-1, "PreKindergarten".to_string());
+        m.insert(0, "Kindergarten".to_string());
+        for g in 1..=12 {
+            let suffix = match g {
+                1 => "st",
+                2 => "nd",
+                3 => "rd",
+                _ => "th",
+            };
+            m.insert(g, format!("{g}{suffix}"));
+        }
+        GradeOus(m)
+    }
+
+    pub fn get(&self, grade: i32) -> Option<&str> {
+        self.0.get(&grade).map(String::as_str)
+    }
+}
+
+/// Where the student custom attributes go (D118: `Synchronization_Data`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StudentSchema {
+    pub schema: String,
+    pub homeschool_field: String,
+    pub graduation_year_field: String,
+}
+
+impl StudentSchema {
+    pub fn d118() -> Self {
+        StudentSchema {
+            schema: "Synchronization_Data".into(),
+            homeschool_field: "Homeschool_ID".into(),
+            graduation_year_field: "Graduation_Year".into(),
+        }
+    }
+}
+
+type BuildingOu = Box<dyn Fn(&School) -> String + Send + Sync>;
+
+/// The student desired-state rules.
+pub struct StudentPolicy {
+    /// Emails are `student_number@domain`.
+    pub domain: String,
+    /// The umbrella OU, e.g. `/D118 Students`.
+    pub ou_prefix: OrgUnitPath,
+    /// The building OU name under the prefix; default `"{abbreviation} Students"`.
+    pub building_ou: BuildingOu,
+    /// A grade not in the map goes to the building OU itself (documented choice: no crash,
+    /// no skip; the account still exists and is visible to the building's admins).
+    pub grade_ous: GradeOus,
+    pub suspended_ou: OrgUnitPath,
+    pub graduated_ou: OrgUnitPath,
+    /// Students in this school are graduates whatever their enroll status says.
+    pub graduated_school: Option<SchoolNumber>,
+    /// A graduate of the current year stays active (in the graduated OU) through August and
+    /// is suspended from September 1.
+    pub graduated_active_summer: bool,
+    /// Enroll statuses that mean an active account (default: 0 active, -1 pre-registered).
+    pub active_statuses: Vec<EnrollStatus>,
+    pub bad_names: BadNames,
+    pub schema: Option<StudentSchema>,
+}
+
+impl StudentPolicy {
+    /// The D118 layout with the given domain and OU prefix; adjust fields after.
+    pub fn new(domain: impl Into<String>, ou_prefix: impl Into<OrgUnitPath>) -> Self {
+        StudentPolicy {
+            domain: domain.into(),
+            ou_prefix: ou_prefix.into(),
+            building_ou: Box::new(|s: &School| format!("{} Students", s.abbreviation)),
+            grade_ous: GradeOus::standard(),
+            suspended_ou: OrgUnitPath::new("/Suspended Accounts"),
+            graduated_ou: OrgUnitPath::new("/Suspended Accounts/Graduated Students"),
+            graduated_school: None,
+            graduated_active_summer: true,
+            active_statuses: vec![EnrollStatus::Active, EnrollStatus::PreRegistered],
+            bad_names: BadNames::default(),
+            schema: Some(StudentSchema::d118()),
+        }
+    }
+
+    /// The OU an active student of this school and grade belongs in.
+    pub fn active_ou(&self, school: &School, grade: i32) -> OrgUnitPath {
+        let building = self.ou_prefix.join(&(self.building_ou)(school));
+        match self.grade_ous.get(grade) {
+            Some(g) => building.join(g),
+            None => building,
+        }
+    }
+
+    /// Is this student a graduate (enroll status 3, or enrolled in the graduated school)?
+    pub fn is_graduate(&self, s: &Student) -> bool {
+        s.enroll_status == EnrollStatus::Graduated || Some(s.school) == self.graduated_school
+    }
+
+    /// A current-year graduate during June, July or August keeps an active account.
+    pub fn in_graduate_summer(&self, s: &Student, today: NaiveDate) -> bool {
+        self.graduated_active_summer
+            && s.class_of == Some(today.year())
+            && (6..=8).contains(&today.month())
+    }
+
+    /// Desired state for every student, in input order.
+    pub fn desired(
+        &self,
+        students: &[Student],
+        schools: &[School],
+        today: NaiveDate,
+    ) -> Vec<Intent> {
+        let by_number: HashMap<SchoolNumber, &School> =
+            schools.iter().map(|s| (s.number, s)).collect();
+        students
+            .iter()
+            .map(|s| self.intent(s, by_number.get(&s.school).copied(), today))
+            .collect()
+    }
+
+    fn intent(&self, s: &Student, school: Option<&School>, today: NaiveDate) -> Intent {
+        let person = Person::student(s);
+        let skip = |reason: String| Intent::Skip {
+            person: person.clone(),
+            reason,
+            school: Some(s.school),
+        };
+        if let Some(bad) = self.bad_names.matches(&s.first_name, &s.last_name) {
+            return skip(format!("name matches the bad-name list ({bad:?})"));
+        }
+        let number = s.student_number.trim();
+        if number.is_empty() || number.contains(char::is_whitespace) || number.contains('@') {
+            return skip(format!("student number {number:?} cannot make an email"));
+        }
+        if s.first_name.trim().is_empty() || s.last_name.trim().is_empty() {
+            return skip("first or last name is blank".into());
+        }
+        let (org_unit_path, suspended) = if self.is_graduate(s) {
+            (
+                self.graduated_ou.clone(),
+                !self.in_graduate_summer(s, today),
+            )
+        } else if self.active_statuses.contains(&s.enroll_status) {
+            let Some(school) = school else {
+                return skip(format!("school {} is not in the SIS schools", s.school));
+            };
+            (self.active_ou(school, s.grade.0), false)
+        } else {
+            (self.suspended_ou.clone(), true)
+        };
+        let mut custom_schemas = SchemaValues::new();
+        if let Some(sc) = &self.schema {
+            let fields = custom_schemas.entry(sc.schema.clone()).or_default();
+            fields.insert(sc.homeschool_field.clone(), FieldValue::Int(s.school));
+            if let Some(year) = s.class_of {
+                fields.insert(
+                    sc.graduation_year_field.clone(),
+                    FieldValue::Int(year.into()),
+                );
+            }
+        }
+        let email = format!("{number}@{}", self.domain).to_lowercase();
+        Intent::Account {
+            account: DesiredAccount {
+                person,
+                key: email.clone(),
+                primary_email: email,
+                given_name: s.first_name.trim().to_string(),
+                family_name: s.last_name.trim().to_string(),
+                org_unit_path,
+                suspended,
+                custom_schemas,
+                external_ids: Vec::new(),
+            },
+            school: Some(s.school),
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! The run report, the audit log, and the exit-code contract (DESIGN §4.6).
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::Path;
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use crate::model::{Person, RowError};
+use crate::plan::Change;
+use crate::safety::SafetyViolation;
+use crate::target::TargetError;
+
+/// Process exit codes: 0 all applied, 1 some changes failed, 2 aborted (safety valve or a
+/// fatal error such as bad credentials or an unreachable SIS).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExitCode {
+    Ok = 0,
+    SomeFailed = 1,
+    Aborted = 2,
+}
+
+impl ExitCode {
+    pub fn code(self) -> i32 {
+        self as i32
+    }
+}
+
+impl From<ExitCode> for std::process::ExitCode {
+    fn from(c: ExitCode) -> Self {
+        std::process::ExitCode::from(c as u8)
+    }
+}
+
+/// A change that failed after its retries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeFailure {
+    pub person: Person,
+    pub action: String,
+    pub email: String,
+    pub error: TargetError,
+    pub attempts: u32,
+}
+
+/// Wall-clock time of each phase, in milliseconds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timings {
+    pub read_sis_ms: u64,
+    pub read_directory_ms: u64,
+    pub plan_ms: u64,
+    pub apply_ms: u64,
+}
+
+/// Everything a run did, as JSON for `--report FILE`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunReport {
+    pub job: String,
+    /// `plan` (dry run) or `apply`.
+    pub mode: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub people_read: usize,
+    /// SIS rows that could not be read, each with its location.
+    pub row_errors: Vec<RowError>,
+    /// Planned changes per kind (skips included).
+    pub planned: BTreeMap<String, usize>,
+    /// Applied changes per kind.
+    pub applied: BTreeMap<String, usize>,
+    pub failures: Vec<ChangeFailure>,
+    /// People the policy skipped, with the reason.
+    pub skipped: Vec<Skipped>,
+    pub violations: Vec<SafetyViolation>,
+    /// Set when the run stopped before writing: the safety valve or a fatal error.
+    pub aborted: Option<String>,
+    pub api_calls: u64,
+    pub retries: u64,
+    pub timings: Timings,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Skipped {
+    pub person: Person,
+    pub reason: String,
+}
+
+impl RunReport {
+    pub fn new(job: impl Into<String>, mode: impl Into<String>) -> Self {
+        RunReport {
+            job: job.into(),
+            mode: mode.into(),
+            started_at: Utc::now(),
+            finished_at: None,
+            people_read: 0,
+            row_errors: Vec::new(),
+            planned: BTreeMap::new(),
+            applied: BTreeMap::new(),
+            failures: Vec::new(),
+            skipped: Vec::new(),
+            violations: Vec::new(),
+            aborted: None,
+            api_calls: 0,
+            retries: 0,
+            timings: Timings::default(),
+        }
+    }
+
+    pub fn exit_code(&self) -> ExitCode {
+        if self.aborted.is_some() {
+            ExitCode::Aborted
+        } else if !self.failures.is_empty() {
+            ExitCode::SomeFailed
+        } else {
+            ExitCode::Ok
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a report always serialises")
+    }
+
+    pub fn write(&self, path: &Path) -> std::io::Result<()> {
+        std::fs::write(path, self.to_json() + "\n")
+    }
+
+    /// A few lines for people.
+    pub fn summary(&self) -> String {
+        let fmt = |m: &BTreeMap<String, usize>| {
+            if m.is_empty() {
+                "none".to_string()
+            } else {
+                m.iter()
+                    .map(|(k, v)| format!("{k} {v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        };
+        let mut s = format!(
+            "{} ({}): {} people read, {} bad rows, {} skipped\n  planned: {}\n",
+            self.job,
+            self.mode,
+            self.people_read,
+            self.row_errors.len(),
+            self.skipped.len(),
+            fmt(&self.planned)
+        );
+        if self.mode == "apply" {
+            s.push_str(&format!(
+                "  applied: {}\n  failed: {}, API calls: {}, retries: {}\n",
+                fmt(&self.applied),
+                self.failures.len(),
+                self.api_calls,
+                self.retries
+            ));
+        }
+        for f in &self.failures {
+            s.push_str(&format!(
+                "  FAILED {} {} {}: {}\n",
+                f.action, f.person, f.email, f.error
+            ));
+        }
+        if let Some(why) = &self.aborted {
+            s.push_str(&format!("  ABORTED: {why}\n"));
+        }
+        s
+    }
+}
+
+/// One line of the audit log: a write attempted against the directory and its outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub at: DateTime<Utc>,
+    pub job: String,
+    pub change: Change,
+    /// `ok` or `failed`.
+    pub outcome: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<TargetError>,
+    pub attempts: u32,
+}
+
+/// An append-only JSON-lines log of every write. Lines are flushed as they are written, so a
+/// crash loses nothing already done.
+#[derive(Debug)]
+pub struct AuditLog {
+    file: Mutex<File>,
+}
+
+impl AuditLog {
+    pub fn open(path: &Path) -> std::io::Result<Self> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        let file = OpenOptions::new().create(true).append(true).open(path)?;
+        Ok(AuditLog {
+            file: Mutex::new(file),
+        })
+    }
+
+    pub fn record(&self, entry: &AuditEntry) -> std::io::Result<()> {
+        let mut line = serde_json::to_string(entry).map_err(std::io::Error::other)?;
+        line.push('\n');
+        let mut f = self.file.lock().unwrap_or_else(|e| e.into_inner());
+        f.write_all(line.as_bytes())?;
+        f.flush()
+    }
+}
