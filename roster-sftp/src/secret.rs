@@ -18,7 +18,10 @@ impl Secret {
 
     /// Reads a secret from an environment variable; `None` when unset or empty.
     pub fn from_env(var: &str) -> Option<Self> {
-        std::env::var(var).ok().filter(|v| !v.is_empty()).map(Secret)
+        std::env::var(var)
+            .ok()
+            .filter(|v| !v.is_empty())
+            .map(Secret)
     }
 
     pub fn expose(&self) -> &str {

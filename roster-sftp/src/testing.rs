@@ -121,9 +121,10 @@ impl Sshd {
         keygen(&encrypted_client_key, CLIENT_KEY_PASSPHRASE);
         let mut authorized = String::new();
         for k in [&client_key, &encrypted_client_key] {
-            authorized.push_str(&fs::read_to_string(k.with_extension("pub")).unwrap_or_else(
-                |e| panic!("read {}: {e}", k.with_extension("pub").display()),
-            ));
+            authorized.push_str(
+                &fs::read_to_string(k.with_extension("pub"))
+                    .unwrap_or_else(|e| panic!("read {}: {e}", k.with_extension("pub").display())),
+            );
         }
         let authorized_keys = dir.path().join("authorized_keys");
         fs::write(&authorized_keys, authorized).expect("write authorized_keys");
@@ -382,7 +383,16 @@ fn set_mode(p: &Path, mode: u32) {
 
 fn keygen(path: &Path, passphrase: &str) {
     let out = Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-C", "roster-sftp-test", "-N", passphrase, "-f"])
+        .args([
+            "-q",
+            "-t",
+            "ed25519",
+            "-C",
+            "roster-sftp-test",
+            "-N",
+            passphrase,
+            "-f",
+        ])
         .arg(path)
         .stdin(Stdio::null())
         .output()
@@ -409,7 +419,12 @@ pub fn fingerprint_of(public_key: &Path) -> String {
         .split_whitespace()
         .nth(1)
         .filter(|f| f.starts_with("SHA256:"))
-        .unwrap_or_else(|| panic!("unexpected ssh-keygen -l output for {}", public_key.display()))
+        .unwrap_or_else(|| {
+            panic!(
+                "unexpected ssh-keygen -l output for {}",
+                public_key.display()
+            )
+        })
         .to_string()
 }
 
@@ -515,7 +530,9 @@ impl Drop for TestUser {
 /// (exit code 10 for useradd).
 fn run_locked(cmd: &mut Command, what: &str) {
     for _ in 0..50 {
-        let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
+        let out = cmd
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
         if out.status.success() {
             return;
         }

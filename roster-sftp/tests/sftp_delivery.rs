@@ -227,10 +227,12 @@ async fn async_api_uploads_and_fetches_the_fingerprint() {
         .unwrap();
     assert_eq!(sent[0].bytes, 200_000);
     assert_eq!(fs::read(inbox.join("x.csv")).unwrap(), bytes);
-    let seen = seen.lock().unwrap();
-    assert_eq!(seen.first(), Some(&(0, 200_000)));
-    assert_eq!(seen.last(), Some(&(200_000, 200_000)));
-    assert!(seen.windows(2).all(|w| w[0].0 < w[1].0));
+    {
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.first(), Some(&(0, 200_000)));
+        assert_eq!(seen.last(), Some(&(200_000, 200_000)));
+        assert!(seen.windows(2).all(|w| w[0].0 < w[1].0));
+    }
 
     let info = fetch_host_key_async(sshd.host().into(), sshd.port(), Duration::from_secs(5))
         .await
@@ -249,10 +251,18 @@ fn fingerprint_tool_prints_what_ssh_keygen_computes() {
         .arg(format!("127.0.0.1:{}", sshd.port()))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
-        format!("127.0.0.1:{} ssh-ed25519 {}", sshd.port(), sshd.fingerprint())
+        format!(
+            "127.0.0.1:{} ssh-ed25519 {}",
+            sshd.port(),
+            sshd.fingerprint()
+        )
     );
     // The tool must not leave anything but a pre-auth disconnect in the server's log.
     assert!(!sshd.log().contains("Accepted"));

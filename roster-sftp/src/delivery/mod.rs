@@ -585,7 +585,10 @@ mod tests {
     fn remote_paths() {
         let t = target();
         assert_eq!(t.remote_path("a.csv"), "a.csv");
-        assert_eq!(t.clone().remote_dir("/home/").remote_path("a.csv"), "/home/a.csv");
+        assert_eq!(
+            t.clone().remote_dir("/home/").remote_path("a.csv"),
+            "/home/a.csv"
+        );
         assert_eq!(t.remote_dir("/").remote_path("a.csv"), "/a.csv");
     }
 
@@ -605,11 +608,15 @@ mod tests {
     fn bad_names_and_pins_fail_before_connecting() {
         // Port 9 on a documentation address would hang or refuse; these must fail first.
         let t = target();
-        let e = t.upload_blocking(&[Upload::bytes("../x", b"x".to_vec())]).unwrap_err();
+        let e = t
+            .upload_blocking(&[Upload::bytes("../x", b"x".to_vec())])
+            .unwrap_err();
         assert!(matches!(e, SftpError::InvalidName { .. }), "{e}");
         let mut t = target();
         t.host_key_sha256 = "MD5:12:34".into();
-        let e = t.upload_blocking(&[Upload::bytes("x", b"x".to_vec())]).unwrap_err();
+        let e = t
+            .upload_blocking(&[Upload::bytes("x", b"x".to_vec())])
+            .unwrap_err();
         assert!(matches!(e, SftpError::InvalidFingerprint { .. }), "{e}");
         assert!(!e.is_retryable());
     }
@@ -625,7 +632,12 @@ mod tests {
         for p in [&p1, &p2] {
             assert_eq!(fs::read(p).unwrap(), b"a,b\n");
             assert_eq!(p.parent().unwrap().file_name().unwrap(), today.as_str());
-            assert!(p.file_name().unwrap().to_string_lossy().contains("students.csv"));
+            assert!(
+                p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .contains("students.csv")
+            );
         }
     }
 }

@@ -101,7 +101,12 @@ struct PasswordPrompter<'a> {
 }
 
 impl KeyboardInteractivePrompt for PasswordPrompter<'_> {
-    fn prompt<'b>(&mut self, _user: &str, _instructions: &str, prompts: &[Prompt<'b>]) -> Vec<String> {
+    fn prompt<'b>(
+        &mut self,
+        _user: &str,
+        _instructions: &str,
+        prompts: &[Prompt<'b>],
+    ) -> Vec<String> {
         prompts
             .iter()
             .map(|p| {
@@ -151,7 +156,9 @@ fn authenticate(sess: &Session, target: &SftpTarget, addr: &str) -> Result<(), S
                     Ok(()) if sess.authenticated() => return Ok(()),
                     Ok(()) => {}
                     Err(e) if is_auth_rejection(&e) => {}
-                    Err(e) => return Err(interrupted("keyboard-interactive authentication", addr, e)),
+                    Err(e) => {
+                        return Err(interrupted("keyboard-interactive authentication", addr, e));
+                    }
                 }
             }
             if tried.is_empty() {
