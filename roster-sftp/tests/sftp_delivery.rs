@@ -285,3 +285,21 @@ fn fingerprint_tool_fails_clearly_when_nothing_listens() {
         "{err}"
     );
 }
+
+#[test]
+fn delivers_a_vendor_export() {
+    use roster_core::VendorExport;
+    let sshd = Sshd::start();
+    let home = sshd.make_dir("home");
+    let export = roster_sftp::StMath::new([(101, "KIPPCHI1"), (102, "KIPPCHI2")])
+        .unwrap()
+        .export(&support::fixture::roster())
+        .unwrap();
+    let uploads: Vec<Upload> = export.files.iter().cloned().map(Upload::from).collect();
+    let sent = key_target(&sshd, &home).upload_blocking(&uploads).unwrap();
+    assert_eq!(sent.len(), 2);
+    for f in &export.files {
+        assert_eq!(fs::read(home.join(&f.name)).unwrap(), f.bytes, "{}", f.name);
+    }
+    assert_eq!(listing(&home), ["students.csv", "teachers.csv"]);
+}

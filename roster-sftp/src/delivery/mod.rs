@@ -49,7 +49,7 @@ use ssh2::{ErrorCode, OpenFlags, OpenType, RenameFlags};
 pub use error::SftpError;
 pub use hostkey::{HostKeyInfo, fetch_host_key, fetch_host_key_async, format_sha256, parse_sha256};
 
-pub use crate::secret::Secret;
+pub use roster_core::Secret;
 
 use session::Connection;
 
@@ -532,6 +532,13 @@ impl Upload {
             name: name.into(),
             source: UploadSource::File(path.into()),
         }
+    }
+}
+
+impl From<roster_core::ExportFile> for Upload {
+    /// A vendor export's file, uploaded under its own name.
+    fn from(f: roster_core::ExportFile) -> Self {
+        Upload::bytes(f.name, f.bytes)
     }
 }
 

@@ -2,6 +2,8 @@
 //! `roster_sftp::testing::Sshd`).
 #![allow(dead_code)]
 
+pub mod fixture;
+
 use std::path::Path;
 use std::time::Duration;
 

@@ -1,0 +1,562 @@
+//! OneRoster 1.1 bulk CSV (manifest, orgs, academicSessions, courses, classes, users,
+//! enrollments), zipped as `OneRoster.zip`: accepted by ST Math, Clever, ClassLink and Google
+//! School Directory Sync.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::io::{Cursor, Write};
+
+use roster_core::model::SchoolNumber;
+use roster_core::{
+    EnrollStatus, Export, ExportFile, Grade, Roster, RowError, Section, Staff, StaffType,
+    VendorError, VendorExport,
+};
+use zip::write::SimpleFileOptions;
+
+use super::{CsvFile, CsvOptions, student_row};
+
+/// The files in the zip, in order.
+pub const ONEROSTER_FILES: [&str; 7] = [
+    "manifest.csv",
+    "orgs.csv",
+    "academicSessions.csv",
+    "courses.csv",
+    "classes.csv",
+    "users.csv",
+    "enrollments.csv",
+];
+
+const ORGS: [&str; 7] = [
+    "sourcedId",
+    "status",
+    "dateLastModified",
+    "name",
+    "type",
+    "identifier",
+    "parentSourcedId",
+];
+const SESSIONS: [&str; 9] = [
+    "sourcedId",
+    "status",
+    "dateLastModified",
+    "title",
+    "type",
+    "startDate",
+    "endDate",
+    "parentSourcedId",
+    "schoolYear",
+];
+const COURSES: [&str; 10] = [
+    "sourcedId",
+    "status",
+    "dateLastModified",
+    "schoolYearSourcedId",
+    "title",
+    "courseCode",
+    "grades",
+    "orgSourcedId",
+    "subjects",
+    "subjectCodes",
+];
+const CLASSES: [&str; 14] = [
+    "sourcedId",
+    "status",
+    "dateLastModified",
+    "title",
+    "grades",
+    "courseSourcedId",
+    "classCode",
+    "classType",
+    "location",
+    "schoolSourcedId",
+    "termSourcedIds",
+    "subjects",
+    "subjectCodes",
+    "periods",
+];
+const USERS: [&str; 18] = [
+    "sourcedId",
+    "status",
+    "dateLastModified",
+    "enabledUser",
+    "orgSourcedIds",
+    "role",
+    "username",
+    "userIds",
+    "givenName",
+    "familyName",
+    "middleName",
+    "identifier",
+    "email",
+    "sms",
+    "phone",
+    "agentSourcedIds",
+    "grades",
+    "password",
+];
+const ENROLLMENTS: [&str; 10] = [
+    "sourcedId",
+    "status",
+    "dateLastModified",
+    "classSourcedId",
+    "schoolSourcedId",
+    "userSourcedId",
+    "role",
+    "primary",
+    "beginDate",
+    "endDate",
+];
+
+/// The OneRoster export.
+///
+/// `sourcedId`s are built from SIS keys, so they stay the same from run to run:
+/// `org-<school number>`, `term-<school>-<TERMS.ID>`, `course-<school>-<course number>`,
+/// `class-<SECTIONS.ID>`, `stu-<student number>`, `staff-<USERS.DCID>`,
+/// `enr-<section>-stu-<student number>` / `enr-<section>-staff-<dcid>`, and the district's
+/// own [`OneRoster::district_id`]. Emails are trimmed and lower-cased. Bulk files leave `status` and `dateLastModified` empty.
+///
+/// Users are active students and active staff who teach (a teacher or substitute
+/// assignment, or the teacher of a listed section), all with role `student` / `teacher`.
+/// Sections whose term is unknown, and enrollments that point at unknown sections, are
+/// reported as row errors.
+#[derive(Debug, Clone)]
+pub struct OneRoster {
+    /// sourcedId of the district org (parent of every school).
+    pub district_id: String,
+    pub district_name: String,
+    pub file_name: String,
+    pub csv: CsvOptions,
+}
+
+impl OneRoster {
+    pub fn new(district_id: impl Into<String>, district_name: impl Into<String>) -> Self {
+        OneRoster {
+            district_id: district_id.into(),
+            district_name: district_name.into(),
+            file_name: "OneRoster.zip".into(),
+            csv: CsvOptions::default(),
+        }
+    }
+
+    pub fn with_bom(mut self, bom: bool) -> Self {
+        self.csv.bom = bom;
+        self
+    }
+
+    /// The seven CSV files, unzipped (what [`VendorExport::export`] puts in the zip).
+    pub fn csv_files(&self, roster: &Roster) -> Result<Export, VendorError> {
+        let mut errors = Vec::new();
+        let school_ids: HashSet<SchoolNumber> = roster.schools.iter().map(|s| s.number).collect();
+
+        // manifest.csv
+        let mut m = CsvFile::new("manifest.csv", self.csv, &["propertyName", "value"])?;
+        for (k, v) in [
+            ("manifest.version", "1.0"),
+            ("oneroster.version", "1.1"),
+            ("file.academicSessions", "bulk"),
+            ("file.categories", "absent"),
+            ("file.classes", "bulk"),
+            ("file.classResources", "absent"),
+            ("file.courses", "bulk"),
+            ("file.courseResources", "absent"),
+            ("file.demographics", "absent"),
+            ("file.enrollments", "bulk"),
+            ("file.lineItems", "absent"),
+            ("file.orgs", "bulk"),
+            ("file.resources", "absent"),
+            ("file.results", "absent"),
+            ("file.users", "bulk"),
+            ("source.systemName", "roster"),
+            ("source.systemCode", self.district_id.as_str()),
+        ] {
+            m.row([k, v])?;
+        }
+
+        // orgs.csv
+        let mut orgs = CsvFile::new("orgs.csv", self.csv, &ORGS)?;
+        orgs.row([
+            self.district_id.as_str(),
+            "",
+            "",
+            &self.district_name,
+            "district",
+            "",
+            "",
+        ])?;
+        let mut schools: Vec<_> = roster.schools.iter().collect();
+        schools.sort_by_key(|s| s.number);
+        for s in &schools {
+            let number = s.number.to_string();
+            orgs.row([
+                org_id(s.number).as_str(),
+                "",
+                "",
+                &s.name,
+                "school",
+                &number,
+                &self.district_id,
+            ])?;
+        }
+
+        // academicSessions.csv
+        let mut sessions = CsvFile::new("academicSessions.csv", self.csv, &SESSIONS)?;
+        let mut terms: Vec<_> = roster.classes.terms.iter().collect();
+        terms.sort_by_key(|t| (t.school, t.id));
+        let term_ids: HashSet<(SchoolNumber, i64)> =
+            terms.iter().map(|t| (t.school, t.id)).collect();
+        for t in &terms {
+            sessions.row([
+                term_id(t.school, t.id).as_str(),
+                "",
+                "",
+                &t.name,
+                "term",
+                &t.first_day.format("%Y-%m-%d").to_string(),
+                &t.last_day.format("%Y-%m-%d").to_string(),
+                "",
+                &t.last_day.format("%Y").to_string(),
+            ])?;
+        }
+
+        // Sections with a known school and term; the rest are reported.
+        let mut sections: Vec<&Section> = Vec::new();
+        for s in &roster.classes.sections {
+            let source = format!("SECTIONS ID={}", s.id);
+            if !school_ids.contains(&s.school) {
+                errors.push(RowError::new(
+                    source,
+                    "SCHOOLID",
+                    format!("school {} is not in the roster", s.school),
+                ));
+            } else if !term_ids.contains(&(s.school, s.term_id)) {
+                errors.push(RowError::new(
+                    source,
+                    "TERMID",
+                    format!(
+                        "term {} of school {} is not in the roster",
+                        s.term_id, s.school
+                    ),
+                ));
+            } else {
+                sections.push(s);
+            }
+        }
+        sections.sort_by_key(|s| s.id);
+
+        // courses.csv
+        let mut course_names: BTreeMap<(SchoolNumber, &str), &str> = BTreeMap::new();
+        for s in &sections {
+            course_names
+                .entry((s.school, s.course_number.as_str()))
+                .or_insert(s.course_name.as_str());
+        }
+        let mut courses = CsvFile::new("courses.csv", self.csv, &COURSES)?;
+        for ((school, number), name) in &course_names {
+            courses.row([
+                course_id(*school, number).as_str(),
+                "",
+                "",
+                "",
+                name,
+                number,
+                "",
+                &org_id(*school),
+                "",
+                "",
+            ])?;
+        }
+
+        // classes.csv
+        let mut classes = CsvFile::new("classes.csv", self.csv, &CLASSES)?;
+        for s in &sections {
+            let title = format!("{} - {}", s.course_name, s.section_number);
+            classes.row([
+                class_id(s.id).as_str(),
+                "",
+                "",
+                &title,
+                "",
+                &course_id(s.school, &s.course_number),
+                &format!("{}.{}", s.course_number, s.section_number),
+                "scheduled",
+                "",
+                &org_id(s.school),
+                &term_id(s.school, s.term_id),
+                "",
+                "",
+                &s.expression,
+            ])?;
+        }
+
+        // users.csv: active students, then teaching staff.
+        let mut students: Vec<_> = roster
+            .students
+            .iter()
+            .filter(|s| s.enroll_status == EnrollStatus::Active)
+            .collect();
+        students.sort_by(|a, b| a.student_number.cmp(&b.student_number));
+        let mut users = CsvFile::new("users.csv", self.csv, &USERS)?;
+        let mut student_numbers = HashSet::new();
+        for s in &students {
+            if !school_ids.contains(&s.school) {
+                errors.push(RowError::new(
+                    student_row(s),
+                    "SCHOOLID",
+                    format!("school {} is not in the roster", s.school),
+                ));
+                continue;
+            }
+            student_numbers.insert(s.student_number.as_str());
+            let email = s
+                .email
+                .as_deref()
+                .map(|e| e.trim().to_lowercase())
+                .unwrap_or_default();
+            let username = if email.is_empty() {
+                s.student_number.as_str()
+            } else {
+                email.as_str()
+            };
+            users.row([
+                stu_id(&s.student_number).as_str(),
+                "",
+                "",
+                "true",
+                &org_id(s.school),
+                "student",
+                username,
+                "",
+                &s.first_name,
+                &s.last_name,
+                "",
+                &s.student_number,
+                &email,
+                "",
+                "",
+                "",
+                grade_code(s.grade),
+                "",
+            ])?;
+        }
+        let section_teachers: BTreeSet<i64> =
+            sections.iter().filter_map(|s| s.teacher_dcid).collect();
+        let mut staff: Vec<&Staff> = roster
+            .staff
+            .iter()
+            .filter(|s| {
+                s.is_active()
+                    && (section_teachers.contains(&s.dcid)
+                        || s.schools.iter().any(|a| {
+                            a.is_active()
+                                && matches!(
+                                    a.staff_type,
+                                    StaffType::Teacher | StaffType::Substitute
+                                )
+                        }))
+            })
+            .collect();
+        staff.sort_by_key(|s| s.dcid);
+        let mut staff_ids = HashSet::new();
+        for s in &staff {
+            let orgs: Vec<String> = s
+                .active_schools()
+                .into_iter()
+                .filter(|n| school_ids.contains(n))
+                .map(org_id)
+                .collect();
+            if orgs.is_empty() {
+                errors.push(RowError::new(
+                    format!("USERS DCID={}", s.dcid),
+                    "SCHOOLID",
+                    "no active assignment at a school in the roster",
+                ));
+                continue;
+            }
+            staff_ids.insert(s.dcid);
+            let email = s
+                .email
+                .as_deref()
+                .map(|e| e.trim().to_lowercase())
+                .unwrap_or_default();
+            let identifier = s
+                .teacher_number
+                .clone()
+                .unwrap_or_else(|| s.dcid.to_string());
+            users.row([
+                staff_id(s.dcid).as_str(),
+                "",
+                "",
+                "true",
+                &orgs.join(","),
+                "teacher",
+                if email.is_empty() {
+                    &identifier
+                } else {
+                    &email
+                },
+                "",
+                &s.first_name,
+                &s.last_name,
+                "",
+                &identifier,
+                &email,
+                "",
+                "",
+                "",
+                "",
+                "",
+            ])?;
+        }
+
+        // enrollments.csv: the section's teacher (primary), then its students.
+        let by_id: HashMap<i64, &Section> = sections.iter().map(|s| (s.id, *s)).collect();
+        let all_section_ids: HashSet<i64> = roster.classes.sections.iter().map(|s| s.id).collect();
+        let mut students_in: BTreeMap<i64, BTreeSet<&str>> = BTreeMap::new();
+        for e in &roster.classes.enrollments {
+            if !student_numbers.contains(e.student_number.as_str()) {
+                continue; // inactive or unlisted student: not an error
+            }
+            if by_id.contains_key(&e.section_id) {
+                students_in
+                    .entry(e.section_id)
+                    .or_default()
+                    .insert(e.student_number.as_str());
+            } else if !all_section_ids.contains(&e.section_id) {
+                errors.push(RowError::new(
+                    format!(
+                        "CC STUDENT_NUMBER={} SECTIONID={}",
+                        e.student_number, e.section_id
+                    ),
+                    "SECTIONID",
+                    "enrollment in a section that is not in the roster",
+                ));
+            }
+        }
+        let mut enrollments = CsvFile::new("enrollments.csv", self.csv, &ENROLLMENTS)?;
+        for s in &sections {
+            let class = class_id(s.id);
+            let school = org_id(s.school);
+            if let Some(t) = s.teacher_dcid.filter(|t| staff_ids.contains(t)) {
+                let user = staff_id(t);
+                enrollments.row([
+                    format!("enr-{}-{user}", s.id).as_str(),
+                    "",
+                    "",
+                    &class,
+                    &school,
+                    &user,
+                    "teacher",
+                    "true",
+                    "",
+                    "",
+                ])?;
+            }
+            for n in students_in.get(&s.id).into_iter().flatten() {
+                let user = stu_id(n);
+                enrollments.row([
+                    format!("enr-{}-{user}", s.id).as_str(),
+                    "",
+                    "",
+                    &class,
+                    &school,
+                    &user,
+                    "student",
+                    "false",
+                    "",
+                    "",
+                ])?;
+            }
+        }
+
+        Ok(Export {
+            files: vec![
+                m.finish()?,
+                orgs.finish()?,
+                sessions.finish()?,
+                courses.finish()?,
+                classes.finish()?,
+                users.finish()?,
+                enrollments.finish()?,
+            ],
+            errors,
+        })
+    }
+}
+
+impl VendorExport for OneRoster {
+    fn name(&self) -> &str {
+        "oneroster"
+    }
+
+    /// One file, `OneRoster.zip`, with the CSVs at its root. Entries carry a fixed timestamp
+    /// (1980-01-01), so the same roster gives the same zip bytes.
+    fn export(&self, roster: &Roster) -> Result<Export, VendorError> {
+        let Export { files, errors } = self.csv_files(roster)?;
+        let zip_err = |e: &dyn std::fmt::Display| VendorError::Write {
+            file: self.file_name.clone(),
+            reason: e.to_string(),
+        };
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let opts = SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .last_modified_time(zip::DateTime::default())
+            .unix_permissions(0o644);
+        for f in &files {
+            zip.start_file(f.name.as_str(), opts)
+                .map_err(|e| zip_err(&e))?;
+            zip.write_all(&f.bytes).map_err(|e| zip_err(&e))?;
+        }
+        let bytes = zip.finish().map_err(|e| zip_err(&e))?.into_inner();
+        Ok(Export {
+            files: vec![ExportFile {
+                name: self.file_name.clone(),
+                bytes,
+            }],
+            errors,
+        })
+    }
+}
+
+fn org_id(school: SchoolNumber) -> String {
+    format!("org-{school}")
+}
+fn term_id(school: SchoolNumber, term: i64) -> String {
+    format!("term-{school}-{term}")
+}
+fn course_id(school: SchoolNumber, number: &str) -> String {
+    format!("course-{school}-{number}")
+}
+fn class_id(section: i64) -> String {
+    format!("class-{section}")
+}
+fn stu_id(student_number: &str) -> String {
+    format!("stu-{student_number}")
+}
+fn staff_id(dcid: i64) -> String {
+    format!("staff-{dcid}")
+}
+
+/// CEDS grade codes as OneRoster 1.1 uses them.
+fn grade_code(g: Grade) -> &'static str {
+    const N: [&str; 14] = [
+        "KG", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12", "13",
+    ];
+    match g.0 {
+        -2 | -1 => "PK",
+        0..=13 => N[g.0 as usize],
+        _ => "Other",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grade_codes() {
+        assert_eq!(grade_code(Grade(-1)), "PK");
+        assert_eq!(grade_code(Grade(0)), "KG");
+        assert_eq!(grade_code(Grade(3)), "03");
+        assert_eq!(grade_code(Grade(12)), "12");
+        assert_eq!(grade_code(Grade(99)), "Other");
+    }
+}

@@ -1,0 +1,258 @@
+//! Vendor files for the fixture roster: insta snapshots of every file, plus the properties the
+//! vendors depend on (column order, RFC 4180, full refresh, stable ids).
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::io::Read;
+
+use roster_core::{Grade, RowError, StaffType, VendorExport};
+use roster_sftp::vendor::{
+    GROW_COLUMNS, Grow, GrowRole, ONEROSTER_FILES, OneRoster, PermanentLogin,
+    STMATH_STUDENT_COLUMNS, STMATH_TEACHER_COLUMNS, StMath,
+};
+use support::fixture::{roster, roster_reordered};
+
+/// Snapshot text: CRLF record ends shown as plain line ends (checked separately).
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec())
+        .expect("UTF-8")
+        .replace("\r\n", "\n")
+}
+
+/// Parses a file back with a strict RFC 4180 reader: every record has the header's width.
+fn parse(bytes: &[u8]) -> Vec<Vec<String>> {
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    assert!(body.ends_with(b"\r\n"), "records end in CRLF");
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(false)
+        .from_reader(body);
+    r.records()
+        .map(|rec| rec.unwrap().iter().map(str::to_string).collect())
+        .collect()
+}
+
+fn errors_text(errors: &[RowError]) -> String {
+    errors.iter().map(|e| format!("{e}\n")).collect()
+}
+
+fn stmath() -> StMath {
+    StMath::new([(101, "KIPPCHI1"), (102, "KIPPCHI2")]).unwrap()
+}
+
+#[test]
+fn st_math_students_and_teachers() {
+    let export = stmath().export(&roster()).unwrap();
+    let names: Vec<_> = export.files.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["students.csv", "teachers.csv"]);
+    let students = &export.files[0].bytes;
+    let teachers = &export.files[1].bytes;
+    insta::assert_snapshot!("stmath_students", text(students));
+    insta::assert_snapshot!("stmath_teachers", text(teachers));
+    insta::assert_snapshot!("stmath_errors", errors_text(&export.errors));
+
+    let rows = parse(students);
+    assert_eq!(rows[0], STMATH_STUDENT_COLUMNS);
+    let col = |name: &str| {
+        STMATH_STUDENT_COLUMNS
+            .iter()
+            .position(|c| *c == name)
+            .unwrap()
+    };
+    // 1001, 1002 (school 101), 1003, 1008 (school 102): the others are errors or inactive.
+    let ids: Vec<_> = rows[1..]
+        .iter()
+        .map(|r| r[col("student_id")].as_str())
+        .collect();
+    assert_eq!(ids, ["1001", "1002", "1003", "1008"]);
+    for r in &rows[1..] {
+        assert!(!r[col("teacher_email")].is_empty());
+        assert!(r[col("iid")].chars().count() <= 8);
+    }
+    assert_eq!(rows[1][col("grade")], "K");
+    assert_eq!(rows[1][col("permanent_login")], "text");
+    assert_eq!(rows[3][col("permanent_login")], "visual");
+    assert_eq!(rows[4][col("student_last_name")], "Smith,\nJr");
+    assert_eq!(rows[3][col("school")], "KIPP Ascend Middle, Campus \"B\"");
+    assert_eq!(rows[1][col("teacher_email")], "ada.lovelace@kipp.org");
+
+    let trows = parse(teachers);
+    assert_eq!(trows[0], STMATH_TEACHER_COLUMNS);
+    // Ada at 101; Grace at 102 only (her 101 students are not listed).
+    let pairs: Vec<_> = trows[1..]
+        .iter()
+        .map(|r| (r[0].as_str(), r[3].as_str()))
+        .collect();
+    assert_eq!(pairs, [("KIPPCHI1", "T501"), ("KIPPCHI2", "502")]);
+
+    // Each left-out active student is reported, none silently dropped.
+    let reported: BTreeSet<_> = export
+        .errors
+        .iter()
+        .map(|e| e.source_row.as_str())
+        .collect();
+    assert_eq!(
+        reported,
+        BTreeSet::from([
+            "STUDENTS STUDENT_NUMBER=1004",
+            "STUDENTS STUDENT_NUMBER=1005",
+            "STUDENTS STUDENT_NUMBER=1007",
+        ])
+    );
+}
+
+#[test]
+fn st_math_options_bom_and_permanent_login_override() {
+    let st = stmath()
+        .permanent_login_for(Grade(0), PermanentLogin::Visual)
+        .with_bom(true);
+    let export = st.export(&roster()).unwrap();
+    for f in &export.files {
+        assert!(f.bytes.starts_with(b"\xEF\xBB\xBFiid,"), "{}", f.name);
+    }
+    let rows = parse(&export.files[0].bytes);
+    assert_eq!(rows[1][10], "1001");
+    assert_eq!(rows[1][16], "visual");
+    assert_eq!(rows[2][16], "text"); // grade 1 keeps the default
+
+    let e = StMath::new([(101, "TOO-LONG-IID")]).unwrap_err();
+    assert!(e.to_string().contains("school 101"), "{e}");
+}
+
+#[test]
+fn st_math_output_does_not_depend_on_input_order() {
+    let a = stmath().export(&roster()).unwrap();
+    let b = stmath().export(&roster_reordered()).unwrap();
+    assert_eq!(a.files, b.files);
+}
+
+fn grow() -> Grow {
+    Grow::new()
+        .role(|s| match s.dcid {
+            504 => Some(GrowRole::SchoolAdmin),
+            506 => Some(GrowRole::SystemAdmin),
+            _ => roster_sftp::vendor::default_grow_role(s),
+        })
+        .school_name(102, "KIPP Ascend Middle")
+        .fill(|s, row| {
+            if row.role == GrowRole::Teacher {
+                row.user_type = "Instructional".into();
+            }
+            if s.dcid == 502 {
+                row.primary_coach = "pat.principal@kipp.org".into();
+            }
+        })
+}
+
+#[test]
+fn grow_user_upload_lists_every_active_staff_member() {
+    let r = roster();
+    let export = grow().export(&r).unwrap();
+    assert_eq!(export.files.len(), 1);
+    let f = &export.files[0];
+    assert_eq!(f.name, "grow_users.csv");
+    insta::assert_snapshot!("grow_users", text(&f.bytes));
+    insta::assert_snapshot!("grow_errors", errors_text(&export.errors));
+
+    let rows = parse(&f.bytes);
+    assert_eq!(rows[0], GROW_COLUMNS);
+    assert_eq!(rows[0][4], "School"); // column E
+    let emails: Vec<_> = rows[1..].iter().map(|r| r[2].as_str()).collect();
+    for e in &emails {
+        assert_eq!(*e, e.trim().to_lowercase());
+    }
+    assert!(emails.contains(&"ada.lovelace@kipp.org"));
+    assert!(emails.contains(&"principal@kipp.org"));
+
+    // Full refresh: every active staff member is in the file or reported.
+    let active: BTreeSet<String> = r
+        .staff
+        .iter()
+        .filter(|s| s.is_active())
+        .map(|s| s.dcid.to_string())
+        .collect();
+    let listed: BTreeSet<String> = rows[1..].iter().map(|r| r[9].clone()).collect();
+    let reported: BTreeSet<String> = export
+        .errors
+        .iter()
+        .map(|e| e.source_row.trim_start_matches("USERS DCID=").to_string())
+        .collect();
+    assert_eq!(&listed | &reported, active);
+    assert!(!listed.contains("505"), "inactive staff are not listed");
+
+    // Grace teaches at two schools: two rows, home school (102) first, with Grow's name.
+    let grace: Vec<_> = rows[1..].iter().filter(|r| r[9] == "502").collect();
+    assert_eq!(grace.len(), 2);
+    assert_eq!(grace[0][4], "KIPP Ascend Middle");
+    assert_eq!(grace[1][4], "KIPP Ascend Primary");
+    // The System Admin has no school.
+    let dee: Vec<_> = rows[1..].iter().filter(|r| r[9] == "506").collect();
+    assert_eq!(
+        (dee.len(), dee[0][3].as_str(), dee[0][4].as_str()),
+        (1, "System Admin", "")
+    );
+}
+
+#[test]
+fn grow_default_role_reports_non_teachers() {
+    let export = Grow::new().export(&roster()).unwrap();
+    let mut roles: Vec<_> = export
+        .errors
+        .iter()
+        .filter(|e| e.field == "Role")
+        .map(|e| e.source_row.clone())
+        .collect();
+    roles.sort();
+    assert_eq!(roles, ["USERS DCID=504", "USERS DCID=506"]);
+    assert!(
+        export
+            .errors
+            .iter()
+            .any(|e| e.reason.contains(&format!("{:?}", StaffType::Staff)))
+    );
+}
+
+#[test]
+fn oneroster_csv_files() {
+    let or = OneRoster::new("kipp-chicago", "KIPP Chicago");
+    let export = or.csv_files(&roster()).unwrap();
+    let names: Vec<_> = export.files.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ONEROSTER_FILES);
+    for f in &export.files {
+        let snap = format!("oneroster_{}", f.name.trim_end_matches(".csv"));
+        insta::assert_snapshot!(snap, text(&f.bytes));
+        parse(&f.bytes);
+    }
+    insta::assert_snapshot!("oneroster_errors", errors_text(&export.errors));
+}
+
+#[test]
+fn oneroster_zip_is_stable_and_holds_the_csv_files() {
+    let or = OneRoster::new("kipp-chicago", "KIPP Chicago");
+    let csvs = or.csv_files(&roster()).unwrap();
+    let zipped = or.export(&roster()).unwrap();
+    assert_eq!(zipped.files.len(), 1);
+    assert_eq!(zipped.files[0].name, "OneRoster.zip");
+    assert_eq!(zipped.errors, csvs.errors);
+
+    let mut archive =
+        zip::ZipArchive::new(std::io::Cursor::new(zipped.files[0].bytes.clone())).unwrap();
+    let entries: Vec<_> = archive.file_names().map(str::to_string).collect();
+    let mut sorted_expected: Vec<_> = ONEROSTER_FILES.to_vec();
+    sorted_expected.sort();
+    let mut sorted_entries = entries.clone();
+    sorted_entries.sort();
+    assert_eq!(sorted_entries, sorted_expected);
+    for f in &csvs.files {
+        let mut entry = archive.by_name(&f.name).unwrap();
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).unwrap();
+        assert_eq!(bytes, f.bytes, "{}", f.name);
+    }
+
+    // Run to run, and whatever order the SIS returned rows in: the same bytes, so the same
+    // sourcedIds.
+    let again = or.export(&roster_reordered()).unwrap();
+    assert_eq!(again.files, zipped.files);
+}
