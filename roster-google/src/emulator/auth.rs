@@ -63,7 +63,8 @@ pub fn verify_assertion(
     now: i64,
 ) -> Result<TokenInfo, OAuthError> {
     let mut parts = assertion.split('.');
-    let (Some(h), Some(c), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(h), Some(c), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(OAuthError::invalid_grant("Invalid JWT: Malformed JWT."));
     };
@@ -175,7 +176,9 @@ pub fn refresh_grant(
         return Err(OAuthError::new(401, "invalid_client", "Unauthorized"));
     }
     if client.refresh_token != refresh_token {
-        return Err(OAuthError::invalid_grant("Token has been expired or revoked."));
+        return Err(OAuthError::invalid_grant(
+            "Token has been expired or revoked.",
+        ));
     }
     Ok(TokenInfo {
         subject: client.subject.to_lowercase(),

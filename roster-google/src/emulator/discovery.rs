@@ -182,7 +182,9 @@ pub fn validate_params(
         match spec.get("type").and_then(Value::as_str) {
             Some("integer") => {
                 let n: i64 = v.parse().map_err(|_| {
-                    ApiError::invalid_parameter(format!("Invalid value '{v}'. Expected an integer."))
+                    ApiError::invalid_parameter(format!(
+                        "Invalid value '{v}'. Expected an integer."
+                    ))
                 })?;
                 let min = bound(spec, "minimum");
                 let max = bound(spec, "maximum");
@@ -232,7 +234,11 @@ mod tests {
         let err = validate_body("User", &json!({"primaryEmail": "a@x.edu", "nickname": "z"}))
             .unwrap_err();
         assert_eq!(err.code, 400);
-        assert!(err.message.contains("Unknown name \"nickname\" at 'user'"), "{}", err.message);
+        assert!(
+            err.message.contains("Unknown name \"nickname\" at 'user'"),
+            "{}",
+            err.message
+        );
         let err = validate_body("User", &json!({"name": {"middleName": "z"}})).unwrap_err();
         assert!(err.message.contains("at 'user.name'"), "{}", err.message);
         let err = validate_body("User", &json!({"suspended": "yes"})).unwrap_err();
@@ -248,6 +254,9 @@ mod tests {
         assert!(validate_params("users", "list", &p("projection", "nope")).is_err());
         assert!(validate_params("users", "list", &p("fields", "users(id)")).is_ok());
         assert!(validate_params("users", "list", &p("bogus", "1")).is_err());
-        assert!(method_scopes("users", "insert").contains(&"https://www.googleapis.com/auth/admin.directory.user"));
+        assert!(
+            method_scopes("users", "insert")
+                .contains(&"https://www.googleapis.com/auth/admin.directory.user")
+        );
     }
 }

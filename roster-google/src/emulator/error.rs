@@ -54,7 +54,11 @@ impl ApiError {
     }
     /// 403 `forbidden` "Not Authorized to access this resource/api".
     pub fn forbidden() -> Self {
-        Self::new(403, "forbidden", "Not Authorized to access this resource/api")
+        Self::new(
+            403,
+            "forbidden",
+            "Not Authorized to access this resource/api",
+        )
     }
     /// 403 `insufficientPermissions` (token lacks the method's scopes).
     pub fn insufficient_scopes() -> Self {

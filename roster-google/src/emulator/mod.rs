@@ -19,7 +19,7 @@
 //! * **Endpoints** (paths as in the discovery document, under `/admin/directory/v1`):
 //!   `users.list` (`GET /users`: `customer=my_customer` or `domain=`, `maxResults` 1..=500
 //!   (default 100), opaque `pageToken`/`nextPageToken`, `query`, `projection=basic|full|custom`
-//!   + `customFieldMask`, `orderBy=email|givenName|familyName`, `sortOrder`), `users.get`
+//!   with `customFieldMask`, `orderBy=email|givenName|familyName`, `sortOrder`), `users.get`
 //!   (`GET /users/{userKey}`, key = primary email case-insensitively or id), `users.insert`
 //!   (`POST /users`), `users.update` (`PUT`, with patch semantics like Google: absent fields are
 //!   kept), `users.patch` (`PATCH`), `orgunits.list` (`type=all|children|allIncludingParent`,
@@ -136,8 +136,8 @@ use tokio::sync::oneshot;
 
 pub use error::{ApiError, EmulatorError, OAuthError};
 pub use state::{
-    FieldDef, Group, GroupMember, InstalledClient, OrgUnit, Projection, SchemaDef,
-    ServiceAccount, State, StoredUser,
+    FieldDef, Group, GroupMember, InstalledClient, OrgUnit, Projection, SchemaDef, ServiceAccount,
+    State, StoredUser,
 };
 
 use server::{Shared, lock};
@@ -426,7 +426,13 @@ impl RunningEmulator {
     pub fn group_members(&self, group: &str) -> Option<Vec<String>> {
         let st = lock(&self.shared.state);
         let k = st.group_key(group)?;
-        Some(st.groups[&k].members.iter().map(|m| m.email.clone()).collect())
+        Some(
+            st.groups[&k]
+                .members
+                .iter()
+                .map(|m| m.email.clone())
+                .collect(),
+        )
     }
     /// A copy of the whole state.
     pub fn state(&self) -> State {

@@ -573,11 +573,15 @@ fn dispatch(shared: &Shared, route: &Route, p: &Map<String, Value>, body: &Bytes
                 .group_key(g)
                 .ok_or_else(|| ApiError::not_found("groupKey"))?;
             let group = &st.groups[&gk];
-            let max = p.get("maxResults").and_then(Value::as_i64).unwrap_or(200).min(200) as usize;
-            let roles: Option<Vec<String>> = param(p, "roles")
-                .map(|r| r.split(',').map(|s| s.trim().to_uppercase()).collect());
+            let max = p
+                .get("maxResults")
+                .and_then(Value::as_i64)
+                .unwrap_or(200)
+                .min(200) as usize;
+            let roles: Option<Vec<String>> =
+                param(p, "roles").map(|r| r.split(',').map(|s| s.trim().to_uppercase()).collect());
             let fp = state::fingerprint(&[&gk, param(p, "roles").unwrap_or("")]);
-            let start = match param(p, "pageToken") {
+            let start = match param(p, "pageToken").filter(|t| !t.is_empty()) {
                 Some(t) => state::decode_page_token(t, &fp)?
                     .first()
                     .and_then(|s| s.parse::<usize>().ok())
@@ -652,10 +656,14 @@ fn users_list(st: &State, p: &Map<String, Value>) -> Handled {
         if descending { "d" } else { "a" },
     ]);
     let after = param(p, "pageToken")
+        .filter(|t| !t.is_empty())
         .map(|t| state::decode_page_token(t, &fp))
         .transpose()?;
     if p.get("showDeleted").and_then(Value::as_str) == Some("true") {
-        return Ok((200, Some(list_body("admin#directory#users", "users", vec![], None))));
+        return Ok((
+            200,
+            Some(list_body("admin#directory#users", "users", vec![], None)),
+        ));
     }
     let wanted = |u: &state::StoredUser, email_key: &str| {
         domain
@@ -722,13 +730,15 @@ fn users_list(st: &State, p: &Map<String, Value>) -> Handled {
     }
     let next = if page.len() > max {
         page.truncate(max);
-        page.last()
-            .map(|(k, _)| state::encode_page_token(k, &fp))
+        page.last().map(|(k, _)| state::encode_page_token(k, &fp))
     } else {
         None
     };
     let users = page.iter().map(|(_, u)| st.user_json(u, &proj)).collect();
-    Ok((200, Some(list_body("admin#directory#users", "users", users, next))))
+    Ok((
+        200,
+        Some(list_body("admin#directory#users", "users", users, next)),
+    ))
 }
 
 fn groups_list(st: &State, p: &Map<String, Value>) -> Handled {
@@ -747,13 +757,18 @@ fn groups_list(st: &State, p: &Map<String, Value>) -> Handled {
             .unwrap_or(k)
             .to_lowercase()
     });
-    let max = p.get("maxResults").and_then(Value::as_i64).unwrap_or(200).min(200) as usize;
+    let max = p
+        .get("maxResults")
+        .and_then(Value::as_i64)
+        .unwrap_or(200)
+        .min(200) as usize;
     let fp = state::fingerprint(&[
         customer.unwrap_or(""),
         domain.as_deref().unwrap_or(""),
         user_key.unwrap_or(""),
     ]);
     let after = param(p, "pageToken")
+        .filter(|t| !t.is_empty())
         .map(|t| state::decode_page_token(t, &fp))
         .transpose()?
         .and_then(|k| k.first().cloned());
@@ -765,9 +780,9 @@ fn groups_list(st: &State, p: &Map<String, Value>) -> Handled {
             domain
                 .as_ref()
                 .is_none_or(|d| k.rsplit_once('@').is_some_and(|(_, gd)| gd == d))
-                && member_email.as_ref().is_none_or(|e| {
-                    g.members.iter().any(|m| m.email.eq_ignore_ascii_case(e))
-                })
+                && member_email
+                    .as_ref()
+                    .is_none_or(|e| g.members.iter().any(|m| m.email.eq_ignore_ascii_case(e)))
         })
         .take(max + 1)
         .collect();
@@ -779,7 +794,10 @@ fn groups_list(st: &State, p: &Map<String, Value>) -> Handled {
         None
     };
     let groups = page.iter().map(|(_, g)| State::group_json(g)).collect();
-    Ok((200, Some(list_body("admin#directory#groups", "groups", groups, next))))
+    Ok((
+        200,
+        Some(list_body("admin#directory#groups", "groups", groups, next)),
+    ))
 }
 
 // ---------- partial responses (`fields=`) ----------

@@ -694,7 +694,11 @@ impl State {
                     ApiError::invalid(format!(
                         "Invalid Input: custom schema field '{schema_name}.{field_name}' expects {}{}",
                         fd.field_type,
-                        if fd.multi_valued { " values as [{\"value\": ...}]" } else { "" }
+                        if fd.multi_valued {
+                            " values as [{\"value\": ...}]"
+                        } else {
+                            ""
+                        }
                     ))
                 };
                 if fd.multi_valued {
@@ -756,7 +760,10 @@ impl State {
         out.insert("archived".into(), json!(false));
         out.insert("changePasswordAtNextLogin".into(), json!(false));
         out.insert("ipWhitelisted".into(), json!(false));
-        out.insert("emails".into(), json!([{"address": email, "primary": true}]));
+        out.insert(
+            "emails".into(),
+            json!([{"address": email, "primary": true}]),
+        );
         out.insert("customerId".into(), json!(self.customer_id));
         out.insert("isMailboxSetup".into(), json!(true));
         out.insert("isEnrolledIn2Sv".into(), json!(false));
@@ -867,10 +874,11 @@ impl State {
 fn coerce(field_type: &str, v: &Value) -> Option<Value> {
     match field_type {
         "INT64" => match v {
-            Value::Number(n) => n
-                .as_i64()
-                .map(Value::from)
-                .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| json!(f as i64))),
+            Value::Number(n) => n.as_i64().map(Value::from).or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0)
+                    .map(|f| json!(f as i64))
+            }),
             Value::String(s) => s.trim().parse::<i64>().ok().map(Value::from),
             _ => None,
         },
@@ -940,9 +948,11 @@ pub fn etag(v: &Value) -> String {
 }
 
 fn fnv(s: &str) -> u64 {
-    s.to_lowercase().bytes().fold(0xcbf29ce484222325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
-    })
+    s.to_lowercase()
+        .bytes()
+        .fold(0xcbf29ce484222325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
+        })
 }
 
 /// Current time as Google formats it (`2026-01-02T03:04:05.000Z`).
@@ -1043,12 +1053,8 @@ pub fn parse_query(state: &State, q: &str) -> Result<Vec<Clause>, ApiError> {
         let op = &rest[..1];
         let value = unquote(&rest[1..]);
         let clause = match (field, op) {
-            ("orgUnitPath", _) => {
-                Clause::OrgUnit(State::normalize_path(&value).to_lowercase())
-            }
-            ("email", ":") => {
-                Clause::EmailPrefix(value.trim_end_matches('*').to_lowercase())
-            }
+            ("orgUnitPath", _) => Clause::OrgUnit(State::normalize_path(&value).to_lowercase()),
+            ("email", ":") => Clause::EmailPrefix(value.trim_end_matches('*').to_lowercase()),
             ("email", "=") => Clause::EmailExact(value.to_lowercase()),
             ("isSuspended", "=") => Clause::Suspended(parse_bool(&value)?),
             ("isAdmin", "=") => Clause::Admin(parse_bool(&value)?),
@@ -1223,7 +1229,10 @@ mod tests {
             .unwrap();
         merge(
             &mut t,
-            json!({"name": {"givenName": "C"}, "a": null}).as_object().cloned().unwrap(),
+            json!({"name": {"givenName": "C"}, "a": null})
+                .as_object()
+                .cloned()
+                .unwrap(),
         );
         assert_eq!(
             Value::Object(t),
@@ -1243,7 +1252,10 @@ mod tests {
             )
             .unwrap();
         assert_eq!(u.data["customSchemas"]["Sync"]["DCID"], json!(42));
-        assert_eq!(u.data["customSchemas"]["Sync"]["Tags"][0]["value"], json!("7"));
+        assert_eq!(
+            u.data["customSchemas"]["Sync"]["Tags"][0]["value"],
+            json!("7")
+        );
         let bad = s.insert_user(
             &json!({"primaryEmail": "b@x.edu", "name": {"givenName": "A", "familyName": "B"},
                 "password": "12345678", "customSchemas": {"Sync": {"DCID": "4x2"}}}),
@@ -1267,7 +1279,10 @@ mod tests {
     #[test]
     fn page_tokens_round_trip_and_are_bound_to_the_request() {
         let t = encode_page_token(&["k@x.edu".into()], "fp1");
-        assert_eq!(decode_page_token(&t, "fp1").unwrap(), vec!["k@x.edu".to_string()]);
+        assert_eq!(
+            decode_page_token(&t, "fp1").unwrap(),
+            vec!["k@x.edu".to_string()]
+        );
         assert!(decode_page_token(&t, "fp2").is_err());
         assert!(decode_page_token("garbage!", "fp1").is_err());
     }
