@@ -91,6 +91,28 @@ fn write_error(file: &str, e: impl std::fmt::Display) -> VendorError {
     }
 }
 
+/// A fast hasher for integer keys (school numbers, DCIDs): SipHash showed in profiles of
+/// million-row exports. Not for untrusted keys.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct IntHasher(u64);
+
+impl std::hash::Hasher for IntHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn write_i64(&mut self, n: i64) {
+        self.0 = (self.0.rotate_left(5) ^ n as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+pub(crate) type IntMap<K, V> =
+    std::collections::HashMap<K, V, std::hash::BuildHasherDefault<IntHasher>>;
+
 /// Where a student's row error points: the SIS key.
 pub(crate) fn student_row(s: &Student) -> String {
     format!("STUDENTS STUDENT_NUMBER={}", s.student_number)

@@ -498,6 +498,9 @@ impl VendorExport for OneRoster {
         let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
         let opts = SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Deflated)
+            // Level 1: a million-user roster zips in about a second instead of ten, for a
+            // file about a third larger.
+            .compression_level(Some(1))
             .last_modified_time(zip::DateTime::default())
             .unix_permissions(0o644);
         for f in &files {

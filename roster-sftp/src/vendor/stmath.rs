@@ -2,14 +2,15 @@
 //! columns ST Math requires filled in).
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 
 use roster_core::model::SchoolNumber;
 use roster_core::{
     EnrollStatus, Export, Grade, Roster, RowError, School, Staff, VendorError, VendorExport,
 };
 
-use super::{CsvFile, CsvOptions, staff_row, student_row};
+use super::{CsvFile, CsvOptions, IntMap, staff_row, student_row};
 
 /// `students.csv` columns, in ST Math's order.
 pub const STMATH_STUDENT_COLUMNS: [&str; 19] = [
@@ -165,11 +166,12 @@ impl VendorExport for StMath {
     }
 
     fn export(&self, roster: &Roster) -> Result<Export, VendorError> {
-        let schools: HashMap<SchoolNumber, &School> =
+        let schools: IntMap<SchoolNumber, &School> =
             roster.schools.iter().map(|s| (s.number, s)).collect();
-        let staff: HashMap<i64, &Staff> = roster.staff.iter().map(|s| (s.dcid, s)).collect();
-        let mut school_cols: HashMap<SchoolNumber, Option<SchoolCols>> = HashMap::new();
-        let mut teacher_cols: HashMap<i64, Result<TeacherCols, RowError>> = HashMap::new();
+        let staff: IntMap<i64, &Staff> = roster.staff.iter().map(|s| (s.dcid, s)).collect();
+        let mut school_cols: IntMap<SchoolNumber, Option<SchoolCols>> = IntMap::default();
+        let mut teacher_cols: IntMap<i64, Result<TeacherCols, RowError>> = IntMap::default();
+        let mut dob = String::with_capacity(10);
         let mut errors = Vec::new();
 
         let mut students: Vec<_> = roster
@@ -177,7 +179,28 @@ impl VendorExport for StMath {
             .iter()
             .filter(|s| s.enroll_status == EnrollStatus::Active)
             .collect();
-        students.sort_by(|a, b| (a.school, &a.student_number).cmp(&(b.school, &b.student_number)));
+        // Order by student number, join with the homerooms (a BTreeMap in the same order) in
+        // one pass, then stable-sort by school: rows come out by (school, student number)
+        // with far fewer string comparisons than sorting and looking up separately.
+        if !students.is_sorted_by(|a, b| a.student_number <= b.student_number) {
+            students.sort_by(|a, b| a.student_number.cmp(&b.student_number));
+        }
+        let mut homerooms = roster.classes.homerooms.iter().peekable();
+        let mut students: Vec<(&roster_core::Student, Option<i64>)> = students
+            .into_iter()
+            .map(|s| {
+                while homerooms
+                    .next_if(|(n, _)| n.as_str() < s.student_number.as_str())
+                    .is_some()
+                {}
+                let dcid = homerooms
+                    .peek()
+                    .filter(|(n, _)| **n == s.student_number)
+                    .map(|(_, d)| **d);
+                (s, dcid)
+            })
+            .collect();
+        students.sort_by_key(|(s, _)| s.school);
 
         let mut out = CsvFile::with_capacity(
             "students.csv",
@@ -187,7 +210,7 @@ impl VendorExport for StMath {
         )?;
         let mut teachers_used: BTreeSet<(SchoolNumber, i64)> = BTreeSet::new();
 
-        for s in students {
+        for (s, homeroom) in students {
             let school = school_cols.entry(s.school).or_insert_with(|| {
                 let iid = self.iids.get(&s.school)?;
                 let school = schools.get(&s.school)?;
@@ -212,7 +235,7 @@ impl VendorExport for StMath {
                 errors.push(RowError::new(student_row(s), field, reason));
                 continue;
             };
-            let Some(&dcid) = roster.classes.homerooms.get(&s.student_number) else {
+            let Some(dcid) = homeroom else {
                 errors.push(RowError::new(
                     student_row(s),
                     "district_teacher_id",
@@ -263,10 +286,11 @@ impl VendorExport for StMath {
             };
             teachers_used.insert((s.school, dcid));
             let grade = grade_label(s.grade);
-            let dob = s
-                .dob
-                .map(|d| d.format("%m/%d/%Y").to_string())
-                .unwrap_or_default();
+            dob.clear();
+            if let Some(d) = s.dob {
+                use chrono::Datelike;
+                let _ = write!(dob, "{:02}/{:02}/{:04}", d.month(), d.day(), d.year());
+            }
             out.row([
                 school.iid,
                 &school.number,
