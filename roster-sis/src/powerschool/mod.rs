@@ -1,0 +1,204 @@
+//! PowerSchool as a [`SisSource`]: one set of SQL ([`sql`]), two backends ([`SqliteBackend`],
+//! [`OracleBackend`]) behind [`SqlBackend`], and shared row mapping ([`map`]).
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), roster_core::SourceError> {
+//! use roster_core::{Scope, SisSource};
+//! use roster_sis::powerschool::{PowerSchoolOptions, PowerSchoolSource};
+//! // The demo district (see `roster_sis::demo`), or PowerSchool itself with
+//! // `PowerSchoolSource::oracle_from_env(options).await?`.
+//! let sis = PowerSchoolSource::sqlite("demo.sqlite", PowerSchoolOptions::default())?;
+//! let students = sis.students(&Scope::StateReporting).await?;
+//! println!("{} students, {} bad rows", students.rows.len(), students.errors.len());
+//! # Ok(()) }
+//! ```
+
+pub mod backend;
+pub mod map;
+pub mod oracle;
+pub mod sql;
+pub mod sqlite;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use roster_core::{Classes, Loaded, School, Scope, SisSource, SourceError, Staff, Student};
+
+pub use self::backend::{Bind, Rows, SqlBackend, Value};
+pub use self::map::NameCase;
+pub use self::oracle::{OracleBackend, OracleConfig, OracleError};
+pub use self::sql::ScopedSql;
+pub use self::sqlite::SqliteBackend;
+
+/// District choices for reading PowerSchool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PowerSchoolOptions {
+    /// Person-name casing; default [`NameCase::Keep`] (the SIS spelling).
+    pub name_case: NameCase,
+    /// The `CC.EXPRESSION` of the homeroom period; default `1(A)`.
+    pub homeroom_expression: String,
+    /// A statement returning `USERSDCID, CELLPHONE` (no binds), run after the staff query;
+    /// e.g. [`sql::D118_CELL_PHONES`]. `None` (default) leaves `Staff::cell_phone` empty.
+    /// A `&'static str` on purpose: statements are constants, never built from values.
+    pub cell_phone_sql: Option<&'static str>,
+}
+
+impl Default for PowerSchoolOptions {
+    fn default() -> Self {
+        PowerSchoolOptions {
+            name_case: NameCase::Keep,
+            homeroom_expression: "1(A)".into(),
+            cell_phone_sql: None,
+        }
+    }
+}
+
+/// PowerSchool read through a [`SqlBackend`]. Queries run on the blocking thread pool.
+pub struct PowerSchoolSource<B: SqlBackend> {
+    backend: Arc<B>,
+    options: PowerSchoolOptions,
+}
+
+impl<B: SqlBackend> std::fmt::Debug for PowerSchoolSource<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PowerSchoolSource")
+            .field("backend", &self.backend.name())
+            .field("options", &self.options)
+            .finish()
+    }
+}
+
+impl PowerSchoolSource<SqliteBackend> {
+    /// A PowerSchool-shaped SQLite file (e.g. from [`crate::demo::generate`]).
+    pub fn sqlite(
+        path: impl AsRef<Path>,
+        options: PowerSchoolOptions,
+    ) -> Result<Self, SourceError> {
+        Ok(Self::new(SqliteBackend::open(path)?, options))
+    }
+}
+
+impl PowerSchoolSource<OracleBackend> {
+    /// Connects with `POWERSCHOOL_READ_USER`, `POWERSCHOOL_DB_PASSWORD`, `POWERSCHOOL_PROD_DB`.
+    pub async fn oracle_from_env(options: PowerSchoolOptions) -> Result<Self, SourceError> {
+        let config = OracleConfig::from_env()?;
+        Ok(Self::new(
+            OracleBackend::connect_async(config).await?,
+            options,
+        ))
+    }
+}
+
+impl<B: SqlBackend> PowerSchoolSource<B> {
+    pub fn new(backend: B, options: PowerSchoolOptions) -> Self {
+        PowerSchoolSource {
+            backend: Arc::new(backend),
+            options,
+        }
+    }
+
+    pub fn options(&self) -> &PowerSchoolOptions {
+        &self.options
+    }
+
+    pub fn backend(&self) -> &B {
+        &self.backend
+    }
+
+    /// Runs one statement off the async runtime.
+    async fn run(
+        &self,
+        name: &'static str,
+        sql: &'static str,
+        binds: Vec<Bind>,
+    ) -> Result<Rows, SourceError> {
+        let backend = Arc::clone(&self.backend);
+        let started = std::time::Instant::now();
+        let rows = tokio::task::spawn_blocking(move || backend.query(sql, &binds))
+            .await
+            .map_err(|e| SourceError::Other(format!("query task {name} failed: {e}")))??;
+        tracing::debug!(
+            query = name,
+            backend = self.backend.name(),
+            rows = rows.rows.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "PowerSchool query"
+        );
+        Ok(rows)
+    }
+
+    async fn run_scoped(
+        &self,
+        q: ScopedSql,
+        scope: &Scope,
+        mut binds: Vec<Bind>,
+    ) -> Result<Rows, SourceError> {
+        binds.extend(ScopedSql::scope_binds(scope));
+        self.run(q.name, q.sql(scope), binds).await
+    }
+
+    fn log_errors(what: &str, errors: &[roster_core::RowError]) {
+        for e in errors {
+            tracing::warn!(source = what, row = %e.source_row, field = %e.field, reason = %e.reason, "bad SIS row");
+        }
+    }
+}
+
+#[async_trait]
+impl<B: SqlBackend> SisSource for PowerSchoolSource<B> {
+    async fn schools(&self, scope: &Scope) -> Result<Vec<School>, SourceError> {
+        let rows = self.run_scoped(sql::SCHOOLS, scope, Vec::new()).await?;
+        let (schools, errors) = map::schools(&rows);
+        Self::log_errors("SCHOOLS", &errors);
+        Ok(schools)
+    }
+
+    async fn students(&self, scope: &Scope) -> Result<Loaded<Student>, SourceError> {
+        let rows = self.run_scoped(sql::STUDENTS, scope, Vec::new()).await?;
+        let loaded = map::students(&rows, self.options.name_case);
+        Self::log_errors("STUDENTS", &loaded.errors);
+        Ok(loaded)
+    }
+
+    async fn staff(&self, scope: &Scope) -> Result<Loaded<Staff>, SourceError> {
+        let rows = self.run_scoped(sql::STAFF, scope, Vec::new()).await?;
+        let (phones, mut phone_errors) = match self.options.cell_phone_sql {
+            Some(q) => map::cell_phones(&self.run("cell_phones", q, Vec::new()).await?),
+            None => (HashMap::new(), Vec::new()),
+        };
+        let mut loaded = map::staff(&rows, self.options.name_case, &phones);
+        loaded.errors.append(&mut phone_errors);
+        Self::log_errors("USERS", &loaded.errors);
+        Ok(loaded)
+    }
+
+    async fn classes(&self, scope: &Scope, today: NaiveDate) -> Result<Classes, SourceError> {
+        let today_bind = || vec![("today", Value::Date(today))];
+        let terms = self.run_scoped(sql::TERMS, scope, today_bind()).await?;
+        let sections = self.run_scoped(sql::SECTIONS, scope, today_bind()).await?;
+        let enrollments = self
+            .run_scoped(sql::ENROLLMENTS, scope, today_bind())
+            .await?;
+        let mut hr_binds = today_bind();
+        hr_binds.push((
+            "expression",
+            Value::Text(self.options.homeroom_expression.clone()),
+        ));
+        let homerooms = self.run_scoped(sql::HOMEROOMS, scope, hr_binds).await?;
+        let (terms, e1) = map::terms(&terms);
+        let (sections, e2) = map::sections(&sections);
+        let (enrollments, e3) = map::enrollments(&enrollments);
+        for errors in [&e1, &e2, &e3] {
+            Self::log_errors("classes", errors);
+        }
+        Ok(Classes {
+            terms,
+            sections,
+            enrollments,
+            homerooms: map::homerooms(&homerooms),
+        })
+    }
+}

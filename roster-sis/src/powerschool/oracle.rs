@@ -1,0 +1,257 @@
+//! The Oracle backend: PowerSchool's own database through the `oracle` crate (ODPI-C).
+//!
+//! The crate bundles ODPI-C and loads Oracle's client library (`libclntsh`/`oci.dll`) at run
+//! time, so building needs nothing from Oracle; running needs Oracle Instant Client. Without
+//! it every connect fails with `DPI-1047`, which [`OracleError::InstantClientMissing`] turns
+//! into a message that names the fix.
+//!
+//! Types on the Oracle side: `NUMBER` columns are fetched as text and read as whole numbers
+//! (floats when they have a fraction); `DATE`/`TIMESTAMP` as dates (the time part dropped);
+//! everything else as text. A date bind ([`Value::Date`]) is bound as an Oracle `DATE` at
+//! midnight, which is what PowerSchool stores in `TERMS.FIRSTDAY`/`LASTDAY`, so the SQL text
+//! is the same as on SQLite, where dates are ISO text.
+//!
+//! The password lives in a [`Secret`]: `Debug` prints `***`, and every message built here is
+//! scrubbed of it in case a driver error ever echoed it.
+
+use std::sync::Mutex;
+
+use chrono::NaiveDateTime;
+use oracle::sql_type::{OracleType, ToSql};
+use oracle::{Connection, Connector};
+use roster_core::{Secret, SourceError};
+
+use super::backend::{Bind, Rows, SqlBackend, Value, check_binds};
+
+/// Environment variables of the D118 scripts.
+pub const ENV_USER: &str = "POWERSCHOOL_READ_USER";
+pub const ENV_PASSWORD: &str = "POWERSCHOOL_DB_PASSWORD";
+pub const ENV_DB: &str = "POWERSCHOOL_PROD_DB";
+
+/// Where and how to connect. `Debug` never shows the password.
+#[derive(Clone, Debug)]
+pub struct OracleConfig {
+    pub user: String,
+    pub password: Secret,
+    /// An Easy Connect string (`host:port/service`) or a TNS alias.
+    pub connect_string: String,
+}
+
+impl OracleConfig {
+    /// From `POWERSCHOOL_READ_USER`, `POWERSCHOOL_DB_PASSWORD`, `POWERSCHOOL_PROD_DB`.
+    pub fn from_env() -> Result<Self, OracleError> {
+        let var = |name: &'static str| {
+            std::env::var(name)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .ok_or(OracleError::MissingEnv(name))
+        };
+        Ok(OracleConfig {
+            user: var(ENV_USER)?,
+            password: Secret::from_env(ENV_PASSWORD)
+                .ok_or(OracleError::MissingEnv(ENV_PASSWORD))?,
+            connect_string: var(ENV_DB)?,
+        })
+    }
+}
+
+/// What can go wrong talking to Oracle. No variant ever holds the password.
+#[derive(Debug, thiserror::Error)]
+pub enum OracleError {
+    #[error("environment variable {0} is not set")]
+    MissingEnv(&'static str),
+    #[error(
+        "Oracle Instant Client was not found (DPI-1047). The oracle driver loads it at run time: \
+         install Oracle Instant Client Basic or Basic Light (64-bit, 19c or later) for this \
+         platform and make its directory findable: on Linux add it to LD_LIBRARY_PATH (or \
+         register it with ldconfig), on Windows add it to PATH, on macOS put it in \
+         DYLD_LIBRARY_PATH or ~/lib. Driver said: {detail}"
+    )]
+    InstantClientMissing { detail: String },
+    #[error("cannot connect to PowerSchool database {connect_string} as {user}: {detail}")]
+    Connect {
+        user: String,
+        connect_string: String,
+        detail: String,
+    },
+    #[error("PowerSchool query failed: {0}")]
+    Query(String),
+}
+
+impl From<OracleError> for SourceError {
+    fn from(e: OracleError) -> Self {
+        match e {
+            OracleError::Query(m) => SourceError::Query(m),
+            other => SourceError::Connect(other.to_string()),
+        }
+    }
+}
+
+/// Replaces the password in a driver message, should it ever appear there.
+fn scrub(message: String, password: &Secret) -> String {
+    let p = password.expose();
+    if p.len() >= 3 && message.contains(p) {
+        message.replace(p, "***")
+    } else {
+        message
+    }
+}
+
+/// Turns a connect failure into an [`OracleError`]; `DPI-1047` names the fix.
+pub fn translate_connect_error(message: String, config: &OracleConfig) -> OracleError {
+    let detail = scrub(message, &config.password);
+    if detail.contains("DPI-1047") {
+        OracleError::InstantClientMissing { detail }
+    } else {
+        OracleError::Connect {
+            user: config.user.clone(),
+            connect_string: config.connect_string.clone(),
+            detail,
+        }
+    }
+}
+
+/// A connection to PowerSchool's Oracle database.
+pub struct OracleBackend {
+    conn: Mutex<Connection>,
+    password: Secret,
+}
+
+impl std::fmt::Debug for OracleBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OracleBackend").finish_non_exhaustive()
+    }
+}
+
+impl OracleBackend {
+    /// Connects (blocking: call it from `spawn_blocking`, or use [`Self::connect_async`]).
+    pub fn connect(config: &OracleConfig) -> Result<Self, OracleError> {
+        tracing::info!(user = %config.user, db = %config.connect_string, "connecting to PowerSchool (Oracle)");
+        let conn = Connector::new(
+            config.user.as_str(),
+            config.password.expose(),
+            config.connect_string.as_str(),
+        )
+        .connect()
+        .map_err(|e| translate_connect_error(e.to_string(), config))?;
+        Ok(OracleBackend {
+            conn: Mutex::new(conn),
+            password: config.password.clone(),
+        })
+    }
+
+    /// [`Self::connect`] off the async runtime.
+    pub async fn connect_async(config: OracleConfig) -> Result<Self, OracleError> {
+        tokio::task::spawn_blocking(move || Self::connect(&config))
+            .await
+            .map_err(|e| OracleError::Query(format!("connect task failed: {e}")))?
+    }
+
+    fn query_inner(&self, sql: &str, binds: &[Bind]) -> Result<Rows, oracle::Error> {
+        let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        let mut stmt = conn
+            .statement(sql)
+            .fetch_array_size(1000)
+            .prefetch_rows(1000)
+            .build()?;
+        let owned: Vec<(&str, Box<dyn ToSql>)> = binds
+            .iter()
+            .map(|(name, v)| {
+                let b: Box<dyn ToSql> = match v {
+                    Value::Null => Box::new(None::<String>),
+                    Value::Int(n) => Box::new(*n),
+                    Value::Float(x) => Box::new(*x),
+                    Value::Text(s) => Box::new(s.clone()),
+                    // An Oracle DATE at midnight: compares with PowerSchool's DATE columns.
+                    Value::Date(d) => Box::new(*d),
+                };
+                (*name, b)
+            })
+            .collect();
+        let params: Vec<(&str, &dyn ToSql)> = owned.iter().map(|(n, b)| (*n, b.as_ref())).collect();
+        let result = stmt.query_named(&params)?;
+        let info: Vec<OracleType> = result
+            .column_info()
+            .iter()
+            .map(|c| c.oracle_type().clone())
+            .collect();
+        let columns = result
+            .column_info()
+            .iter()
+            .map(|c| c.name().to_ascii_uppercase())
+            .collect();
+        let mut out = Rows {
+            columns,
+            rows: Vec::new(),
+        };
+        for row in result {
+            let row = row?;
+            let mut values = Vec::with_capacity(info.len());
+            for (sv, ty) in row.sql_values().iter().zip(&info) {
+                values.push(match ty {
+                    OracleType::Number(..)
+                    | OracleType::Float(_)
+                    | OracleType::BinaryFloat
+                    | OracleType::BinaryDouble
+                    | OracleType::Int64
+                    | OracleType::UInt64 => match sv.get::<Option<String>>()? {
+                        None => Value::Null,
+                        Some(s) => match s.parse::<i64>() {
+                            Ok(n) => Value::Int(n),
+                            Err(_) => s.parse::<f64>().map(Value::Float).unwrap_or(Value::Text(s)),
+                        },
+                    },
+                    OracleType::Date
+                    | OracleType::Timestamp(_)
+                    | OracleType::TimestampTZ(_)
+                    | OracleType::TimestampLTZ(_) => match sv.get::<Option<NaiveDateTime>>()? {
+                        None => Value::Null,
+                        Some(dt) => Value::Date(dt.date()),
+                    },
+                    _ => match sv.get::<Option<String>>()? {
+                        None => Value::Null,
+                        Some(s) => Value::Text(s),
+                    },
+                });
+            }
+            out.rows.push(values);
+        }
+        Ok(out)
+    }
+}
+
+impl SqlBackend for OracleBackend {
+    fn name(&self) -> &'static str {
+        "oracle"
+    }
+
+    fn query(&self, sql: &str, binds: &[Bind]) -> Result<Rows, SourceError> {
+        check_binds(sql, binds)?;
+        self.query_inner(sql, binds)
+            .map_err(|e| SourceError::Query(scrub(e.to_string(), &self.password)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scrub_hides_the_password() {
+        let pw = Secret::new("Tr0ub4dor&3");
+        let msg = scrub("ORA-01017: bad login Tr0ub4dor&3".into(), &pw);
+        assert_eq!(msg, "ORA-01017: bad login ***");
+    }
+
+    #[test]
+    fn config_debug_hides_the_password() {
+        let c = OracleConfig {
+            user: "psnavigator".into(),
+            password: Secret::new("Tr0ub4dor&3"),
+            connect_string: "ps.example:1521/PSPRODDB".into(),
+        };
+        let dbg = format!("{c:?}");
+        assert!(!dbg.contains("Tr0ub4dor"), "{dbg}");
+        assert!(dbg.contains("psnavigator"));
+    }
+}
