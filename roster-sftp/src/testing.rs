@@ -190,12 +190,24 @@ impl Sshd {
             .append(true)
             .open(&self.log)
             .expect("open sshd log");
-        let mut child = Command::new(SSHD_PATH)
-            .arg("-D")
+        let mut cmd = Command::new(SSHD_PATH);
+        cmd.arg("-D")
             .arg("-e")
             .arg("-f")
             .arg(&self.config)
-            .stdin(Stdio::null())
+            .stdin(Stdio::null());
+        // If the test process dies without running Drop (SIGKILL, abort), the kernel kills
+        // the daemon too. (It fires when the spawning *thread* exits: keep the `Sshd` on the
+        // thread that started it, as tests do.)
+        // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
+        unsafe {
+            use std::os::unix::process::CommandExt;
+            cmd.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
+        let mut child = cmd
             .stdout(log.try_clone().expect("dup log"))
             .stderr(log)
             .spawn()
@@ -447,6 +459,7 @@ pub struct TestUser {
 
 impl TestUser {
     pub fn create() -> TestUser {
+        remove_stale_users();
         let mut rng = rand::thread_rng();
         let name = format!(
             "rsftp{}x{}{:04x}",
@@ -524,6 +537,32 @@ impl Drop for TestUser {
         }
         eprintln!("warning: could not remove test user {}", self.name);
     }
+}
+
+/// Removes `rsftp<pid>x…` accounts left by test processes that were killed before their
+/// `Drop` ran (their pid no longer exists).
+fn remove_stale_users() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let Ok(passwd) = fs::read_to_string("/etc/passwd") else {
+            return;
+        };
+        for name in passwd.lines().filter_map(|l| l.split(':').next()) {
+            let Some(rest) = name.strip_prefix("rsftp") else {
+                continue;
+            };
+            let Some(pid) = rest.split('x').next().and_then(|p| p.parse::<u32>().ok()) else {
+                continue;
+            };
+            if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+                let _guard = USERADD.lock().unwrap_or_else(|e| e.into_inner());
+                let _ = Command::new("userdel")
+                    .args(["-r", "-f", name])
+                    .stderr(Stdio::null())
+                    .status();
+            }
+        }
+    });
 }
 
 /// Runs a passwd-file command, retrying while another process holds /etc/passwd's lock

@@ -114,3 +114,45 @@ fn falls_back_to_keyboard_interactive_when_the_server_only_offers_that() {
     assert!(err.to_string().contains("keyboard-interactive"), "{err}");
     assert!(!inbox.join("x.csv").exists());
 }
+
+/// Collects formatted log lines in memory.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn logs_at_trace_level_never_contain_passwords() {
+    let user = TestUser::create();
+    let sshd = Sshd::start();
+    let inbox = sshd.make_dir("inbox");
+    let wrong = "Another-Wrong-Pass-77";
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    tracing::subscriber::with_default(subscriber, || {
+        password_target(&sshd, &user, user.password(), &inbox)
+            .upload_blocking(&[Upload::bytes("ok.csv", b"ok".to_vec())])
+            .unwrap();
+        password_target(&sshd, &user, wrong, &inbox)
+            .upload_blocking(&[Upload::bytes("no.csv", b"no".to_vec())])
+            .unwrap_err();
+    });
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("uploaded"), "{logs}");
+    assert!(logs.contains("authentication failed for user"), "{logs}");
+    assert!(!logs.contains(user.password()), "{logs}");
+    assert!(!logs.contains(wrong), "{logs}");
+}
