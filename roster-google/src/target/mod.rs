@@ -1,0 +1,443 @@
+//! [`GoogleDirectory`]: the Directory API as a [`roster_core::DirectoryTarget`].
+//!
+//! - `list_accounts` lists every managed OU root concurrently (`users.list`,
+//!   `query=orgUnitPath='...'`, `projection=full`, 500 per page, `fields` trimmed to the
+//!   managed fields) and dedupes by user id (a root inside another root is listed twice).
+//! - `apply` makes one `users.patch` per change (`users.insert` for a create; `groups.list`
+//!   plus one `members.delete` per group for `RemoveFromGroups`), addressing the user by
+//!   `change.account_id` when the plan has it, else by `change.email`. A `409 duplicate` on
+//!   create means the account exists outside the listed OUs: it is fetched and patched to the
+//!   desired state, and `Applied.note` says so.
+//! - `ensure_org_unit` creates missing OUs parent-first (`orgunits.get` -> 404 ->
+//!   `orgunits.insert`, a 409 from a concurrent creator is success), with retries of its own
+//!   (the engine does not retry it).
+//! - Retries: reads retry inside the client; a retryable write failure is returned to the
+//!   engine, which retries the whole change (every change here is safe to repeat).
+
+mod mapping;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use futures::StreamExt;
+use rand::Rng;
+use roster_core::plan::{Change, ChangeKind};
+use roster_core::policy::normalize_email;
+use roster_core::{Account, Applied, DirectoryTarget, OrgUnitPath, Retry, TargetError};
+use tokio::sync::OnceCell;
+
+pub use mapping::{
+    EXTERNAL_ID_TYPES, SchemaTypes, account_from_user, custom_schemas_json,
+    external_id_from_google, external_id_to_google, patch_body, user_from_account,
+};
+
+use crate::client::{
+    DirectoryClient, DirectoryError, ListUsers, OrgUnit, Password, Projection, USER_FIELDS,
+    USER_LIST_FIELDS, User, count_calls, ou_query,
+};
+
+/// Length of the random initial password used when the policy configures none.
+const GENERATED_PASSWORD_LEN: usize = 24;
+
+/// Google Workspace as a directory target.
+#[derive(Debug)]
+pub struct GoogleDirectory {
+    client: Arc<DirectoryClient>,
+    retry: Retry,
+    schema_types: OnceCell<SchemaTypes>,
+    /// OUs known to exist (lower-cased paths), so repeated `ensure_org_unit` calls are free.
+    known_ous: Mutex<HashSet<String>>,
+    /// Groups whose memberships are removed at once for one user.
+    group_concurrency: usize,
+}
+
+impl GoogleDirectory {
+    pub fn new(client: Arc<DirectoryClient>) -> Self {
+        GoogleDirectory {
+            client,
+            retry: Retry::default(),
+            schema_types: OnceCell::new(),
+            known_ous: Mutex::new(HashSet::new()),
+            group_concurrency: 4,
+        }
+    }
+
+    /// The backoff `ensure_org_unit` uses for its writes (reads retry in the client).
+    pub fn with_retry(mut self, retry: Retry) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    pub fn client(&self) -> &DirectoryClient {
+        &self.client
+    }
+
+    /// The declared types of custom schema fields (`schemas.list`, once; empty when the
+    /// credentials lack the `userschema.readonly` scope, values then keep their own types).
+    pub async fn schema_types(&self) -> &SchemaTypes {
+        self.schema_types
+            .get_or_init(|| async {
+                match self.client.list_schemas().await {
+                    Ok(s) => SchemaTypes::from_schemas(&s),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot read custom schema definitions; sending values with their own JSON types");
+                        SchemaTypes::default()
+                    }
+                }
+            })
+            .await
+    }
+
+    async fn types_if(&self, needed: bool) -> SchemaTypes {
+        if needed {
+            self.schema_types().await.clone()
+        } else {
+            SchemaTypes::default()
+        }
+    }
+
+    /// Every account under one OU root (all pages).
+    async fn list_root(&self, root: &OrgUnitPath) -> Result<Vec<Account>, DirectoryError> {
+        let params = ListUsers {
+            query: (root.as_str() != "/").then(|| ou_query(root.as_str())),
+            projection: Projection::Full,
+            max_results: 500,
+            fields: Some(USER_LIST_FIELDS.into()),
+            ..ListUsers::default()
+        };
+        let users = match self.client.list_users(&params).await {
+            Ok(u) => u,
+            // A root that does not exist (yet) has no accounts.
+            Err(e) if e.status == 400 || e.is_not_found() => {
+                match self.client.get_org_unit(root.as_str()).await {
+                    Err(g) if g.is_not_found() => {
+                        tracing::info!(root = %root, "managed OU does not exist; no accounts under it");
+                        return Ok(Vec::new());
+                    }
+                    _ => return Err(e),
+                }
+            }
+            Err(e) => return Err(e),
+        };
+        let accounts: Vec<Account> = users
+            .iter()
+            .filter_map(account_from_user)
+            .filter(|a| a.org_unit_path.is_within(root))
+            .collect();
+        tracing::debug!(root = %root, accounts = accounts.len(), "listed");
+        Ok(accounts)
+    }
+
+    async fn apply_change(&self, change: &Change) -> Result<Option<String>, DirectoryError> {
+        let key = change.account_id.as_deref().unwrap_or(&change.email);
+        match &change.kind {
+            ChangeKind::Create {
+                account,
+                password,
+                change_password_at_next_login,
+            } => {
+                self.create(
+                    account,
+                    password.as_ref().map(|p| p.expose()),
+                    *change_password_at_next_login,
+                )
+                .await
+            }
+            ChangeKind::Rename { to, .. } => {
+                let body = User {
+                    primary_email: Some(to.clone()),
+                    ..User::default()
+                };
+                match self.client.patch_user(key, &body).await {
+                    Ok(_) => Ok(None),
+                    // Addressed by the old email, which is gone after an earlier attempt
+                    // succeeded but its answer was lost: done if the new address exists.
+                    Err(e) if e.is_not_found() && change.account_id.is_none() => {
+                        match self.client.get_user(to, &Projection::Basic, Some("id,primaryEmail")).await {
+                            Ok(u) if same_email(u.primary_email.as_deref(), to) => {
+                                Ok(Some(format!("{} was already renamed to {to}", change.email)))
+                            }
+                            _ => Err(e),
+                        }
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            ChangeKind::Update(patch) => {
+                let types = self.types_if(!patch.custom_schemas.is_empty()).await;
+                self.client
+                    .patch_user(key, &patch_body(patch, &types))
+                    .await
+                    .map(|_| None)
+            }
+            ChangeKind::Move { to, .. } => self
+                .client
+                .patch_user(
+                    key,
+                    &User {
+                        org_unit_path: Some(to.as_str().to_string()),
+                        ..User::default()
+                    },
+                )
+                .await
+                .map(|_| None),
+            ChangeKind::Suspend | ChangeKind::Unsuspend => self
+                .client
+                .patch_user(
+                    key,
+                    &User {
+                        suspended: Some(matches!(change.kind, ChangeKind::Suspend)),
+                        ..User::default()
+                    },
+                )
+                .await
+                .map(|_| None),
+            ChangeKind::RemoveFromGroups => self.remove_from_groups(key).await,
+            ChangeKind::Skip { .. } => Ok(None),
+        }
+    }
+
+    async fn create(
+        &self,
+        account: &Account,
+        password: Option<&str>,
+        change_at_next_login: bool,
+    ) -> Result<Option<String>, DirectoryError> {
+        let types = self.types_if(!account.custom_schemas.is_empty()).await;
+        let mut user = user_from_account(account, &types);
+        let mut note = None;
+        let password = match password.filter(|p| !p.is_empty()) {
+            Some(p) => p.to_string(),
+            None => {
+                note = Some("no initial password configured: a random one was set".to_string());
+                random_password()
+            }
+        };
+        user.password = Some(Password(password));
+        user.change_password_at_next_login = Some(change_at_next_login);
+        let email = &account.primary_email;
+        match self.client.insert_user(&user).await {
+            Ok(_) => Ok(note),
+            Err(e) if e.is_duplicate() => {
+                let existing = match self
+                    .client
+                    .get_user(email, &Projection::Basic, Some("id,primaryEmail,orgUnitPath"))
+                    .await
+                {
+                    Ok(u) => u,
+                    // Not a user (a group, or an alias being deleted): keep the 409.
+                    Err(g) if g.is_not_found() => return Err(e),
+                    Err(g) => return Err(g),
+                };
+                if !same_email(existing.primary_email.as_deref(), email) {
+                    return Err(DirectoryError::new(
+                        409,
+                        "duplicate",
+                        format!(
+                            "{email} is an alias of {}; not taking that account over",
+                            existing.primary_email.as_deref().unwrap_or("another user")
+                        ),
+                    ));
+                }
+                let key = existing.id.as_deref().unwrap_or(email);
+                self.client
+                    .patch_user(key, &user_from_account(account, &types))
+                    .await?;
+                let was_in = existing.org_unit_path.as_deref().unwrap_or("?");
+                Ok(Some(format!(
+                    "409 on create: {email} already existed in {was_in}; updated it to the desired state"
+                )))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn remove_from_groups(&self, user_key: &str) -> Result<Option<String>, DirectoryError> {
+        let groups = self.client.list_groups_of(user_key).await?;
+        let keys: Vec<String> = groups
+            .iter()
+            .filter_map(|g| g.key().map(str::to_string))
+            .collect();
+        let results: Vec<Result<(), DirectoryError>> = futures::stream::iter(keys.clone())
+            .map(|g: String| async move {
+                match self.client.delete_member(&g, user_key).await {
+                    // Already removed (an earlier attempt, or by hand): nothing to do.
+                    Err(e) if e.is_not_found() => Ok(()),
+                    other => other,
+                }
+            })
+            .buffer_unordered(self.group_concurrency)
+            .collect()
+            .await;
+        if let Some(e) = results.into_iter().find_map(Result::err) {
+            return Err(e);
+        }
+        Ok((!keys.is_empty()).then(|| format!("removed from {} group(s)", keys.len())))
+    }
+
+    fn is_known(&self, path: &OrgUnitPath) -> bool {
+        self.known_ous
+            .lock()
+            .expect("known_ous lock")
+            .contains(&path.as_str().to_lowercase())
+    }
+
+    fn mark_known(&self, path: &OrgUnitPath) {
+        let mut known = self.known_ous.lock().expect("known_ous lock");
+        let mut p = Some(path.clone());
+        while let Some(cur) = p {
+            known.insert(cur.as_str().to_lowercase());
+            p = cur.parent();
+        }
+    }
+
+    /// `orgunits.get`: `Ok(true)` exists, `Ok(false)` 404.
+    async fn ou_exists(&self, path: &OrgUnitPath) -> Result<bool, DirectoryError> {
+        match self.client.get_org_unit(path.as_str()).await {
+            Ok(_) => Ok(true),
+            Err(e) if e.is_not_found() => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn create_ou(&self, path: &OrgUnitPath) -> Result<(), DirectoryError> {
+        let parent = path.parent().unwrap_or_else(OrgUnitPath::root);
+        let body = OrgUnit {
+            name: Some(path.name().to_string()),
+            parent_org_unit_path: Some(parent.as_str().to_string()),
+            ..OrgUnit::default()
+        };
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.client.insert_org_unit(&body).await {
+                Ok(_) => {
+                    tracing::info!(org_unit = %path, "created org unit");
+                    return Ok(());
+                }
+                Err(e) if e.is_duplicate() => return Ok(()),
+                Err(e) if e.retryable && attempt < self.retry.max_attempts => {
+                    tokio::time::sleep(self.retry.delay(attempt, e.retry_after)).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+fn same_email(a: Option<&str>, b: &str) -> bool {
+    a.is_some_and(|a| normalize_email(a) == normalize_email(b))
+}
+
+fn random_password() -> String {
+    const CHARS: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789!#%+-";
+    let mut rng = rand::thread_rng();
+    (0..GENERATED_PASSWORD_LEN)
+        .map(|_| CHARS[rng.gen_range(0..CHARS.len())] as char)
+        .collect()
+}
+
+#[async_trait]
+impl DirectoryTarget for GoogleDirectory {
+    async fn list_accounts(&self, under: &[OrgUnitPath]) -> Result<Vec<Account>, TargetError> {
+        let lists = futures::future::join_all(under.iter().map(|r| self.list_root(r))).await;
+        let mut seen: HashMap<String, ()> = HashMap::new();
+        let mut out = Vec::new();
+        for list in lists {
+            for a in list? {
+                let key = a
+                    .id
+                    .clone()
+                    .unwrap_or_else(|| normalize_email(&a.primary_email));
+                if seen.insert(key, ()).is_none() {
+                    out.push(a);
+                }
+            }
+        }
+        out.sort_by(|a, b| a.primary_email.cmp(&b.primary_email));
+        Ok(out)
+    }
+
+    async fn get_account(&self, email: &str) -> Result<Option<Account>, TargetError> {
+        match self
+            .client
+            .get_user(email, &Projection::Full, Some(USER_FIELDS))
+            .await
+        {
+            Ok(u) => Ok(account_from_user(&u)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn apply(&self, change: &Change) -> Result<Applied, TargetError> {
+        let (result, calls) = count_calls(self.apply_change(change)).await;
+        match result {
+            Ok(note) => {
+                if let Some(n) = &note {
+                    tracing::info!(person = %change.person, action = change.kind.label(), note = %n, "applied");
+                }
+                Ok(Applied {
+                    api_calls: calls,
+                    note,
+                })
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn ensure_org_unit(&self, path: &OrgUnitPath) -> Result<(), TargetError> {
+        if path.as_str() == "/" || self.is_known(path) {
+            return Ok(());
+        }
+        if self.ou_exists(path).await? {
+            self.mark_known(path);
+            return Ok(());
+        }
+        // Parent first: the chain from the top down.
+        let mut chain = Vec::new();
+        let mut p = path.parent();
+        while let Some(cur) = p {
+            if cur.as_str() == "/" || self.is_known(&cur) {
+                break;
+            }
+            p = cur.parent();
+            chain.push(cur);
+        }
+        chain.reverse();
+        for ou in &chain {
+            if !self.ou_exists(ou).await? {
+                self.create_ou(ou).await?;
+            }
+            self.mark_known(ou);
+        }
+        self.create_ou(path).await?;
+        self.mark_known(path);
+        Ok(())
+    }
+
+    fn api_calls(&self) -> u64 {
+        self.client.api_calls()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_passwords_are_long_and_differ() {
+        let a = random_password();
+        let b = random_password();
+        assert_eq!(a.chars().count(), GENERATED_PASSWORD_LEN);
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn emails_compare_case_insensitively() {
+        assert!(same_email(Some("A@X.org"), "a@x.org"));
+        assert!(!same_email(None, "a@x.org"));
+        assert!(!same_email(Some("b@x.org"), "a@x.org"));
+    }
+}
