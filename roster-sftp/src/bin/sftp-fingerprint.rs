@@ -15,7 +15,7 @@ use roster_sftp::delivery::fetch_host_key;
 #[derive(Parser)]
 #[command(about = "Print an SFTP server's SHA256 host-key fingerprint (for pinning)")]
 struct Args {
-    /// HOST, HOST:PORT or [IPV6]:PORT; the port defaults to 22.
+    /// `HOST`, `HOST:PORT` or `[IPV6]:PORT`; the port defaults to 22.
     server: String,
     /// Connect and handshake timeout, in seconds.
     #[arg(long, default_value_t = 15)]
