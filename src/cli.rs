@@ -1,0 +1,97 @@
+//! The command line every district binary shares: `plan` (default) or `apply`, scope, output.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use roster_core::Scope;
+
+/// Flags shared by every district binary. A district main parses this and hands it to
+/// [`crate::run_accounts`] or [`crate::run_vendor`].
+#[derive(Debug, Clone, Parser)]
+#[command(version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Mode>,
+    #[command(flatten)]
+    pub opts: RunOptions,
+}
+
+impl Cli {
+    pub fn mode(&self) -> Mode {
+        self.command.unwrap_or(Mode::Plan)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
+pub enum Mode {
+    /// Show what would change (the default; writes nothing).
+    Plan,
+    /// Make the changes.
+    Apply,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScopeArg {
+    /// Every school.
+    All,
+    /// Schools included in state reporting.
+    StateReporting,
+    /// One school: give its number with --school.
+    School,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RunOptions {
+    /// Which schools to cover.
+    #[arg(long, value_enum, default_value = "all", global = true)]
+    pub scope: ScopeArg,
+    /// The school number for `--scope school`.
+    #[arg(long, global = true)]
+    pub school: Option<i64>,
+    /// Print the plan as JSON instead of a table.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Write the run report as JSON to this file.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Append every write to this JSON-lines audit log.
+    #[arg(long, global = true, value_name = "FILE", default_value = "roster-audit.jsonl")]
+    pub audit_log: PathBuf,
+    /// Apply even when the safety valve objects.
+    #[arg(long, global = true)]
+    pub force: bool,
+    /// Refuse a run that suspends more than this percent of the managed accounts.
+    #[arg(long, global = true, value_name = "PCT")]
+    pub max_suspend: Option<f64>,
+    /// Run against the embedded demo district and an in-process Directory emulator.
+    #[arg(long, global = true)]
+    pub demo: bool,
+    /// Directory for files the run writes (vendor files, demo database).
+    #[arg(long, global = true, default_value = "out")]
+    pub out: PathBuf,
+    /// The date rules are evaluated for (default: today). For rehearsals and tests.
+    #[arg(long, global = true, value_name = "YYYY-MM-DD")]
+    pub today: Option<NaiveDate>,
+    /// More log output (-v debug, -vv trace). RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Changes applied at once.
+    #[arg(long, global = true, default_value_t = 16)]
+    pub concurrency: usize,
+}
+
+impl RunOptions {
+    pub fn scope(&self) -> Result<Scope, String> {
+        match (self.scope, self.school) {
+            (ScopeArg::All, _) => Ok(Scope::All),
+            (ScopeArg::StateReporting, _) => Ok(Scope::StateReporting),
+            (ScopeArg::School, Some(n)) => Ok(Scope::School(n)),
+            (ScopeArg::School, None) => Err("--scope school needs --school NUMBER".into()),
+        }
+    }
+
+    pub fn today(&self) -> NaiveDate {
+        self.today.unwrap_or_else(|| chrono::Local::now().date_naive())
+    }
+}

@@ -1,0 +1,185 @@
+//! The account job every district runs: read the SIS, plan against the directory, check the
+//! safety valve, apply, report.
+
+use std::io::Write;
+use std::time::Instant;
+
+use chrono::Utc;
+use roster_core::apply::ApplyOptions;
+use roster_core::policy::{Intent, StaffPolicy, StudentPolicy};
+use roster_core::report::{AuditLog, RunReport, Skipped};
+use roster_core::{DirectoryTarget, Plan, Policy, SisSource, plan, safety};
+
+use crate::cli::{Mode, RunOptions};
+use crate::progress::Bar;
+
+/// Whose accounts a job manages, with the rules that make their desired state.
+pub enum Population {
+    Students(StudentPolicy),
+    Staff(StaffPolicy),
+}
+
+/// One account job: a name for logs and reports, the reconcile rules, and the population.
+pub struct AccountJob {
+    pub name: String,
+    pub policy: Policy,
+    pub population: Population,
+}
+
+/// Runs the job and returns its report (the report's exit code is the process's).
+/// The plan goes to `out` as a table, or as JSON with `--json`.
+pub async fn run_accounts(
+    job: &AccountJob,
+    mode: Mode,
+    opts: &RunOptions,
+    sis: &dyn SisSource,
+    target: &dyn DirectoryTarget,
+    out: &mut dyn Write,
+) -> RunReport {
+    let mode_name = match mode {
+        Mode::Plan => "plan",
+        Mode::Apply => "apply",
+    };
+    let mut report = RunReport::new(&job.name, mode_name);
+    if let Err(why) = run_inner(job, mode, opts, sis, target, out, &mut report).await {
+        tracing::error!("{why}");
+        report.aborted = Some(why);
+    }
+    report.finished_at = Some(Utc::now());
+    if let Some(path) = &opts.report
+        && let Err(e) = report.write(path)
+    {
+        tracing::error!(path = %path.display(), error = %e, "cannot write the report");
+    }
+    report
+}
+
+async fn run_inner(
+    job: &AccountJob,
+    mode: Mode,
+    opts: &RunOptions,
+    sis: &dyn SisSource,
+    target: &dyn DirectoryTarget,
+    out: &mut dyn Write,
+    report: &mut RunReport,
+) -> Result<(), String> {
+    let scope = opts.scope()?;
+    let today = opts.today();
+    let mut policy = job.policy.clone();
+    if let Some(pct) = opts.max_suspend {
+        policy.safety.max_suspend_share = Some(pct / 100.0);
+    }
+
+    let t = Instant::now();
+    let schools = sis.schools(&scope).await.map_err(|e| e.to_string())?;
+    let desired: Vec<Intent> = match &job.population {
+        Population::Students(p) => {
+            let loaded = sis.students(&scope).await.map_err(|e| e.to_string())?;
+            report.row_errors.extend(loaded.errors);
+            p.desired(&loaded.rows, &all_schools(sis, &schools).await?, today)
+        }
+        Population::Staff(p) => {
+            let loaded = sis.staff(&scope).await.map_err(|e| e.to_string())?;
+            report.row_errors.extend(loaded.errors);
+            p.desired(&loaded.rows, &all_schools(sis, &schools).await?)
+        }
+    };
+    for e in &report.row_errors {
+        tracing::warn!(row = %e.source_row, field = %e.field, "skipped SIS row: {}", e.reason);
+    }
+    report.people_read = desired.len();
+    report.timings.read_sis_ms = t.elapsed().as_millis() as u64;
+
+    let t = Instant::now();
+    let calls_before = target.api_calls();
+    let observed = target
+        .list_accounts(&policy.managed_roots)
+        .await
+        .map_err(|e| format!("cannot list the directory: {e}"))?;
+    report.timings.read_directory_ms = t.elapsed().as_millis() as u64;
+
+    let t = Instant::now();
+    let plan = plan(&desired, &observed, &policy, today);
+    report.timings.plan_ms = t.elapsed().as_millis() as u64;
+    for (k, v) in plan.counts() {
+        report.planned.insert(k.to_string(), v);
+    }
+    report.skipped = skipped(&plan);
+    print_plan(&plan, opts.json, out);
+
+    report.violations = safety::check(&plan, &schools, &policy.may_be_empty, &policy.safety);
+    report.api_calls = target.api_calls().saturating_sub(calls_before);
+    if !report.violations.is_empty() {
+        for v in &report.violations {
+            tracing::warn!("safety valve: {v}");
+        }
+        if !opts.force {
+            let why: Vec<String> = report.violations.iter().map(ToString::to_string).collect();
+            return Err(format!("safety valve (use --force to override): {}", why.join("; ")));
+        }
+        tracing::warn!("--force: applying despite the safety valve");
+    }
+    if mode == Mode::Plan {
+        return Ok(());
+    }
+
+    let audit = AuditLog::open(&opts.audit_log)
+        .map_err(|e| format!("cannot open the audit log {}: {e}", opts.audit_log.display()))?;
+    let apply_opts = ApplyOptions {
+        concurrency: opts.concurrency,
+        create_org_units: policy.create_org_units,
+        job: job.name.clone(),
+        ..ApplyOptions::default()
+    };
+    let bar = Bar::for_tty(plan.writes().count());
+    let calls_before = target.api_calls();
+    let api_calls_so_far = report.api_calls;
+    roster_core::apply(
+        target,
+        &plan,
+        &apply_opts,
+        Some(&audit),
+        bar.as_ref().map(|b| b as _),
+        report,
+    )
+    .await;
+    if let Some(b) = &bar {
+        b.finish();
+    }
+    report.api_calls = api_calls_so_far + target.api_calls().saturating_sub(calls_before);
+    Ok(())
+}
+
+/// The people the policy skipped, for the report.
+fn skipped(plan: &Plan) -> Vec<Skipped> {
+    plan.changes
+        .iter()
+        .filter_map(|c| match &c.kind {
+            roster_core::ChangeKind::Skip { reason } => Some(Skipped {
+                person: c.person.clone(),
+                reason: reason.clone(),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// OU and schema rules need every school (a student's school may be out of scope while the
+/// graduated school is not), so read all schools when the scope is narrower.
+async fn all_schools(
+    sis: &dyn SisSource,
+    in_scope: &[roster_core::School],
+) -> Result<Vec<roster_core::School>, String> {
+    let all = sis
+        .schools(&roster_core::Scope::All)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(if all.is_empty() { in_scope.to_vec() } else { all })
+}
+
+fn print_plan(plan: &Plan, json: bool, out: &mut dyn Write) {
+    let text = if json { plan.to_json() + "\n" } else { plan.table() };
+    if let Err(e) = out.write_all(text.as_bytes()) {
+        tracing::warn!(error = %e, "cannot print the plan");
+    }
+}
