@@ -275,12 +275,16 @@ impl InstalledAppAuth {
         })?;
         let token_path = token_file.as_ref().to_path_buf();
         let storage = TokenFile::open(&token_path, &secret).await?;
-        let mut builder = InstalledFlowAuthenticator::with_client(
-            secret,
-            InstalledFlowReturnMethod::HTTPRedirect,
-            http_client(),
-        )
-        .with_storage(Box::new(storage));
+        // yup-oauth2 ignores the delegate's answer in the redirect flow (it then waits for
+        // the browser's redirect), so the unattended case uses the copy-the-code flow, whose
+        // delegate refuses at once.
+        let method = if interactive {
+            InstalledFlowReturnMethod::HTTPRedirect
+        } else {
+            InstalledFlowReturnMethod::Interactive
+        };
+        let mut builder = InstalledFlowAuthenticator::with_client(secret, method, http_client())
+            .with_storage(Box::new(storage));
         if !interactive {
             builder = builder.flow_delegate(Box::new(NoBrowser(token_path.clone())));
         }
