@@ -187,3 +187,60 @@ pub fn refresh_grant(
         expires: Instant::now() + TOKEN_LIFETIME,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emulator::state::ServiceAccount;
+    use crate::emulator::test_keys::TestKey;
+    use rsa::RsaPrivateKey;
+    use rsa::pkcs1v15::SigningKey;
+    use rsa::pkcs8::DecodePrivateKey;
+    use rsa::signature::{SignatureEncoding, Signer};
+    use serde_json::json;
+
+    /// yup-oauth2 encodes JWT parts with padded URL-safe base64 and sends `"sub": null` when
+    /// there is no subject; both must be accepted.
+    #[test]
+    fn accepts_padded_base64_and_null_sub_like_yup_oauth2() {
+        let key = TestKey::shared(0);
+        let mut state = State::new("C1", &["x.edu".to_string()]);
+        state.service_accounts.insert(
+            "sa@p.iam.gserviceaccount.com".into(),
+            ServiceAccount {
+                client_email: "sa@p.iam.gserviceaccount.com".into(),
+                public_key_pem: key.public_key_pem.clone(),
+                admin_subjects: vec!["Admin@x.edu".into()],
+                scopes: vec![],
+            },
+        );
+        let now = 1_900_000_000;
+        let sign = |claims: Value| {
+            let mut out = String::new();
+            URL_SAFE.encode_string(r#"{"alg":"RS256","typ":"JWT"}"#, &mut out);
+            out.push('.');
+            URL_SAFE.encode_string(claims.to_string(), &mut out);
+            let pk = RsaPrivateKey::from_pkcs8_pem(&key.private_key_pem).unwrap();
+            let sig = SigningKey::<Sha256>::new(pk).sign(out.as_bytes());
+            let mut tail = String::new();
+            URL_SAFE.encode_string(sig.to_bytes(), &mut tail);
+            format!("{out}.{tail}")
+        };
+        let aud = vec!["http://127.0.0.1:1/token".to_string()];
+        let base = json!({"iss": "sa@p.iam.gserviceaccount.com", "aud": aud[0],
+            "iat": now, "exp": now + 3595,
+            "scope": "https://www.googleapis.com/auth/admin.directory.user"});
+        let mut with_sub = base.clone();
+        with_sub["sub"] = json!("admin@x.edu");
+        let info = verify_assertion(&state, &sign(with_sub), &aud, now).unwrap();
+        assert_eq!(info.subject, "admin@x.edu");
+        assert!(info.admin);
+        let mut null_sub = base.clone();
+        null_sub["sub"] = Value::Null;
+        let info = verify_assertion(&state, &sign(null_sub), &aud, now).unwrap();
+        assert_eq!(info.subject, "sa@p.iam.gserviceaccount.com");
+        assert!(!info.admin);
+        // a JWT issued in the future is refused
+        assert!(verify_assertion(&state, &sign(base), &aud, now - 1000).is_err());
+    }
+}

@@ -94,7 +94,28 @@
 //!   saved/loaded as JSON ([`RunningEmulator::save_state`], `GET`/`PUT /emulator/state`).
 //!
 //! Order of checks for an API call: count, latency, authentication, quota, injected fault,
-//! parameter validation, handler.
+//! parameter validation, handler. The token endpoint and the control endpoints below get no
+//! latency, quota or faults.
+//!
+//! ## Control endpoints (no auth, not counted)
+//!
+//! * `GET /emulator/health` → `{"ok":true}`
+//! * `GET /emulator/counters` → `{"methods":{"users.list":N,..},"writes":N,"total":N,"events":{..}}`;
+//!   `POST /emulator/counters/reset` → 204
+//! * `GET /emulator/config`; `POST /emulator/config` with any of `{"latency_ms":20,
+//!   "faults":{"backend_error":0.01,"too_many_requests":0,"drop_connection":0},
+//!   "quota":{"per_minute":2400,"burst":40,"over_quota":"forbidden"|"too_many_requests"}|null,
+//!   "auth":"open"|"required"}` (a given `faults` object replaces all three rates)
+//! * `GET /emulator/state` (the saved-state JSON); `PUT /emulator/state` replaces it (seeding
+//!   over HTTP: users, org units, schemas, groups, service accounts, installed clients)
+//!
+//! ## Binary
+//!
+//! `directory-emulator --port P --state FILE --domain D (repeatable) --customer-id C
+//! --latency-ms N --quota-per-minute N [--burst N] [--quota-429] --fault-503 RATE
+//! --fault-429 RATE --fault-drop RATE --seed N --open` prints `base_url ...` and
+//! `token_url ...` on stdout, serves until Ctrl-C (SIGINT), then saves the state to `--state`
+//! (which is also loaded at start when it exists).
 //!
 //! ## How it differs from Google (honestly)
 //!

@@ -473,7 +473,20 @@ fn list_body(kind: &str, key: &str, items: Vec<Value>, next: Option<String>) -> 
 fn dispatch(shared: &Shared, route: &Route, p: &Map<String, Value>, body: &Bytes) -> Handled {
     let mut st = lock(&shared.state);
     match route {
-        Route::UsersList => users_list(&st, p),
+        Route::UsersList => {
+            // Select under the lock, render (the expensive part) after releasing it.
+            let (users, proj, next) = users_list(&st, p)?;
+            let customer_id = st.customer_id.clone();
+            drop(st);
+            let users = users
+                .iter()
+                .map(|u| state::render_user(&customer_id, u, &proj))
+                .collect();
+            Ok((
+                200,
+                Some(list_body("admin#directory#users", "users", users, next)),
+            ))
+        }
         Route::UsersGet(key) => {
             let proj = projection(p)?;
             let u = st.user(key).ok_or_else(|| ApiError::not_found("userKey"))?;
@@ -629,7 +642,9 @@ fn dispatch(shared: &Shared, route: &Route, p: &Map<String, Value>, body: &Bytes
     }
 }
 
-fn users_list(st: &State, p: &Map<String, Value>) -> Handled {
+type UserPage = (Vec<state::StoredUser>, Projection, Option<String>);
+
+fn users_list(st: &State, p: &Map<String, Value>) -> Result<UserPage, ApiError> {
     let customer = param(p, "customer");
     let domain = param(p, "domain").map(str::to_lowercase);
     match (customer, &domain) {
@@ -660,10 +675,7 @@ fn users_list(st: &State, p: &Map<String, Value>) -> Handled {
         .map(|t| state::decode_page_token(t, &fp))
         .transpose()?;
     if p.get("showDeleted").and_then(Value::as_str) == Some("true") {
-        return Ok((
-            200,
-            Some(list_body("admin#directory#users", "users", vec![], None)),
-        ));
+        return Ok((Vec::new(), proj, None));
     }
     let wanted = |u: &state::StoredUser, email_key: &str| {
         domain
@@ -734,11 +746,8 @@ fn users_list(st: &State, p: &Map<String, Value>) -> Handled {
     } else {
         None
     };
-    let users = page.iter().map(|(_, u)| st.user_json(u, &proj)).collect();
-    Ok((
-        200,
-        Some(list_body("admin#directory#users", "users", users, next)),
-    ))
+    let users = page.into_iter().map(|(_, u)| u.clone()).collect();
+    Ok((users, proj, next))
 }
 
 fn groups_list(st: &State, p: &Map<String, Value>) -> Handled {

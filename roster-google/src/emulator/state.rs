@@ -141,8 +141,8 @@ pub struct ServiceAccount {
 }
 
 /// A registered installed-app OAuth client with one refresh token (as in a pre-written
-/// `token.json`).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+/// `token.json`). `Debug` redacts the secret and the refresh token.
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
 pub struct InstalledClient {
     /// `...apps.googleusercontent.com`.
     pub client_id: String,
@@ -154,6 +154,18 @@ pub struct InstalledClient {
     pub subject: String,
     /// Scopes it was granted.
     pub scopes: Vec<String>,
+}
+
+impl std::fmt::Debug for InstalledClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InstalledClient")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .field("refresh_token", &"<redacted>")
+            .field("subject", &self.subject)
+            .field("scopes", &self.scopes)
+            .finish()
+    }
 }
 
 /// What users.list/get should include.
@@ -723,81 +735,88 @@ impl State {
 
     /// Render a user as the API returns it.
     pub fn user_json(&self, user: &StoredUser, projection: &Projection) -> Value {
-        let mut out = Map::new();
-        out.insert("kind".into(), json!("admin#directory#user"));
-        out.insert("id".into(), json!(user.id));
-        let email = user
-            .data
-            .get("primaryEmail")
-            .cloned()
-            .unwrap_or(Value::Null);
-        out.insert("primaryEmail".into(), email.clone());
-        let mut name = user
-            .data
-            .get("name")
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default();
-        let given = name.get("givenName").and_then(Value::as_str).unwrap_or("");
-        let family = name.get("familyName").and_then(Value::as_str).unwrap_or("");
-        let full = format!("{given} {family}").trim().to_string();
-        name.insert("fullName".into(), json!(full));
-        out.insert("name".into(), Value::Object(name));
-        out.insert("isAdmin".into(), json!(user.is_admin));
-        out.insert("isDelegatedAdmin".into(), json!(false));
-        out.insert("lastLoginTime".into(), json!("1970-01-01T00:00:00.000Z"));
-        out.insert("creationTime".into(), json!(user.creation_time));
-        out.insert("agreedToTerms".into(), json!(false));
-        let suspended = user
-            .data
-            .get("suspended")
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
-        out.insert("suspended".into(), json!(suspended));
-        if suspended {
-            out.insert("suspensionReason".into(), json!("ADMIN"));
-        }
-        out.insert("archived".into(), json!(false));
-        out.insert("changePasswordAtNextLogin".into(), json!(false));
-        out.insert("ipWhitelisted".into(), json!(false));
-        out.insert(
-            "emails".into(),
-            json!([{"address": email, "primary": true}]),
-        );
-        out.insert("customerId".into(), json!(self.customer_id));
-        out.insert("isMailboxSetup".into(), json!(true));
-        out.insert("isEnrolledIn2Sv".into(), json!(false));
-        out.insert("isEnforcedIn2Sv".into(), json!(false));
-        out.insert("includeInGlobalAddressList".into(), json!(true));
-        for (k, v) in &user.data {
-            if matches!(k.as_str(), "name" | "customSchemas") || v.is_null() {
-                continue;
-            }
-            out.insert(k.clone(), v.clone());
-        }
-        if let Some(cs) = user.data.get("customSchemas").and_then(Value::as_object) {
-            let selected: Map<String, Value> = cs
-                .iter()
-                .filter(|(name, v)| {
-                    !v.is_null()
-                        && match projection {
-                            Projection::Basic => false,
-                            Projection::Full => true,
-                            Projection::Custom(names) => names.iter().any(|n| n == *name),
-                        }
-                })
-                .map(|(k, v)| (k.clone(), strip_nulls(v)))
-                .filter(|(_, v)| v.as_object().is_some_and(|o| !o.is_empty()))
-                .collect();
-            if !selected.is_empty() {
-                out.insert("customSchemas".into(), Value::Object(selected));
-            }
-        }
-        let mut v = Value::Object(out);
-        v["etag"] = json!(etag(&v));
-        v
+        render_user(&self.customer_id, user, projection)
     }
+}
 
+/// Render a user as the API returns it, for a customer id.
+pub fn render_user(customer_id: &str, user: &StoredUser, projection: &Projection) -> Value {
+    let mut out = Map::new();
+    out.insert("kind".into(), json!("admin#directory#user"));
+    out.insert("id".into(), json!(user.id));
+    let email = user
+        .data
+        .get("primaryEmail")
+        .cloned()
+        .unwrap_or(Value::Null);
+    out.insert("primaryEmail".into(), email.clone());
+    let mut name = user
+        .data
+        .get("name")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let given = name.get("givenName").and_then(Value::as_str).unwrap_or("");
+    let family = name.get("familyName").and_then(Value::as_str).unwrap_or("");
+    let full = format!("{given} {family}").trim().to_string();
+    name.insert("fullName".into(), json!(full));
+    out.insert("name".into(), Value::Object(name));
+    out.insert("isAdmin".into(), json!(user.is_admin));
+    out.insert("isDelegatedAdmin".into(), json!(false));
+    out.insert("lastLoginTime".into(), json!("1970-01-01T00:00:00.000Z"));
+    out.insert("creationTime".into(), json!(user.creation_time));
+    out.insert("agreedToTerms".into(), json!(false));
+    let suspended = user
+        .data
+        .get("suspended")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    out.insert("suspended".into(), json!(suspended));
+    if suspended {
+        out.insert("suspensionReason".into(), json!("ADMIN"));
+    }
+    out.insert("archived".into(), json!(false));
+    out.insert("changePasswordAtNextLogin".into(), json!(false));
+    out.insert("ipWhitelisted".into(), json!(false));
+    out.insert(
+        "emails".into(),
+        json!([{"address": email, "primary": true}]),
+    );
+    out.insert("customerId".into(), json!(customer_id));
+    out.insert("isMailboxSetup".into(), json!(true));
+    out.insert("isEnrolledIn2Sv".into(), json!(false));
+    out.insert("isEnforcedIn2Sv".into(), json!(false));
+    out.insert("includeInGlobalAddressList".into(), json!(true));
+    for (k, v) in &user.data {
+        if matches!(k.as_str(), "name" | "customSchemas") || v.is_null() {
+            continue;
+        }
+        out.insert(k.clone(), v.clone());
+    }
+    if let Some(cs) = user.data.get("customSchemas").and_then(Value::as_object) {
+        let selected: Map<String, Value> = cs
+            .iter()
+            .filter(|(name, v)| {
+                !v.is_null()
+                    && match projection {
+                        Projection::Basic => false,
+                        Projection::Full => true,
+                        Projection::Custom(names) => names.iter().any(|n| n == *name),
+                    }
+            })
+            .map(|(k, v)| (k.clone(), strip_nulls(v)))
+            .filter(|(_, v)| v.as_object().is_some_and(|o| !o.is_empty()))
+            .collect();
+        if !selected.is_empty() {
+            out.insert("customSchemas".into(), Value::Object(selected));
+        }
+    }
+    let mut v = Value::Object(out);
+    v["etag"] = json!(etag(&v));
+    v
+}
+
+impl State {
     // ---------- groups ----------
 
     /// Add (or replace) a group with members (seeding).
@@ -906,8 +925,8 @@ fn coerce(field_type: &str, v: &Value) -> Option<Value> {
     }
 }
 
-/// Merge `patch` into `target`: objects recursively, everything else replaced, `null` kept as a
-/// tombstone for nested clears and removed at the top level.
+/// Merge `patch` into `target`: objects recursively, everything else replaced, `null` removes
+/// the key (at any depth).
 pub fn merge(target: &mut Map<String, Value>, patch: Map<String, Value>) {
     for (k, v) in patch {
         match v {
@@ -1219,6 +1238,19 @@ mod tests {
             {"fieldName": "Tags", "fieldType": "STRING", "multiValued": true}]}))
             .unwrap();
         s
+    }
+
+    #[test]
+    fn installed_client_debug_hides_secrets() {
+        let c = InstalledClient {
+            client_id: "id".into(),
+            client_secret: "hunter22".into(),
+            refresh_token: "1//tok".into(),
+            subject: "a@x.edu".into(),
+            scopes: vec![],
+        };
+        let d = format!("{c:?}");
+        assert!(!d.contains("hunter22") && !d.contains("1//tok"), "{d}");
     }
 
     #[test]

@@ -117,3 +117,68 @@ pub fn service_account_key_in_slot(
         key.public_key_pem,
     )
 }
+
+/// A `credentials.json` (Google's "installed" OAuth client secret format, as downloaded from the
+/// Cloud console) for a registered installed-app client, pointing its `token_uri` at
+/// `token_url`.
+pub fn installed_client_secret_json(client: &super::InstalledClient, token_url: &str) -> String {
+    let project = client
+        .client_id
+        .split('-')
+        .next()
+        .unwrap_or("emulator-project");
+    serde_json::to_string_pretty(&json!({
+        "installed": {
+            "client_id": client.client_id,
+            "project_id": project,
+            "auth_uri": "https://accounts.google.com/o/oauth2/auth",
+            "token_uri": token_url,
+            "auth_provider_x509_cert_url": "https://www.googleapis.com/oauth2/v1/certs",
+            "client_secret": client.client_secret,
+            "redirect_uris": ["http://localhost"],
+        }
+    }))
+    .expect("JSON")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_json_has_the_installed_shape() {
+        let c = super::super::InstalledClient {
+            client_id: "123-abc.apps.googleusercontent.com".into(),
+            client_secret: "s".into(),
+            refresh_token: "r".into(),
+            subject: "a@x.edu".into(),
+            scopes: vec![],
+        };
+        let v: Value = serde_json::from_str(&installed_client_secret_json(
+            &c,
+            "http://127.0.0.1:1/token",
+        ))
+        .unwrap();
+        assert_eq!(
+            v["installed"]["client_id"],
+            "123-abc.apps.googleusercontent.com"
+        );
+        assert_eq!(v["installed"]["token_uri"], "http://127.0.0.1:1/token");
+        assert!(v["installed"]["redirect_uris"].is_array());
+    }
+
+    #[test]
+    fn signed_jwt_has_three_base64url_parts() {
+        let key = TestKey::shared(0);
+        let jwt = key.sign_jwt(&json!({"iss": "a"}));
+        let parts: Vec<&str> = jwt.split('.').collect();
+        assert_eq!(parts.len(), 3);
+        let header = URL_SAFE_NO_PAD.decode(parts[0]).unwrap();
+        assert_eq!(
+            serde_json::from_slice::<Value>(&header).unwrap(),
+            json!({"alg": "RS256", "typ": "JWT"})
+        );
+        assert_eq!(URL_SAFE_NO_PAD.decode(parts[2]).unwrap().len(), 256);
+        assert!(format!("{key:?}").contains("<redacted>"));
+    }
+}
