@@ -175,55 +175,54 @@ pub async fn apply(
         }
     }
 
-    let results: Vec<Vec<(Change, Result<u32, (TargetError, u32)>)>> =
-        futures::stream::iter(groups)
-            .map(|group| {
-                let limiter = limiter.clone();
-                let retries = &retries;
-                async move {
-                    let mut out = Vec::with_capacity(group.len());
-                    let mut failed = false;
-                    for change in group {
-                        if failed {
-                            let e = TargetError::new(
-                                0,
-                                "skippedAfterFailure",
-                                "an earlier change of this account failed",
-                            );
-                            out.push((change.clone(), Err((e, 0))));
-                            continue;
-                        }
-                        let r = apply_one(target, change, &opts.retry, limiter.as_deref(), retries)
-                            .await;
-                        if let Some(audit) = audit {
-                            let (outcome, error, attempts) = match &r {
-                                Ok(a) => ("ok", None, *a),
-                                Err((e, a)) => ("failed", Some(e.clone()), *a),
-                            };
-                            let entry = AuditEntry {
-                                at: Utc::now(),
-                                job: opts.job.clone(),
-                                change: change.clone(),
-                                outcome: outcome.into(),
-                                error,
-                                attempts,
-                            };
-                            if let Err(e) = audit.record(&entry) {
-                                tracing::error!(error = %e, "cannot write the audit log");
-                            }
-                        }
-                        if let Some(p) = progress {
-                            p.change_done(change, r.is_ok());
-                        }
-                        failed = r.is_err();
-                        out.push((change.clone(), r));
+    let results: Vec<Vec<Outcome>> = futures::stream::iter(groups)
+        .map(|group| {
+            let limiter = limiter.clone();
+            let retries = &retries;
+            async move {
+                let mut out = Vec::with_capacity(group.len());
+                let mut failed = false;
+                for change in group {
+                    if failed {
+                        let e = TargetError::new(
+                            0,
+                            "skippedAfterFailure",
+                            "an earlier change of this account failed",
+                        );
+                        out.push((change.clone(), Err((e, 0))));
+                        continue;
                     }
-                    out
+                    let r =
+                        apply_one(target, change, &opts.retry, limiter.as_deref(), retries).await;
+                    if let Some(audit) = audit {
+                        let (outcome, error, attempts) = match &r {
+                            Ok(a) => ("ok", None, *a),
+                            Err((e, a)) => ("failed", Some(e.clone()), *a),
+                        };
+                        let entry = AuditEntry {
+                            at: Utc::now(),
+                            job: opts.job.clone(),
+                            change: change.clone(),
+                            outcome: outcome.into(),
+                            error,
+                            attempts,
+                        };
+                        if let Err(e) = audit.record(&entry) {
+                            tracing::error!(error = %e, "cannot write the audit log");
+                        }
+                    }
+                    if let Some(p) = progress {
+                        p.change_done(change, r.is_ok());
+                    }
+                    failed = r.is_err();
+                    out.push((change.clone(), r));
                 }
-            })
-            .buffer_unordered(opts.concurrency.max(1))
-            .collect()
-            .await;
+                out
+            }
+        })
+        .buffer_unordered(opts.concurrency.max(1))
+        .collect()
+        .await;
 
     let mut outcomes: Vec<_> = results.into_iter().flatten().collect();
     outcomes.sort_by(|a, b| a.0.person.cmp(&b.0.person));
@@ -248,6 +247,9 @@ pub async fn apply(
     report.api_calls += target.api_calls().saturating_sub(calls_before);
     report.timings.apply_ms = started.elapsed().as_millis() as u64;
 }
+
+/// A change and how it ended: the attempts it took, or the last error and the attempts.
+type Outcome = (Change, Result<u32, (TargetError, u32)>);
 
 async fn apply_one(
     target: &dyn DirectoryTarget,

@@ -1,0 +1,146 @@
+//! The embedded demo: a generated PowerSchool-shaped SQLite district and an in-process
+//! Directory API emulator, wired exactly like production (the real client, the real
+//! service-account flow over HTTP). Used by `--demo`, the quickstart, the end-to-end tests
+//! and the benchmarks.
+//!
+//! State survives between runs: the district file and the emulator's state live under the
+//! output directory (`demo-district.sqlite`, `demo-directory.json`), so `plan`, `apply`,
+//! `plan` in three processes behave like three nightly runs.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use roster_google::emulator::{Emulator, EmulatorConfig, RunningEmulator, test_keys};
+use roster_google::{ClientConfig, DirectoryClient, GoogleDirectory, ServiceAccountAuth};
+use roster_sis::demo::{self, DemoConfig};
+use roster_sis::powerschool::{PowerSchoolOptions, PowerSchoolSource, SqliteBackend};
+use serde_json::json;
+
+/// Students in the demo district unless asked otherwise.
+pub const DEMO_STUDENTS: usize = 2_000;
+/// The generator's seed (D118's number; any fixed value gives the same district).
+pub const DEMO_SEED: u64 = 118;
+/// The admin the demo service account acts as.
+pub const DEMO_ADMIN: &str = "admin";
+
+/// A running demo environment.
+pub struct Demo {
+    pub db: PathBuf,
+    pub state_file: PathBuf,
+    pub domain: String,
+    pub emulator: RunningEmulator,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error("demo: {0}")]
+    Setup(String),
+}
+
+fn setup<E: std::fmt::Display>(what: &str) -> impl FnOnce(E) -> DemoError + '_ {
+    move |e| DemoError::Setup(format!("{what}: {e}"))
+}
+
+impl Demo {
+    /// Builds the district under `out` if absent (with staff emails in `domain`), starts the
+    /// emulator, and loads its saved state or seeds a fresh directory with the custom schemas
+    /// the district policies write.
+    pub fn start(out: &Path, domain: &str, today: NaiveDate, students: usize) -> Result<Demo, DemoError> {
+        std::fs::create_dir_all(out).map_err(setup("cannot create the output directory"))?;
+        let db = out.join("demo-district.sqlite");
+        if !db.exists() {
+            let mut config = DemoConfig::new(students, DEMO_SEED, today);
+            config.domain = domain.to_string();
+            let summary = demo::generate(&db, &config).map_err(setup("cannot generate the demo district"))?;
+            tracing::info!(
+                students = summary.students,
+                staff = summary.users,
+                path = %db.display(),
+                "generated the demo district"
+            );
+        }
+        let emulator = Emulator::start(EmulatorConfig {
+            domains: vec![domain.to_string()],
+            ..EmulatorConfig::default()
+        })
+        .map_err(setup("cannot start the directory emulator"))?;
+        let state_file = out.join("demo-directory.json");
+        if state_file.exists() {
+            emulator.load_state(&state_file).map_err(setup("cannot load the emulator state"))?;
+        } else {
+            for schema in demo_schemas() {
+                emulator.add_schema(&schema).map_err(setup("cannot add a schema"))?;
+            }
+        }
+        Ok(Demo {
+            db,
+            state_file,
+            domain: domain.to_string(),
+            emulator,
+        })
+    }
+
+    /// The demo district as a PowerSchool source.
+    pub fn sis(&self, options: PowerSchoolOptions) -> Result<PowerSchoolSource<SqliteBackend>, DemoError> {
+        PowerSchoolSource::sqlite(&self.db, options).map_err(setup("cannot open the demo district"))
+    }
+
+    /// A Google target that authenticates like production: a freshly generated service-account
+    /// key, registered with the emulator, exchanged for tokens with a signed JWT.
+    pub async fn directory(&self, config: ClientConfig) -> Result<GoogleDirectory, DemoError> {
+        let client_email = format!("roster-demo@{}.iam.gserviceaccount.com", "demo-project");
+        let (key_json, public_pem) = test_keys::service_account_key(&client_email, &self.emulator.token_url());
+        let admin = format!("{DEMO_ADMIN}@{}", self.domain);
+        self.emulator
+            .register_service_account(&client_email, &public_pem, &[&admin])
+            .map_err(setup("cannot register the service account"))?;
+        let auth = ServiceAccountAuth::from_key_json(&key_json, &admin, roster_google::auth::DEFAULT_SCOPES)
+            .await
+            .map_err(setup("service account"))?;
+        let client = DirectoryClient::new(
+            ClientConfig {
+                base_url: self.emulator.base_url(),
+                ..config
+            },
+            Arc::new(auth),
+        )
+        .map_err(setup("client"))?;
+        Ok(GoogleDirectory::new(Arc::new(client)))
+    }
+
+    /// Saves the directory so the next run sees what this one did.
+    pub fn save(&self) -> Result<(), DemoError> {
+        self.emulator
+            .save_state(&self.state_file)
+            .map_err(setup("cannot save the emulator state"))
+    }
+}
+
+/// The custom schemas of DESIGN §5 (D118's `Synchronization_Data` and `CrisisGO`).
+pub fn demo_schemas() -> Vec<serde_json::Value> {
+    let field = |name: &str, kind: &str| {
+        json!({"fieldName": name, "fieldType": kind, "multiValued": false, "indexed": true,
+               "readAccessType": "ADMINS_AND_SELF"})
+    };
+    vec![
+        json!({
+            "schemaName": "Synchronization_Data",
+            "displayName": "Synchronization Data",
+            "fields": [
+                field("DCID", "INT64"),
+                field("Homeschool_ID", "INT64"),
+                field("Graduation_Year", "INT64"),
+                field("School_Access_List", "STRING"),
+                field("Staff_Type", "INT64"),
+                field("Staff_Group", "INT64"),
+                field("Teacher-Number", "STRING"),
+            ]
+        }),
+        json!({
+            "schemaName": "CrisisGO",
+            "displayName": "CrisisGO",
+            "fields": [field("Building", "STRING"), field("CellPhone", "STRING")]
+        }),
+    ]
+}
