@@ -467,6 +467,7 @@ pub fn sections(rows: &Rows) -> (Vec<Section>, Vec<RowError>) {
 
 pub fn enrollments(rows: &Rows) -> (Vec<Enrollment>, Vec<RowError>) {
     let idx = rows.index();
+    let owner = first_records(rows, &idx);
     let mut out = Vec::with_capacity(rows.rows.len());
     let mut errors = Vec::new();
     for (i, row) in rows.rows.iter().enumerate() {
@@ -475,10 +476,12 @@ pub fn enrollments(rows: &Rows) -> (Vec<Enrollment>, Vec<RowError>) {
         let section_id = c.req_int("SECTIONID");
         match (student_number, section_id) {
             (Some(student_number), Some(section_id)) if c.errors.is_empty() => {
-                out.push(Enrollment {
-                    student_number,
-                    section_id,
-                })
+                if owns(&owner, &student_number, &idx, row) {
+                    out.push(Enrollment {
+                        student_number,
+                        section_id,
+                    })
+                }
             }
             _ => errors.append(&mut c.errors),
         }
@@ -486,16 +489,39 @@ pub fn enrollments(rows: &Rows) -> (Vec<Enrollment>, Vec<RowError>) {
     (out, errors)
 }
 
+/// Student number -> the lowest `STUDENT_DCID` among the rows: the record that
+/// [`students`] loads when a number is duplicated (it loads the lowest DCID first).
+fn first_records(rows: &Rows, idx: &ColumnIndex) -> HashMap<String, i64> {
+    let mut owner: HashMap<String, i64> = HashMap::new();
+    for row in &rows.rows {
+        if let (Some(n), Ok(Some(d))) = (text(idx.get(row, "STUDENT_NUMBER")), int(idx.get(row, "STUDENT_DCID"))) {
+            owner.entry(n).and_modify(|m| *m = (*m).min(d)).or_insert(d);
+        }
+    }
+    owner
+}
+
+/// Does this row belong to the student record that loads? (Rows of a later duplicate
+/// record do not: they are another person's classes.)
+fn owns(owner: &HashMap<String, i64>, number: &str, idx: &ColumnIndex, row: &[Value]) -> bool {
+    match (owner.get(number), int(idx.get(row, "STUDENT_DCID"))) {
+        (Some(first), Ok(Some(d))) => *first == d,
+        _ => true,
+    }
+}
+
 /// Student number -> homeroom teacher DCID; the first row per student wins (see
 /// [`super::sql::HOMEROOMS`] for the order).
 pub fn homerooms(rows: &Rows) -> BTreeMap<String, i64> {
     let idx = rows.index();
+    let owner = first_records(rows, &idx);
     let mut out = BTreeMap::new();
     for row in &rows.rows {
         if let (Some(n), Ok(Some(t))) = (
             text(idx.get(row, "STUDENT_NUMBER")),
             int(idx.get(row, "TEACHER_DCID")),
-        ) {
+        ) && owns(&owner, &n, &idx, row)
+        {
             out.entry(n).or_insert(t);
         }
     }

@@ -164,10 +164,11 @@ WHERE t.FIRSTDAY <= :today AND t.LASTDAY >= :today
 );
 
 /// Current enrollments (`CC`) in the terms in session on `:today`; dropped rows (negative
-/// `SECTIONID`) are left out.
+/// `SECTIONID`) are left out. `STUDENT_DCID` lets the mapping keep only the rows of the
+/// student record that loads when two records share a student number.
 pub const ENROLLMENTS: ScopedSql = scoped!(
     "enrollments",
-    "SELECT st.STUDENT_NUMBER AS STUDENT_NUMBER, cc.SECTIONID AS SECTIONID
+    "SELECT st.STUDENT_NUMBER AS STUDENT_NUMBER, st.DCID AS STUDENT_DCID, cc.SECTIONID AS SECTIONID
 FROM CC cc
 JOIN STUDENTS st ON st.ID = cc.STUDENTID
 JOIN TERMS t ON t.ID = cc.TERMID AND t.SCHOOLID = cc.SCHOOLID
@@ -188,8 +189,8 @@ WHERE cc.SECTIONID > 0
 /// year-long and a semester term) the later-starting, more specific one comes first.
 pub const HOMEROOMS: ScopedSql = scoped!(
     "homerooms",
-    "SELECT st.STUDENT_NUMBER AS STUDENT_NUMBER, ss.USERS_DCID AS TEACHER_DCID,
-       cc.SECTIONID AS SECTIONID
+    "SELECT st.STUDENT_NUMBER AS STUDENT_NUMBER, st.DCID AS STUDENT_DCID,
+       ss.USERS_DCID AS TEACHER_DCID, cc.SECTIONID AS SECTIONID
 FROM CC cc
 JOIN STUDENTS st ON st.ID = cc.STUDENTID
 JOIN TERMS t ON t.ID = cc.TERMID AND t.SCHOOLID = cc.SCHOOLID
