@@ -75,7 +75,9 @@ pub fn parse_grade(s: &str) -> Result<Grade, String> {
         "KG" => Ok(Grade(0)),
         n => match n.parse::<i32>() {
             Ok(g) if (1..=13).contains(&g) => Ok(Grade(g)),
-            _ => Err(format!("unknown grade '{s}' (expected IT, PR, PK, TK, KG or 01-13)")),
+            _ => Err(format!(
+                "unknown grade '{s}' (expected IT, PR, PK, TK, KG or 01-13)"
+            )),
         },
     }
 }
@@ -253,7 +255,7 @@ impl<'a> RowRef<'a> {
         }
     }
 
-    fn to_be_deleted(&self) -> bool {
+    fn is_deleted(&self) -> bool {
         self.get("status").eq_ignore_ascii_case("tobedeleted")
     }
 
@@ -317,7 +319,7 @@ impl Read {
         let mut by_id = HashMap::new();
         let mut others = HashSet::new();
         for row in t.rows() {
-            if !row.get("type").eq_ignore_ascii_case("school") || row.to_be_deleted() {
+            if !row.get("type").eq_ignore_ascii_case("school") || row.is_deleted() {
                 others.insert(row.get("sourcedId").to_string());
                 continue;
             }
@@ -364,7 +366,13 @@ impl Read {
         let t = Table::read(
             &self.dir,
             "users.csv",
-            &["sourcedId", "role", "givenName", "familyName", "orgSourcedIds"],
+            &[
+                "sourcedId",
+                "role",
+                "givenName",
+                "familyName",
+                "orgSourcedIds",
+            ],
         )?;
         let mut out = Users {
             students: Loaded::default(),
@@ -408,7 +416,7 @@ impl Read {
             }
             let first = row.required("givenName", &mut errors);
             let last = row.required("familyName", &mut errors);
-            let disabled = row.get("enabledUser").eq_ignore_ascii_case("false") || row.to_be_deleted();
+            let disabled = row.get("enabledUser").eq_ignore_ascii_case("false") || row.is_deleted();
             let email = Some(row.get("email").to_string()).filter(|e| !e.is_empty());
             let identifier = Some(row.get("identifier").to_string()).filter(|e| !e.is_empty());
             if is_student {
@@ -439,7 +447,9 @@ impl Read {
                     out.students.errors.append(&mut errors);
                     continue;
                 }
-                let (Some(number), Some(first), Some(last), Some(grade)) = (number, first, last, grade) else {
+                let (Some(number), Some(first), Some(last), Some(grade)) =
+                    (number, first, last, grade)
+                else {
                     continue;
                 };
                 seen_students.insert(number.clone(), row.line);
@@ -476,7 +486,9 @@ impl Read {
                     out.staff.errors.append(&mut errors);
                     continue;
                 }
-                let (Some(dcid), Some(first), Some(last), Some(staff_type)) = (dcid, first, last, staff_type) else {
+                let (Some(dcid), Some(first), Some(last), Some(staff_type)) =
+                    (dcid, first, last, staff_type)
+                else {
                     continue;
                 };
                 seen_staff.insert(dcid, row.line);
@@ -513,10 +525,14 @@ impl Read {
         let mut problems: Vec<RowError> = Vec::new();
 
         // Sessions in session today.
-        let sessions = Table::read(&self.dir, "academicSessions.csv", &["sourcedId", "startDate", "endDate"])?;
+        let sessions = Table::read(
+            &self.dir,
+            "academicSessions.csv",
+            &["sourcedId", "startDate", "endDate"],
+        )?;
         let mut current: HashMap<String, (i64, i64, String, NaiveDate, NaiveDate)> = HashMap::new();
         for row in sessions.rows() {
-            if row.to_be_deleted() {
+            if row.is_deleted() {
                 continue;
             }
             let (start, end) = match (row.date("startDate"), row.date("endDate")) {
@@ -539,27 +555,44 @@ impl Read {
                 let year = row.get("schoolYear").parse().unwrap_or(0);
                 current.insert(
                     sid.to_string(),
-                    (numeric_or_derived(sid), year, row.get("title").to_string(), start, end),
+                    (
+                        numeric_or_derived(sid),
+                        year,
+                        row.get("title").to_string(),
+                        start,
+                        end,
+                    ),
                 );
             }
         }
 
         // Classes with a current term, in scope.
-        let classes = Table::read(&self.dir, "classes.csv", &["sourcedId", "title", "schoolSourcedId", "termSourcedIds"])?;
+        let classes = Table::read(
+            &self.dir,
+            "classes.csv",
+            &["sourcedId", "title", "schoolSourcedId", "termSourcedIds"],
+        )?;
         let mut sections: BTreeMap<String, (Section, bool)> = BTreeMap::new();
         let mut terms: BTreeMap<(i64, i64), Term> = BTreeMap::new();
         for row in classes.rows() {
-            if row.to_be_deleted() {
+            if row.is_deleted() {
                 continue;
             }
             let Some(&school) = orgs.by_id.get(row.get("schoolSourcedId")) else {
-                problems.push(row.error("schoolSourcedId", format!("unknown school '{}'", row.get("schoolSourcedId"))));
+                problems.push(row.error(
+                    "schoolSourcedId",
+                    format!("unknown school '{}'", row.get("schoolSourcedId")),
+                ));
                 continue;
             };
             if !orgs.school(school).is_some_and(|s| scope.includes(s)) {
                 continue;
             }
-            let Some(term) = row.list("termSourcedIds").into_iter().find_map(|t| current.get(t)) else {
+            let Some(term) = row
+                .list("termSourcedIds")
+                .into_iter()
+                .find_map(|t| current.get(t))
+            else {
                 continue;
             };
             let sid = row.get("sourcedId");
@@ -595,12 +628,16 @@ impl Read {
         }
 
         // Enrollments in session today.
-        let enrollments = Table::read(&self.dir, "enrollments.csv", &["classSourcedId", "userSourcedId", "role"])?;
+        let enrollments = Table::read(
+            &self.dir,
+            "enrollments.csv",
+            &["classSourcedId", "userSourcedId", "role"],
+        )?;
         let mut teacher_primary: HashSet<String> = HashSet::new();
         let mut out_enrollments = Vec::new();
         let mut homeroom_students: Vec<(String, String)> = Vec::new(); // (student number, class)
         for row in enrollments.rows() {
-            if row.to_be_deleted() {
+            if row.is_deleted() {
                 continue;
             }
             let class = row.get("classSourcedId");
@@ -612,7 +649,9 @@ impl Read {
                     problems.push(e);
                     continue;
                 }
-                (Ok(b), Ok(e)) if b.is_some_and(|b| b > today) || e.is_some_and(|e| e < today) => continue,
+                (Ok(b), Ok(e)) if b.is_some_and(|b| b > today) || e.is_some_and(|e| e < today) => {
+                    continue;
+                }
                 _ => {}
             }
             let user = row.get("userSourcedId");
@@ -627,19 +666,23 @@ impl Read {
                             homeroom_students.push((n.clone(), class.to_string()));
                         }
                     }
-                    None => problems.push(row.error("userSourcedId", format!("unknown student '{user}'"))),
+                    None => problems
+                        .push(row.error("userSourcedId", format!("unknown student '{user}'"))),
                 },
                 "teacher" => match users.staff_dcids.get(user) {
                     Some(&dcid) => {
                         let primary = row.get("primary").eq_ignore_ascii_case("true");
-                        if section.teacher_dcid.is_none() || (primary && !teacher_primary.contains(class)) {
+                        if section.teacher_dcid.is_none()
+                            || (primary && !teacher_primary.contains(class))
+                        {
                             section.teacher_dcid = Some(dcid);
                             if primary {
                                 teacher_primary.insert(class.to_string());
                             }
                         }
                     }
-                    None => problems.push(row.error("userSourcedId", format!("unknown teacher '{user}'"))),
+                    None => problems
+                        .push(row.error("userSourcedId", format!("unknown teacher '{user}'"))),
                 },
                 _ => {}
             }
@@ -655,7 +698,9 @@ impl Read {
         }
         let mut sections: Vec<Section> = sections.into_values().map(|(s, _)| s).collect();
         sections.sort_by_key(|s| (s.school, s.id));
-        out_enrollments.sort_by(|a, b| (a.section_id, &a.student_number).cmp(&(b.section_id, &b.student_number)));
+        out_enrollments.sort_by(|a, b| {
+            (a.section_id, &a.student_number).cmp(&(b.section_id, &b.student_number))
+        });
         Ok(Classes {
             terms: terms.into_values().collect(),
             sections,
@@ -688,7 +733,10 @@ mod tests {
         assert_ne!(a, derived_id("a1b2c3d4-0000-4000-8000-000000000002"));
         assert!((1i64 << 52..1i64 << 53).contains(&a));
         // FNV-1a 64 of "" is the offset basis; its low 52 bits plus 2^52.
-        assert_eq!(derived_id(""), ((1u64 << 52) | (0xcbf2_9ce4_8422_2325 & ((1u64 << 52) - 1))) as i64);
+        assert_eq!(
+            derived_id(""),
+            ((1u64 << 52) | (0xcbf2_9ce4_8422_2325 & ((1u64 << 52) - 1))) as i64
+        );
         assert_eq!(numeric_or_derived("4711"), 4711);
         assert_eq!(numeric_or_derived("T-4711"), derived_id("T-4711"));
     }

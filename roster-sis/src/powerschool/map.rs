@@ -494,7 +494,10 @@ pub fn enrollments(rows: &Rows) -> (Vec<Enrollment>, Vec<RowError>) {
 fn first_records(rows: &Rows, idx: &ColumnIndex) -> HashMap<String, i64> {
     let mut owner: HashMap<String, i64> = HashMap::new();
     for row in &rows.rows {
-        if let (Some(n), Ok(Some(d))) = (text(idx.get(row, "STUDENT_NUMBER")), int(idx.get(row, "STUDENT_DCID"))) {
+        if let (Some(n), Ok(Some(d))) = (
+            text(idx.get(row, "STUDENT_NUMBER")),
+            int(idx.get(row, "STUDENT_DCID")),
+        ) {
             owner.entry(n).and_modify(|m| *m = (*m).min(d)).or_insert(d);
         }
     }

@@ -16,8 +16,8 @@
 
 use std::sync::Mutex;
 
-use chrono::NaiveDateTime;
-use oracle::sql_type::{OracleType, ToSql};
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use oracle::sql_type::{OracleType, Timestamp, ToSql};
 use oracle::{Connection, Connector};
 use roster_core::{Secret, SourceError};
 
@@ -111,6 +111,20 @@ pub fn translate_connect_error(message: String, config: &OracleConfig) -> Oracle
     }
 }
 
+/// A date bound as Oracle `DATE` (midnight).
+struct OracleDate(NaiveDate);
+
+impl ToSql for OracleDate {
+    fn oratype(&self, _conn: &Connection) -> oracle::Result<OracleType> {
+        Ok(OracleType::Date)
+    }
+
+    fn to_sql(&self, val: &mut oracle::SqlValue) -> oracle::Result<()> {
+        let d = self.0;
+        Timestamp::new(d.year(), d.month(), d.day(), 0, 0, 0, 0)?.to_sql(val)
+    }
+}
+
 /// A connection to PowerSchool's Oracle database.
 pub struct OracleBackend {
     conn: Mutex<Connection>,
@@ -162,8 +176,9 @@ impl OracleBackend {
                     Value::Int(n) => Box::new(*n),
                     Value::Float(x) => Box::new(*x),
                     Value::Text(s) => Box::new(s.clone()),
-                    // An Oracle DATE at midnight: compares with PowerSchool's DATE columns.
-                    Value::Date(d) => Box::new(*d),
+                    // An Oracle DATE at midnight, like PowerSchool's DATE columns (a plain
+                    // NaiveDate would bind as TIMESTAMP and convert the column side).
+                    Value::Date(d) => Box::new(OracleDate(*d)),
                 };
                 (*name, b)
             })

@@ -21,7 +21,8 @@ pub fn config() -> DemoConfig {
 pub fn district(binary: &str) -> &'static (PathBuf, DemoSummary) {
     static DB: OnceLock<(PathBuf, DemoSummary)> = OnceLock::new();
     DB.get_or_init(|| {
-        let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{binary}-demo-300.sqlite"));
+        let path =
+            PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{binary}-demo-300.sqlite"));
         let summary = demo::generate(&path, &config()).expect("generate demo district");
         (path, summary)
     })
@@ -29,6 +30,8 @@ pub fn district(binary: &str) -> &'static (PathBuf, DemoSummary) {
 
 /// One number from a raw SQL count on the generated file (independent of the source code).
 pub fn raw_count(path: &std::path::Path, sql: &str) -> i64 {
-    let conn = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    let conn =
+        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
     conn.query_row(sql, [], |r| r.get(0)).unwrap()
 }
