@@ -48,14 +48,20 @@ async fn users_insert_get_patch_update_and_list() {
     assert!(created.password.is_none(), "the password is never returned");
 
     // get by email and by id, full projection with custom schemas
-    let got = c.get_user("12345@d118.org", &Projection::Full, None).await.unwrap();
+    let got = c
+        .get_user("12345@d118.org", &Projection::Full, None)
+        .await
+        .unwrap();
     assert_eq!(got.id.as_deref(), Some(id.as_str()));
     assert_eq!(
         got.custom_schemas.as_ref().unwrap()["Synchronization_Data"]["DCID"],
         json!(991)
     );
     let basic = c.get_user(&id, &Projection::Basic, None).await.unwrap();
-    assert!(basic.custom_schemas.is_none(), "basic projection has no custom schemas");
+    assert!(
+        basic.custom_schemas.is_none(),
+        "basic projection has no custom schemas"
+    );
     // `fields` trims the payload
     let trimmed = c
         .get_user(&id, &Projection::Full, Some("id,primaryEmail"))
@@ -65,10 +71,19 @@ async fn users_insert_get_patch_update_and_list() {
     assert_eq!(trimmed.primary_email.as_deref(), Some("12345@d118.org"));
     // custom projection with a field mask
     let custom = c
-        .get_user(&id, &Projection::Custom("Synchronization_Data".into()), None)
+        .get_user(
+            &id,
+            &Projection::Custom("Synchronization_Data".into()),
+            None,
+        )
         .await
         .unwrap();
-    assert!(custom.custom_schemas.unwrap().contains_key("Synchronization_Data"));
+    assert!(
+        custom
+            .custom_schemas
+            .unwrap()
+            .contains_key("Synchronization_Data")
+    );
 
     // patch one field of the name and one custom field: the rest is kept (merge)
     let patch = User {
@@ -90,7 +105,10 @@ async fn users_insert_get_patch_update_and_list() {
     assert_eq!(after["name"]["givenName"], "Ann");
     assert_eq!(after["name"]["familyName"], "Lee-Smith");
     assert_eq!(after["customSchemas"]["Synchronization_Data"]["DCID"], 991);
-    assert_eq!(after["customSchemas"]["Synchronization_Data"]["Homeroom"], "C3");
+    assert_eq!(
+        after["customSchemas"]["Synchronization_Data"]["Homeroom"],
+        "C3"
+    );
 
     // update (PUT) has patch semantics too
     c.update_user(
@@ -119,7 +137,13 @@ async fn users_insert_get_patch_update_and_list() {
         json!("C3")
     );
     let counters = emu.counters();
-    for m in ["users.insert", "users.get", "users.patch", "users.update", "users.list"] {
+    for m in [
+        "users.insert",
+        "users.get",
+        "users.patch",
+        "users.update",
+        "users.list",
+    ] {
         assert!(counters.get(m).copied().unwrap_or(0) >= 1, "{m} called");
     }
     assert_eq!(c.api_calls(), emu.total_calls());
@@ -131,7 +155,13 @@ async fn listing_follows_page_tokens_across_three_pages() {
     emu.add_org_unit("/Students/HHS").unwrap();
     emu.add_org_unit("/Staff").unwrap();
     for i in 0..1101 {
-        add_user(&emu, &format!("s{i:05}@d118.org"), "Stu", "Dent", "/Students/HHS");
+        add_user(
+            &emu,
+            &format!("s{i:05}@d118.org"),
+            "Stu",
+            "Dent",
+            "/Students/HHS",
+        );
     }
     add_user(&emu, "teacher@d118.org", "Tea", "Cher", "/Staff");
     let c = client(&emu);
@@ -145,7 +175,10 @@ async fn listing_follows_page_tokens_across_three_pages() {
         .unwrap();
     assert_eq!(users.len(), 1101);
     assert_eq!(counter(&emu, "users.list"), 3, "500 + 500 + 101");
-    let mut emails: Vec<_> = users.iter().map(|u| u.primary_email.clone().unwrap()).collect();
+    let mut emails: Vec<_> = users
+        .iter()
+        .map(|u| u.primary_email.clone().unwrap())
+        .collect();
     emails.dedup();
     assert_eq!(emails.len(), 1101, "no user twice");
     assert!(!emails.contains(&"teacher@d118.org".to_string()));
@@ -186,10 +219,16 @@ async fn org_units_list_get_insert() {
         created.org_unit_path.as_deref(),
         Some("/D118 Students/HHS Students/9th")
     );
-    let all = c.list_org_units(Some("/D118 Students"), true).await.unwrap();
+    let all = c
+        .list_org_units(Some("/D118 Students"), true)
+        .await
+        .unwrap();
     let paths: Vec<_> = all.iter().filter_map(|o| o.org_unit_path.clone()).collect();
     assert!(paths.contains(&"/D118 Students/HHS Students/9th".to_string()));
-    let children = c.list_org_units(Some("/D118 Students"), false).await.unwrap();
+    let children = c
+        .list_org_units(Some("/D118 Students"), false)
+        .await
+        .unwrap();
     assert_eq!(children.len(), 1);
 
     let e = c.get_org_unit("/D118 Students/Nope").await.unwrap_err();
@@ -228,7 +267,10 @@ async fn groups_by_member_across_pages_and_member_delete() {
     let u = add_user(&emu, "kid@d118.org", "K", "Id", "/Students");
     add_user(&emu, "other@d118.org", "O", "Ther", "/Students");
     for i in 0..205 {
-        emu.add_group(&format!("g{i:03}@d118.org"), &["kid@d118.org", "other@d118.org"]);
+        emu.add_group(
+            &format!("g{i:03}@d118.org"),
+            &["kid@d118.org", "other@d118.org"],
+        );
     }
     emu.add_group("solo@d118.org", &["other@d118.org"]);
     let c = client(&emu);
@@ -242,7 +284,9 @@ async fn groups_by_member_across_pages_and_member_delete() {
 
     let g = groups[0].key().unwrap().to_string();
     c.delete_member(&g, "kid@d118.org").await.unwrap();
-    let members = emu.group_members(&groups[0].email.clone().unwrap()).unwrap();
+    let members = emu
+        .group_members(&groups[0].email.clone().unwrap())
+        .unwrap();
     assert_eq!(members, vec!["other@d118.org".to_string()]);
     let e = c.delete_member(&g, "kid@d118.org").await.unwrap_err();
     assert_eq!((e.status, e.reason.as_str()), (404, "notFound"));
@@ -280,7 +324,11 @@ async fn googles_errors_become_typed_errors() {
     assert_eq!(e.message, "Invalid Input: INVALID_OU_ID");
 
     // name over 60 characters
-    let e = insert_err(&c, &new_user("a@d118.org", &"x".repeat(61), "B", "/Students")).await;
+    let e = insert_err(
+        &c,
+        &new_user("a@d118.org", &"x".repeat(61), "B", "/Students"),
+    )
+    .await;
     assert_eq!((e.status, e.reason.as_str()), (400, "invalid"));
     assert!(e.message.contains("GivenName"), "{}", e.message);
 

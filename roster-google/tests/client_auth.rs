@@ -16,7 +16,10 @@ use serde_json::{Value, json};
 
 const SA: &str = "roster-sync@d118-project.iam.gserviceaccount.com";
 
-fn client_for(emu: &roster_google::emulator::RunningEmulator, auth: impl TokenSource + 'static) -> DirectoryClient {
+fn client_for(
+    emu: &roster_google::emulator::RunningEmulator,
+    auth: impl TokenSource + 'static,
+) -> DirectoryClient {
     DirectoryClient::new(config(emu), Arc::new(auth)).unwrap()
 }
 
@@ -27,7 +30,8 @@ async fn service_account_with_domain_wide_delegation() {
     add_user(&emu, "kid@d118.org", "K", "Id", "/Students");
     // The key pair is generated at run time; the emulator knows only its public half.
     let (key_json, public_pem) = service_account_key(SA, &emu.token_url());
-    emu.register_service_account(SA, &public_pem, &[ADMIN]).unwrap();
+    emu.register_service_account(SA, &public_pem, &[ADMIN])
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let key_path = dir.path().join("service-account.json");
     std::fs::write(&key_path, &key_json).unwrap();
@@ -36,7 +40,10 @@ async fn service_account_with_domain_wide_delegation() {
         .await
         .unwrap();
     let debug = format!("{auth:?}");
-    assert!(debug.contains(SA) && !debug.contains("PRIVATE KEY"), "{debug}");
+    assert!(
+        debug.contains(SA) && !debug.contains("PRIVATE KEY"),
+        "{debug}"
+    );
     let c = client_for(&emu, auth);
     let users = c.list_users(&ListUsers::default()).await.unwrap();
     assert_eq!(users.len(), 1);
@@ -58,7 +65,8 @@ async fn service_account_refusals_are_auth_errors() {
     let emu = emulator();
     emu.add_org_unit("/Students").unwrap();
     let (key_json, public_pem) = service_account_key(SA, &emu.token_url());
-    emu.register_service_account(SA, &public_pem, &[ADMIN]).unwrap();
+    emu.register_service_account(SA, &public_pem, &[ADMIN])
+        .unwrap();
 
     // A subject the account may not impersonate.
     let auth = ServiceAccountAuth::from_key_json(&key_json, "kid@d118.org", DEFAULT_SCOPES)
@@ -68,19 +76,26 @@ async fn service_account_refusals_are_auth_errors() {
         .get_user("kid@d118.org", &Projection::Basic, None)
         .await
         .unwrap_err();
-    assert_eq!((e.status, e.reason.as_str(), e.retryable), (401, "authError", false));
+    assert_eq!(
+        (e.status, e.reason.as_str(), e.retryable),
+        (401, "authError", false)
+    );
 
     // A key the emulator does not know (signed with another key pair).
     let (other_key, _) = service_account_key_in_slot(SA, &emu.token_url(), 1);
     let auth = ServiceAccountAuth::from_key_json(&other_key, ADMIN, DEFAULT_SCOPES)
         .await
         .unwrap();
-    let e = client_for(&emu, auth)
-        .list_schemas()
-        .await
-        .unwrap_err();
-    assert_eq!((e.status, e.reason.as_str(), e.retryable), (401, "authError", false));
-    assert!(e.message.to_lowercase().contains("signature"), "{}", e.message);
+    let e = client_for(&emu, auth).list_schemas().await.unwrap_err();
+    assert_eq!(
+        (e.status, e.reason.as_str(), e.retryable),
+        (401, "authError", false)
+    );
+    assert!(
+        e.message.to_lowercase().contains("signature"),
+        "{}",
+        e.message
+    );
     assert_eq!(emu.total_calls(), 0, "no API call without a token");
 
     // Not a key at all.
@@ -156,7 +171,10 @@ async fn installed_app_refreshes_a_saved_token_without_a_browser() {
     assert_eq!(counter(&emu, "oauth2.token"), 1);
 
     let saved: Value = serde_json::from_slice(&std::fs::read(&token_path).unwrap()).unwrap();
-    assert_ne!(saved["token"], "ya29.expired", "a new access token was saved");
+    assert_ne!(
+        saved["token"], "ya29.expired",
+        "a new access token was saved"
+    );
     assert_eq!(saved["refresh_token"], REFRESH, "the refresh token is kept");
     assert_eq!(saved["account"], "", "unknown keys survive");
     let expiry = chrono::DateTime::parse_from_rfc3339(saved["expiry"].as_str().unwrap()).unwrap();
@@ -196,7 +214,10 @@ async fn installed_app_without_a_usable_token_fails_instead_of_waiting_for_a_bro
         .await
         .expect("fails fast")
         .unwrap_err();
-    assert!(e.to_string().contains("interactive consent is disabled"), "{e}");
+    assert!(
+        e.to_string().contains("interactive consent is disabled"),
+        "{e}"
+    );
 
     // A revoked refresh token.
     std::fs::write(
@@ -207,9 +228,61 @@ async fn installed_app_without_a_usable_token_fails_instead_of_waiting_for_a_bro
     let auth = InstalledAppAuth::new(&creds, &token_path, DEFAULT_SCOPES, false)
         .await
         .unwrap();
-    let e = client_for(&emu, auth)
-        .list_schemas()
-        .await
-        .unwrap_err();
-    assert_eq!((e.status, e.reason.as_str(), e.retryable), (401, "authError", false));
+    let e = client_for(&emu, auth).list_schemas().await.unwrap_err();
+    assert_eq!(
+        (e.status, e.reason.as_str(), e.retryable),
+        (401, "authError", false)
+    );
+}
+
+/// Hands out a stale token until asked to refresh.
+#[derive(Debug)]
+struct Stale {
+    good: String,
+    refreshed: std::sync::atomic::AtomicBool,
+}
+
+#[async_trait::async_trait]
+impl TokenSource for Stale {
+    async fn token(&self) -> Result<roster_core::Secret, roster_google::auth::AuthError> {
+        Ok(
+            if self.refreshed.load(std::sync::atomic::Ordering::SeqCst) {
+                roster_core::Secret::new(self.good.clone())
+            } else {
+                roster_core::Secret::new("ya29.revoked")
+            },
+        )
+    }
+    async fn refresh(&self) -> Result<roster_core::Secret, roster_google::auth::AuthError> {
+        self.refreshed
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.token().await
+    }
+}
+
+#[tokio::test]
+async fn a_401_from_the_api_forces_one_token_refresh() {
+    let emu = emulator();
+    emu.add_org_unit("/Students").unwrap();
+    add_user(&emu, "kid@d118.org", "K", "Id", "/Students");
+    let c = client_for(
+        &emu,
+        Stale {
+            good: emu.issue_access_token(ADMIN),
+            refreshed: Default::default(),
+        },
+    );
+    // A write too: the request was refused before it ran, so sending it again is safe.
+    c.patch_user(
+        "kid@d118.org",
+        &roster_google::client::User {
+            suspended: Some(true),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(emu.user("kid@d118.org").unwrap()["suspended"], true);
+    assert_eq!(emu.events().get("unauthorized").copied(), Some(1));
+    assert_eq!(c.api_calls(), 2);
 }

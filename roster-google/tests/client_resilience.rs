@@ -53,7 +53,11 @@ async fn reads_succeed_under_injected_503_429_and_dropped_connections() {
             && events.get("dropped").copied().unwrap_or(0) > 0,
         "every fault kind was injected: {events:?}"
     );
-    assert_eq!(c.retries(), injected, "each injected fault was retried once");
+    assert_eq!(
+        c.retries(),
+        injected,
+        "each injected fault was retried once"
+    );
     assert_eq!(c.api_calls(), emu.total_calls());
 }
 
@@ -77,8 +81,15 @@ async fn writes_are_not_retried_inside_the_client_and_come_back_retryable() {
         )
         .await
         .unwrap_err();
-    assert_eq!((e.status, e.reason.as_str(), e.retryable), (503, "backendError", true));
-    assert_eq!(counter(&emu, "users.patch"), 1, "one attempt: the engine owns write retries");
+    assert_eq!(
+        (e.status, e.reason.as_str(), e.retryable),
+        (503, "backendError", true)
+    );
+    assert_eq!(
+        counter(&emu, "users.patch"),
+        1,
+        "one attempt: the engine owns write retries"
+    );
 
     // ... unless asked to.
     emu.set_faults(Faults::default());
@@ -120,7 +131,10 @@ async fn a_read_gives_up_after_max_attempts() {
         .await
         .unwrap_err();
     assert_eq!((e.status, e.retryable), (429, true));
-    assert_eq!(counter(&emu, "users.get"), u64::from(fast_retry().max_attempts));
+    assert_eq!(
+        counter(&emu, "users.get"),
+        u64::from(fast_retry().max_attempts)
+    );
 }
 
 #[tokio::test]
@@ -157,10 +171,7 @@ async fn the_rate_limiter_keeps_under_the_servers_quota() {
     }
     let elapsed = started.elapsed();
     // 4 at once, then 21 more at 9/s: about 2.3 s.
-    assert!(
-        elapsed >= Duration::from_millis(2200),
-        "paced: {elapsed:?}"
-    );
+    assert!(elapsed >= Duration::from_millis(2200), "paced: {elapsed:?}");
     assert_eq!(
         emu.events().get("overQuota").copied().unwrap_or(0),
         0,
@@ -215,5 +226,9 @@ async fn concurrency_is_bounded() {
         t.await.unwrap().unwrap();
     }
     // 6 calls of 100 ms, 2 at a time: at least 300 ms.
-    assert!(started.elapsed() >= Duration::from_millis(290), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(290),
+        "{:?}",
+        started.elapsed()
+    );
 }

@@ -35,8 +35,7 @@ pub const SCOPE_USER: &str = "https://www.googleapis.com/auth/admin.directory.us
 /// Read and create organizational units.
 pub const SCOPE_ORGUNIT: &str = "https://www.googleapis.com/auth/admin.directory.orgunit";
 /// Remove a suspended user from their groups.
-pub const SCOPE_GROUP_MEMBER: &str =
-    "https://www.googleapis.com/auth/admin.directory.group.member";
+pub const SCOPE_GROUP_MEMBER: &str = "https://www.googleapis.com/auth/admin.directory.group.member";
 /// The broader group scope (an alternative to [`SCOPE_GROUP_MEMBER`]).
 pub const SCOPE_GROUP: &str = "https://www.googleapis.com/auth/admin.directory.group";
 /// Read custom schema definitions (to send values with the field's declared type).
@@ -168,10 +167,12 @@ impl ServiceAccountAuth {
         scopes: &[&str],
     ) -> Result<Self, AuthError> {
         let path = path.as_ref();
-        let text = tokio::fs::read(path).await.map_err(|source| AuthError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = tokio::fs::read(path)
+            .await
+            .map_err(|source| AuthError::Read {
+                path: path.to_path_buf(),
+                source,
+            })?;
         Self::from_key_json(&text, subject, scopes).await
     }
 
@@ -269,10 +270,11 @@ impl InstalledAppAuth {
                 path: credentials.to_path_buf(),
                 source,
             })?;
-        let secret = yup_oauth2::parse_application_secret(&text).map_err(|e| AuthError::Invalid {
-            what: "OAuth client credentials",
-            message: e.to_string(),
-        })?;
+        let secret =
+            yup_oauth2::parse_application_secret(&text).map_err(|e| AuthError::Invalid {
+                what: "OAuth client credentials",
+                message: e.to_string(),
+            })?;
         let token_path = token_file.as_ref().to_path_buf();
         let storage = TokenFile::open(&token_path, &secret).await?;
         // yup-oauth2 ignores the delegate's answer in the redirect flow (it then waits for

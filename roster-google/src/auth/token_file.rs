@@ -276,7 +276,10 @@ mod tests {
         assert_eq!(written.token.as_deref(), Some("new-access"));
         assert_eq!(written.refresh_token.as_deref(), Some("keep-me"));
         assert_eq!(written.client_id.as_deref(), Some("cid"));
-        assert_eq!(written.token_uri.as_deref(), Some("http://127.0.0.1:1/token"));
+        assert_eq!(
+            written.token_uri.as_deref(),
+            Some("http://127.0.0.1:1/token")
+        );
         assert_eq!(written.scopes, Some(vec!["a".to_string(), "b".to_string()]));
         assert_eq!(written.extra.get("account").unwrap(), "x");
         assert_eq!(

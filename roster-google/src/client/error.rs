@@ -28,8 +28,11 @@ pub struct DirectoryError {
 }
 
 /// Reasons of a 403 that mean "slow down", not "forbidden".
-pub const RATE_LIMIT_REASONS: &[&str] =
-    &["userRateLimitExceeded", "rateLimitExceeded", "quotaExceeded"];
+pub const RATE_LIMIT_REASONS: &[&str] = &[
+    "userRateLimitExceeded",
+    "rateLimitExceeded",
+    "quotaExceeded",
+];
 
 /// Whether a response with this status and reason is worth retrying.
 pub fn is_retryable(status: u16, reason: &str) -> bool {
@@ -90,7 +93,10 @@ impl DirectoryError {
                     .or(error.status.map(|s| grpc_reason(&s)))
                     .unwrap_or_else(|| reason_for_status(status).to_string());
                 let message = if error.message.is_empty() {
-                    first.as_ref().and_then(|d| d.message.clone()).unwrap_or_default()
+                    first
+                        .as_ref()
+                        .and_then(|d| d.message.clone())
+                        .unwrap_or_default()
                 } else {
                     error.message
                 };
@@ -234,7 +240,11 @@ mod tests {
         assert!(!e.retryable);
         assert!(e.is_not_found());
 
-        let e = DirectoryError::from_response(409, &google(409, "duplicate", "Entity already exists."), None);
+        let e = DirectoryError::from_response(
+            409,
+            &google(409, "duplicate", "Entity already exists."),
+            None,
+        );
         assert!(e.is_duplicate());
         assert!(!e.retryable);
 
@@ -252,7 +262,8 @@ mod tests {
             let e = DirectoryError::from_response(403, &google(403, reason, "slow down"), None);
             assert!(e.retryable, "{reason}");
         }
-        let e = DirectoryError::from_response(403, &google(403, "forbidden", "Not Authorized"), None);
+        let e =
+            DirectoryError::from_response(403, &google(403, "forbidden", "Not Authorized"), None);
         assert!(!e.retryable);
         let e = DirectoryError::from_response(
             429,
@@ -261,7 +272,8 @@ mod tests {
         );
         assert!(e.retryable);
         assert_eq!(e.retry_after, Some(Duration::from_secs(3)));
-        let e = DirectoryError::from_response(503, &google(503, "backendError", "Backend Error"), None);
+        let e =
+            DirectoryError::from_response(503, &google(503, "backendError", "Backend Error"), None);
         assert!(e.retryable);
     }
 
@@ -278,7 +290,10 @@ mod tests {
             br#"{"error":{"code":404,"message":"gone","status":"NOT_FOUND"}}"#,
             None,
         );
-        assert_eq!((e.reason.as_str(), e.message.as_str()), ("notFound", "gone"));
+        assert_eq!(
+            (e.reason.as_str(), e.message.as_str()),
+            ("notFound", "gone")
+        );
     }
 
     #[test]

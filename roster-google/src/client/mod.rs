@@ -303,11 +303,7 @@ impl DirectoryClient {
 
     /// `orgunits.get` by full path (`/A/B`) or `id:...`.
     pub async fn get_org_unit(&self, path: &str) -> Result<OrgUnit, DirectoryError> {
-        let rel: Vec<String> = path
-            .trim_start_matches('/')
-            .split('/')
-            .map(seg)
-            .collect();
+        let rel: Vec<String> = path.trim_start_matches('/').split('/').map(seg).collect();
         let url = format!(
             "{}/customer/{}/orgunits/{}",
             self.base,
@@ -444,11 +440,9 @@ impl DirectoryClient {
                     self.retries.fetch_add(1, Ordering::Relaxed);
                     tokio::time::sleep(wait).await;
                 }
-                Err(e) => {
+                Err(mut e) => {
                     if e.reason == "tokenError" {
-                        let mut e = e;
                         e.reason = "authError".into();
-                        return Err(e);
                     }
                     return Err(e);
                 }

@@ -285,7 +285,10 @@ mod tests {
 
     #[test]
     fn projections() {
-        assert_eq!(Projection::Full.params(), vec![("projection", "full".to_string())]);
+        assert_eq!(
+            Projection::Full.params(),
+            vec![("projection", "full".to_string())]
+        );
         assert_eq!(
             Projection::Custom("A,B".into()).params(),
             vec![

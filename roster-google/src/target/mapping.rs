@@ -289,12 +289,14 @@ mod tests {
     #[test]
     fn account_to_user_json_uses_declared_types() {
         let mut cs = SchemaValues::new();
-        cs.entry("Synchronization_Data".into()).or_default().extend([
-            ("DCID".to_string(), FieldValue::Text("991".into())),
-            ("Homeroom".to_string(), FieldValue::Int(12)),
-            ("Active".to_string(), FieldValue::Text("true".into())),
-            ("Unknown".to_string(), FieldValue::Int(3)),
-        ]);
+        cs.entry("Synchronization_Data".into())
+            .or_default()
+            .extend([
+                ("DCID".to_string(), FieldValue::Text("991".into())),
+                ("Homeroom".to_string(), FieldValue::Int(12)),
+                ("Active".to_string(), FieldValue::Text("true".into())),
+                ("Unknown".to_string(), FieldValue::Int(3)),
+            ]);
         let a = Account {
             id: None,
             primary_email: "t@d118.org".into(),

@@ -154,10 +154,14 @@ impl GoogleDirectory {
                     // Addressed by the old email, which is gone after an earlier attempt
                     // succeeded but its answer was lost: done if the new address exists.
                     Err(e) if e.is_not_found() && change.account_id.is_none() => {
-                        match self.client.get_user(to, &Projection::Basic, Some("id,primaryEmail")).await {
-                            Ok(u) if same_email(u.primary_email.as_deref(), to) => {
-                                Ok(Some(format!("{} was already renamed to {to}", change.email)))
-                            }
+                        match self
+                            .client
+                            .get_user(to, &Projection::Basic, Some("id,primaryEmail"))
+                            .await
+                        {
+                            Ok(u) if same_email(u.primary_email.as_deref(), to) => Ok(Some(
+                                format!("{} was already renamed to {to}", change.email),
+                            )),
                             _ => Err(e),
                         }
                     }
@@ -222,7 +226,11 @@ impl GoogleDirectory {
             Err(e) if e.is_duplicate() => {
                 let existing = match self
                     .client
-                    .get_user(email, &Projection::Basic, Some("id,primaryEmail,orgUnitPath"))
+                    .get_user(
+                        email,
+                        &Projection::Basic,
+                        Some("id,primaryEmail,orgUnitPath"),
+                    )
                     .await
                 {
                     Ok(u) => u,
@@ -346,10 +354,9 @@ impl DirectoryTarget for GoogleDirectory {
         let mut out = Vec::new();
         for list in lists {
             for a in list? {
-                let key = a
-                    .id
-                    .clone()
-                    .unwrap_or_else(|| normalize_email(&a.primary_email));
+                let key =
+                    a.id.clone()
+                        .unwrap_or_else(|| normalize_email(&a.primary_email));
                 if seen.insert(key, ()).is_none() {
                     out.push(a);
                 }
