@@ -202,6 +202,44 @@ async fn faults_are_deterministic_for_a_seed_and_follow_the_rates() {
 }
 
 #[tokio::test]
+async fn concurrency_limit_answers_403_quota_exceeded() {
+    let emu = open(EmulatorConfig {
+        latency: Duration::from_millis(300),
+        max_concurrent_per_user: Some(2),
+        ..Default::default()
+    });
+    let c = Client::new();
+    let url = format!("{}/users?customer=my_customer", emu.base_url());
+    let calls: Vec<_> = (0..4)
+        .map(|_| {
+            let c = c.clone();
+            let url = url.clone();
+            tokio::spawn(async move { status_of(&c, &url, None).await.unwrap() })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for h in calls {
+        results.push(h.await.unwrap());
+    }
+    let ok = results.iter().filter(|(s, _)| *s == 200).count();
+    let limited: Vec<&Value> = results
+        .iter()
+        .filter(|(s, _)| *s == 403)
+        .map(|(_, b)| b)
+        .collect();
+    assert_eq!(ok, 2, "{results:?}");
+    assert_eq!(limited.len(), 2);
+    assert_eq!(limited[0]["error"]["errors"][0]["reason"], "quotaExceeded");
+    assert_eq!(emu.events()["concurrencyExceeded"], 2);
+    // slots are released: sequential calls pass
+    emu.set_latency(Duration::ZERO);
+    for _ in 0..3 {
+        assert_eq!(status_of(&c, &url, None).await.unwrap().0, 200);
+    }
+    emu.set_max_concurrent(None);
+}
+
+#[tokio::test]
 async fn latency_is_added_and_changeable() {
     let emu = open(EmulatorConfig {
         latency: Duration::from_millis(60),

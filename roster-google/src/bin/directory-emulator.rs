@@ -44,6 +44,9 @@ struct Args {
     /// Answer over-quota calls with 429 rateLimitExceeded instead of 403 userRateLimitExceeded.
     #[arg(long)]
     quota_429: bool,
+    /// Requests one user may have in flight at once (more answer 403 quotaExceeded).
+    #[arg(long)]
+    max_concurrent: Option<u32>,
     /// Probability of a 503 backendError per call.
     #[arg(long = "fault-503", default_value_t = 0.0)]
     fault_503: f64,
@@ -96,6 +99,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             q
         }),
+        max_concurrent_per_user: args.max_concurrent,
         auth: if args.open {
             Auth::Open
         } else {

@@ -68,6 +68,14 @@ impl ApiError {
             "Request had insufficient authentication scopes.",
         )
     }
+    /// 403 `quotaExceeded`: too many concurrent requests.
+    pub fn concurrency_exceeded() -> Self {
+        Self::new(
+            403,
+            "quotaExceeded",
+            "Quota exceeded: the limit of concurrent requests for this operation has been reached.",
+        )
+    }
     /// 503 `backendError`.
     pub fn backend_error() -> Self {
         Self::new(503, "backendError", "Backend Error")

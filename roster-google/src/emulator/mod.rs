@@ -93,8 +93,11 @@
 //! * **State**: org units, schemas, users, groups, service accounts and installed clients are
 //!   saved/loaded as JSON ([`RunningEmulator::save_state`], `GET`/`PUT /emulator/state`).
 //!
-//! Order of checks for an API call: count, latency, authentication, quota, injected fault,
-//! parameter validation, handler. The token endpoint and the control endpoints below get no
+//! * **Concurrency**: optionally at most N requests in flight per user; more answer 403
+//!   `quotaExceeded` (Google's "limit of concurrent requests for a certain operation").
+//!
+//! Order of checks for an API call: count, authentication, quota, concurrency limit, added
+//! latency (spent in flight), injected fault, parameter validation, handler. The token endpoint and the control endpoints below get no
 //! latency, quota or faults.
 //!
 //! ## Control endpoints (no auth, not counted)
@@ -105,14 +108,14 @@
 //! * `GET /emulator/config`; `POST /emulator/config` with any of `{"latency_ms":20,
 //!   "faults":{"backend_error":0.01,"too_many_requests":0,"drop_connection":0},
 //!   "quota":{"per_minute":2400,"burst":40,"over_quota":"forbidden"|"too_many_requests"}|null,
-//!   "auth":"open"|"required"}` (a given `faults` object replaces all three rates)
+//!   "max_concurrent_per_user":N|null, "auth":"open"|"required"}` (a given `faults` object replaces all three rates)
 //! * `GET /emulator/state` (the saved-state JSON); `PUT /emulator/state` replaces it (seeding
 //!   over HTTP: users, org units, schemas, groups, service accounts, installed clients)
 //!
 //! ## Binary
 //!
 //! `directory-emulator --port P --state FILE --domain D (repeatable) --customer-id C
-//! --latency-ms N --quota-per-minute N [--burst N] [--quota-429] --fault-503 RATE
+//! --latency-ms N --quota-per-minute N [--burst N] [--quota-429] [--max-concurrent N] --fault-503 RATE
 //! --fault-429 RATE --fault-drop RATE --seed N --open` prints `base_url ...` and
 //! `token_url ...` on stdout, serves until Ctrl-C (SIGINT), then saves the state to `--state`
 //! (which is also loaded at start when it exists).
@@ -131,8 +134,9 @@
 //! * `users.list` without `orderBy` is ordered by email (Google's order is unspecified);
 //!   paging is keyset-based and stable under concurrent writes. Page tokens do not expire.
 //! * `viewType=domain_public` returns the admin view; `showDeleted=true` returns no users.
-//! * Quota is one token bucket per user; Google also has per-project and concurrency limits
-//!   (403 `quotaExceeded`) that are not modelled. Latency is a constant added delay.
+//! * Quota is one token bucket per user plus an optional per-user concurrency cap; Google's
+//!   per-project limits and per-operation concurrency accounting are not modelled. Latency is
+//!   a constant added delay.
 //! * Tokens live in memory (not in saved state); a restarted emulator invalidates them.
 //! * The JWT check does not verify `kid`, certificates or key rotation; `aud` is this
 //!   emulator's token URL, not `https://oauth2.googleapis.com/token`.
@@ -236,6 +240,9 @@ pub struct EmulatorConfig {
     pub faults: Faults,
     /// Quota (None = unlimited).
     pub quota: Option<Quota>,
+    /// Requests one user may have in flight at once; more answer 403 `quotaExceeded`
+    /// (None = unlimited).
+    pub max_concurrent_per_user: Option<u32>,
     /// Authentication mode.
     pub auth: Auth,
     /// Seed of the fault generator.
@@ -252,6 +259,7 @@ impl Default for EmulatorConfig {
             latency: Duration::ZERO,
             faults: Faults::default(),
             quota: None,
+            max_concurrent_per_user: None,
             auth: Auth::Required,
             seed: 0,
         }
@@ -503,6 +511,10 @@ impl RunningEmulator {
     pub fn set_quota(&self, quota: Option<Quota>) {
         lock(&self.shared.knobs).quota = quota;
         self.shared.reset_quota();
+    }
+    /// Change the per-user concurrency limit.
+    pub fn set_max_concurrent(&self, max: Option<u32>) {
+        lock(&self.shared.knobs).max_concurrent = max;
     }
     /// Change the authentication mode.
     pub fn set_auth(&self, auth: Auth) {

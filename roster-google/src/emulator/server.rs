@@ -1,5 +1,6 @@
 //! The HTTP side: connection handling (including really dropping connections), the request
-//! pipeline (counters, latency, auth, quota, faults, validation) and the endpoint handlers.
+//! pipeline (counters, auth, quota, concurrency, latency, faults, validation) and the endpoint
+//! handlers.
 
 use std::collections::{BTreeMap, HashMap};
 use std::convert::Infallible;
@@ -35,6 +36,7 @@ pub(crate) struct Knobs {
     pub latency: Duration,
     pub faults: Faults,
     pub quota: Option<Quota>,
+    pub max_concurrent: Option<u32>,
     pub auth: Auth,
 }
 
@@ -56,6 +58,7 @@ pub(crate) struct Shared {
     pub knobs: Mutex<Knobs>,
     pub tokens: Mutex<HashMap<String, TokenInfo>>,
     buckets: Mutex<HashMap<String, Bucket>>,
+    in_flight: Mutex<HashMap<String, u32>>,
     rng: Mutex<StdRng>,
     pub counters: Mutex<Counters>,
     pub audiences: Vec<String>,
@@ -69,10 +72,12 @@ impl Shared {
                 latency: config.latency,
                 faults: config.faults,
                 quota: config.quota,
+                max_concurrent: config.max_concurrent_per_user,
                 auth: config.auth,
             }),
             tokens: Mutex::new(HashMap::new()),
             buckets: Mutex::new(HashMap::new()),
+            in_flight: Mutex::new(HashMap::new()),
             rng: Mutex::new(StdRng::seed_from_u64(config.seed)),
             counters: Mutex::new(Counters::default()),
             audiences: vec![token_url, alt_token_url],
@@ -124,8 +129,41 @@ impl Shared {
         }
     }
 
+    /// Count a request of `user` as in flight unless `max` are already; the guard ends it.
+    fn enter(self: &Arc<Self>, user: &str, max: Option<u32>) -> Option<InFlight> {
+        let mut map = lock(&self.in_flight);
+        let n = map.entry(user.to_string()).or_default();
+        if max.is_some_and(|m| *n >= m) {
+            return None;
+        }
+        *n += 1;
+        Some(InFlight {
+            shared: self.clone(),
+            user: user.to_string(),
+        })
+    }
+
     pub fn reset_quota(&self) {
         lock(&self.buckets).clear();
+    }
+}
+
+/// A request in flight (for the per-user concurrency limit); dropping it ends the request,
+/// also when a dropped connection cancels the handler.
+struct InFlight {
+    shared: Arc<Shared>,
+    user: String,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let mut map = lock(&self.shared.in_flight);
+        if let Some(n) = map.get_mut(&self.user) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                map.remove(&self.user);
+            }
+        }
     }
 }
 
@@ -337,9 +375,6 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Outcome {
         }
     }
     let knobs = lock(&shared.knobs).clone();
-    if !knobs.latency.is_zero() {
-        tokio::time::sleep(knobs.latency).await;
-    }
 
     // Authentication and authorisation.
     let user = match knobs.auth {
@@ -383,6 +418,15 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Outcome {
         shared.event("overQuota");
         let e = ApiError::rate_limited(quota.over_quota == OverQuota::TooManyRequests);
         return Outcome::Respond(api_error(&e));
+    }
+
+    // Concurrency limit, then the added latency (spent while the request is in flight).
+    let Some(_in_flight) = shared.enter(&user, knobs.max_concurrent) else {
+        shared.event("concurrencyExceeded");
+        return Outcome::Respond(api_error(&ApiError::concurrency_exceeded()));
+    };
+    if !knobs.latency.is_zero() {
+        tokio::time::sleep(knobs.latency).await;
     }
 
     // Injected faults (one draw from the seeded generator per call).
@@ -1018,6 +1062,7 @@ fn knobs_json(k: &Knobs) -> Value {
         "latency_ms": k.latency.as_millis() as u64,
         "faults": k.faults,
         "quota": k.quota,
+        "max_concurrent_per_user": k.max_concurrent,
         "auth": match k.auth { Auth::Open => "open", Auth::Required => "required" },
     })
 }
@@ -1055,6 +1100,9 @@ fn control(shared: &Shared, method: &Method, rest: &str, body: &Bytes) -> Respon
                     }
                     Err(e) => return bad(e.to_string()),
                 }
+            }
+            if let Some(m) = v.get("max_concurrent_per_user") {
+                k.max_concurrent = m.as_u64().map(|n| n.min(u64::from(u32::MAX)) as u32);
             }
             match v.get("auth").and_then(Value::as_str) {
                 Some("open") => k.auth = Auth::Open,
