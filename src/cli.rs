@@ -56,7 +56,12 @@ pub struct RunOptions {
     #[arg(long, global = true, value_name = "FILE")]
     pub report: Option<PathBuf>,
     /// Append every write to this JSON-lines audit log.
-    #[arg(long, global = true, value_name = "FILE", default_value = "roster-audit.jsonl")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        default_value = "roster-audit.jsonl"
+    )]
     pub audit_log: PathBuf,
     /// Apply even when the safety valve objects.
     #[arg(long, global = true)]
@@ -92,6 +97,7 @@ impl RunOptions {
     }
 
     pub fn today(&self) -> NaiveDate {
-        self.today.unwrap_or_else(|| chrono::Local::now().date_naive())
+        self.today
+            .unwrap_or_else(|| chrono::Local::now().date_naive())
     }
 }

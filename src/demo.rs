@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
+use roster_core::{DirectoryTarget, OrgUnitPath};
 use roster_google::emulator::{Emulator, EmulatorConfig, RunningEmulator, test_keys};
 use roster_google::{ClientConfig, DirectoryClient, GoogleDirectory, ServiceAccountAuth};
 use roster_sis::demo::{self, DemoConfig};
@@ -46,13 +47,19 @@ impl Demo {
     /// Builds the district under `out` if absent (with staff emails in `domain`), starts the
     /// emulator, and loads its saved state or seeds a fresh directory with the custom schemas
     /// the district policies write.
-    pub fn start(out: &Path, domain: &str, today: NaiveDate, students: usize) -> Result<Demo, DemoError> {
+    pub fn start(
+        out: &Path,
+        domain: &str,
+        today: NaiveDate,
+        students: usize,
+    ) -> Result<Demo, DemoError> {
         std::fs::create_dir_all(out).map_err(setup("cannot create the output directory"))?;
         let db = out.join("demo-district.sqlite");
         if !db.exists() {
             let mut config = DemoConfig::new(students, DEMO_SEED, today);
             config.domain = domain.to_string();
-            let summary = demo::generate(&db, &config).map_err(setup("cannot generate the demo district"))?;
+            let summary =
+                demo::generate(&db, &config).map_err(setup("cannot generate the demo district"))?;
             tracing::info!(
                 students = summary.students,
                 staff = summary.users,
@@ -67,10 +74,14 @@ impl Demo {
         .map_err(setup("cannot start the directory emulator"))?;
         let state_file = out.join("demo-directory.json");
         if state_file.exists() {
-            emulator.load_state(&state_file).map_err(setup("cannot load the emulator state"))?;
+            emulator
+                .load_state(&state_file)
+                .map_err(setup("cannot load the emulator state"))?;
         } else {
             for schema in demo_schemas() {
-                emulator.add_schema(&schema).map_err(setup("cannot add a schema"))?;
+                emulator
+                    .add_schema(&schema)
+                    .map_err(setup("cannot add a schema"))?;
             }
         }
         Ok(Demo {
@@ -82,7 +93,10 @@ impl Demo {
     }
 
     /// The demo district as a PowerSchool source.
-    pub fn sis(&self, options: PowerSchoolOptions) -> Result<PowerSchoolSource<SqliteBackend>, DemoError> {
+    pub fn sis(
+        &self,
+        options: PowerSchoolOptions,
+    ) -> Result<PowerSchoolSource<SqliteBackend>, DemoError> {
         PowerSchoolSource::sqlite(&self.db, options).map_err(setup("cannot open the demo district"))
     }
 
@@ -90,14 +104,19 @@ impl Demo {
     /// key, registered with the emulator, exchanged for tokens with a signed JWT.
     pub async fn directory(&self, config: ClientConfig) -> Result<GoogleDirectory, DemoError> {
         let client_email = format!("roster-demo@{}.iam.gserviceaccount.com", "demo-project");
-        let (key_json, public_pem) = test_keys::service_account_key(&client_email, &self.emulator.token_url());
+        let (key_json, public_pem) =
+            test_keys::service_account_key(&client_email, &self.emulator.token_url());
         let admin = format!("{DEMO_ADMIN}@{}", self.domain);
         self.emulator
             .register_service_account(&client_email, &public_pem, &[&admin])
             .map_err(setup("cannot register the service account"))?;
-        let auth = ServiceAccountAuth::from_key_json(&key_json, &admin, roster_google::auth::DEFAULT_SCOPES)
-            .await
-            .map_err(setup("service account"))?;
+        let auth = ServiceAccountAuth::from_key_json(
+            &key_json,
+            &admin,
+            roster_google::auth::DEFAULT_SCOPES,
+        )
+        .await
+        .map_err(setup("service account"))?;
         let client = DirectoryClient::new(
             ClientConfig {
                 base_url: self.emulator.base_url(),
@@ -109,11 +128,48 @@ impl Demo {
         Ok(GoogleDirectory::new(Arc::new(client)))
     }
 
+    /// The SIS and the directory for a job, with the job's managed OU roots created as they
+    /// would exist in a real domain. The client runs faster than Google's quota: the
+    /// emulator has none unless asked (production uses [`ClientConfig::default`]'s 40/s).
+    pub async fn connect(
+        &self,
+        options: PowerSchoolOptions,
+        roots: &[OrgUnitPath],
+    ) -> Result<(PowerSchoolSource<SqliteBackend>, GoogleDirectory), DemoError> {
+        let sis = self.sis(options)?;
+        let target = self.directory(demo_client_config()).await?;
+        for root in roots {
+            target
+                .ensure_org_unit(root)
+                .await
+                .map_err(|e| DemoError::Setup(format!("cannot create {root}: {e}")))?;
+        }
+        Ok((sis, target))
+    }
+
+    /// Forgets the directory's accounts: the next [`Demo::start`] seeds a fresh one.
+    pub fn reset_directory(out: &Path) -> std::io::Result<()> {
+        match std::fs::remove_file(out.join("demo-directory.json")) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+
     /// Saves the directory so the next run sees what this one did.
     pub fn save(&self) -> Result<(), DemoError> {
         self.emulator
             .save_state(&self.state_file)
             .map_err(setup("cannot save the emulator state"))
+    }
+}
+
+/// The demo client: 500 requests/s, 32 in flight (the emulator has no quota by default).
+pub fn demo_client_config() -> ClientConfig {
+    ClientConfig {
+        rate_per_second: 500.0,
+        burst: 50,
+        max_in_flight: 32,
+        ..ClientConfig::default()
     }
 }
 

@@ -1,12 +1,33 @@
 //! roster: keep a school district's accounts and vendor rosters in step with its SIS.
 //!
 //! This facade re-exports the workspace's crates and holds what every district binary
-//! shares: the [`cli`], the account job runner ([`run_accounts`]), logging and progress.
+//! shares: the [`cli`], the account and vendor job runners, production [`wiring`] from the
+//! environment, the embedded [`demo`], logging and progress.
+//!
+//! A district binary is a policy plus one call:
+//!
+//! ```no_run
+//! use roster::core::{MatchKey, Policy};
+//! use roster::core::policy::StudentPolicy;
+//! use roster::{AccountJob, Population, Site};
+//!
+//! fn main() -> std::process::ExitCode {
+//!     let students = StudentPolicy::new("district.org", "/Students");
+//!     let policy = Policy::new(MatchKey::PrimaryEmail, vec!["/Students".into(), "/Suspended Accounts".into()]);
+//!     let job = AccountJob { name: "students".into(), policy, population: Population::Students(students) };
+//!     let site = Site { domain: "district.org".into(), powerschool: Default::default() };
+//!     roster::accounts_main(job, site)
+//! }
+//! ```
 
 pub mod cli;
+pub mod demo;
+pub mod district;
 pub mod logging;
 pub mod progress;
 pub mod run;
+pub mod vendor;
+pub mod wiring;
 
 pub use roster_core as core;
 pub use roster_google as google;
@@ -14,4 +35,6 @@ pub use roster_sftp as sftp;
 pub use roster_sis as sis;
 
 pub use cli::{Cli, Mode, RunOptions};
+pub use district::{Site, accounts_cli, accounts_main, vendor_cli, vendor_main};
 pub use run::{AccountJob, Population, run_accounts};
+pub use vendor::{SftpSettings, VendorJob, run_vendor};

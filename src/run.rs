@@ -115,7 +115,10 @@ async fn run_inner(
         }
         if !opts.force {
             let why: Vec<String> = report.violations.iter().map(ToString::to_string).collect();
-            return Err(format!("safety valve (use --force to override): {}", why.join("; ")));
+            return Err(format!(
+                "safety valve (use --force to override): {}",
+                why.join("; ")
+            ));
         }
         tracing::warn!("--force: applying despite the safety valve");
     }
@@ -123,8 +126,12 @@ async fn run_inner(
         return Ok(());
     }
 
-    let audit = AuditLog::open(&opts.audit_log)
-        .map_err(|e| format!("cannot open the audit log {}: {e}", opts.audit_log.display()))?;
+    let audit = AuditLog::open(&opts.audit_log).map_err(|e| {
+        format!(
+            "cannot open the audit log {}: {e}",
+            opts.audit_log.display()
+        )
+    })?;
     let apply_opts = ApplyOptions {
         concurrency: opts.concurrency,
         create_org_units: policy.create_org_units,
@@ -174,11 +181,19 @@ async fn all_schools(
         .schools(&roster_core::Scope::All)
         .await
         .map_err(|e| e.to_string())?;
-    Ok(if all.is_empty() { in_scope.to_vec() } else { all })
+    Ok(if all.is_empty() {
+        in_scope.to_vec()
+    } else {
+        all
+    })
 }
 
 fn print_plan(plan: &Plan, json: bool, out: &mut dyn Write) {
-    let text = if json { plan.to_json() + "\n" } else { plan.table() };
+    let text = if json {
+        plan.to_json() + "\n"
+    } else {
+        plan.table()
+    };
     if let Err(e) = out.write_all(text.as_bytes()) {
         tracing::warn!(error = %e, "cannot print the plan");
     }

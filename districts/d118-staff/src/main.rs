@@ -1,1 +1,5 @@
-fn main() {}
+//! `d118-staff`: D118's nightly PowerSchool -> Google staff sync.
+
+fn main() -> std::process::ExitCode {
+    roster::accounts_main(d118_staff::job(), d118_staff::site())
+}

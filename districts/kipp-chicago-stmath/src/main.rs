@@ -1,1 +1,5 @@
-fn main() {}
+//! `kipp-chicago-stmath`: build ST Math's rosters; `apply` sends them.
+
+fn main() -> std::process::ExitCode {
+    roster::vendor_main(kipp_chicago_stmath::job(), kipp_chicago_stmath::site())
+}

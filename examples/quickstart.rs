@@ -1,0 +1,147 @@
+//! The whole nightly job on the embedded demo district, in one command:
+//!
+//! ```sh
+//! cargo run --release --example quickstart
+//! ```
+//!
+//! 1. builds a PowerSchool-shaped demo district (`out/demo-district.sqlite`) if absent;
+//! 2. starts a Google Directory API emulator in-process, with a fresh directory, and signs in
+//!    to it as production does (service account, signed JWT, bearer tokens);
+//! 3. runs D118's student and staff syncs: plan, then apply;
+//! 4. writes the ST Math, OneRoster and SchoolMint Grow files under `out/`;
+//! 5. plans both syncs again: zero changes.
+
+use std::path::Path;
+
+use clap::Parser;
+use roster::core::report::RunReport;
+use roster::demo::{DEMO_STUDENTS, Demo};
+use roster::{AccountJob, Cli, Mode, Site, VendorJob, run_accounts, run_vendor};
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    roster::logging::init(0);
+    let out = Path::new("out");
+    let cli = Cli::parse_from([
+        "quickstart",
+        "--out",
+        "out",
+        "--audit-log",
+        "out/audit.jsonl",
+    ]);
+    let today = cli.opts.today();
+
+    if let Err(e) = Demo::reset_directory(out) {
+        eprintln!("cannot reset the demo directory: {e}");
+        return std::process::ExitCode::from(2);
+    }
+    let demo = match Demo::start(out, d118_students::DOMAIN, today, DEMO_STUDENTS) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("{e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    println!("demo district: {}", demo.db.display());
+    println!("directory emulator: {}\n", demo.emulator.base_url());
+
+    let jobs = [
+        (d118_students::job(), d118_students::site()),
+        (d118_staff::job(), d118_staff::site()),
+    ];
+    let mut worst = 0;
+    for (job, site) in &jobs {
+        for mode in [Mode::Plan, Mode::Apply] {
+            let report = account_run(&demo, job, site, mode, &cli).await;
+            worst = worst.max(report.exit_code().code());
+        }
+    }
+    for (job, site) in [
+        (kipp_chicago_stmath::job(), kipp_chicago_stmath::site()),
+        (grow_staff::job(), grow_staff::site()),
+    ] {
+        let report = vendor_run(&demo, &job, &site, &cli).await;
+        worst = worst.max(report.exit_code().code());
+    }
+    println!("== a second run right after: nothing left to do");
+    for (job, site) in &jobs {
+        let report = account_run(&demo, job, site, Mode::Plan, &cli).await;
+        let writes: usize = report
+            .planned
+            .iter()
+            .filter(|(k, _)| *k != "skip")
+            .map(|(_, v)| v)
+            .sum();
+        println!("{}: {writes} changes planned\n", job.name);
+        worst = worst.max(report.exit_code().code());
+    }
+    if let Err(e) = demo.save() {
+        eprintln!("{e}");
+    }
+    println!(
+        "files, reports and the audit log are under {}/",
+        out.display()
+    );
+    std::process::ExitCode::from(worst as u8)
+}
+
+async fn account_run(
+    demo: &Demo,
+    job: &AccountJob,
+    site: &Site,
+    mode: Mode,
+    cli: &Cli,
+) -> RunReport {
+    let title = if mode == Mode::Apply { "apply" } else { "plan" };
+    println!("== {} {title}", job.name);
+    let (sis, target) = match demo
+        .connect(site.powerschool.clone(), &job.policy.managed_roots)
+        .await
+    {
+        Ok(parts) => parts,
+        Err(e) => return roster::district::fatal(&job.name, mode, e.to_string()),
+    };
+    let mut opts = cli.opts.clone();
+    opts.report = Some(format!("out/{}-{title}.json", job.name).into());
+    let mut table = Vec::new();
+    let report = run_accounts(job, mode, &opts, &sis, &target, &mut table).await;
+    if mode == Mode::Plan {
+        print_head(&String::from_utf8_lossy(&table), 12);
+    }
+    print!("{}", report.summary());
+    println!();
+    report
+}
+
+async fn vendor_run(demo: &Demo, job: &VendorJob, site: &Site, cli: &Cli) -> RunReport {
+    println!(
+        "== {} (files only: the demo has no vendor server)",
+        job.name
+    );
+    let sis = match demo.sis(site.powerschool.clone()) {
+        Ok(s) => s,
+        Err(e) => return roster::district::fatal(&job.name, Mode::Plan, e.to_string()),
+    };
+    let dir = Path::new("out").join(&job.name);
+    let mut listing = Vec::new();
+    let report = run_vendor(job, Mode::Plan, &cli.opts, &sis, &dir, None, &mut listing).await;
+    print!("{}", String::from_utf8_lossy(&listing));
+    println!(
+        "  {} people, {} left out with a reason (see the report)\n",
+        report.people_read,
+        report.row_errors.len()
+    );
+    report
+}
+
+/// The first `n` lines of a long table, then its last line (the counts).
+fn print_head(table: &str, n: usize) {
+    let lines: Vec<&str> = table.lines().collect();
+    for l in lines.iter().take(n) {
+        println!("{l}");
+    }
+    if lines.len() > n + 1 {
+        println!("... {} more lines ...", lines.len() - n - 1);
+        println!("{}", lines[lines.len() - 1]);
+    }
+}

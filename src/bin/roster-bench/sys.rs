@@ -1,0 +1,126 @@
+//! Machine facts and process measurements from `/proc` (Linux).
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+/// A `/proc/self/status` field in bytes (`VmHWM`, `VmRSS`, ...), when readable.
+fn status_bytes(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status.lines().find_map(|l| {
+        let rest = l.strip_prefix(field)?.strip_prefix(':')?;
+        let kib: u64 = rest.trim().trim_end_matches("kB").trim().parse().ok()?;
+        Some(kib * 1024)
+    })
+}
+
+/// Peak resident set size of this process so far (`VmHWM`), in bytes (0 when unknown).
+pub fn peak_rss() -> u64 {
+    status_bytes("VmHWM").unwrap_or(0)
+}
+
+/// Current resident set size (`VmRSS`), in bytes (0 when unknown).
+pub fn rss() -> u64 {
+    status_bytes("VmRSS").unwrap_or(0)
+}
+
+/// The 1, 5 and 15 minute load averages.
+pub fn loadavg() -> [f64; 3] {
+    let s = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let mut v = s.split_whitespace().map(|x| x.parse().unwrap_or(f64::NAN));
+    [
+        v.next().unwrap_or(f64::NAN),
+        v.next().unwrap_or(f64::NAN),
+        v.next().unwrap_or(f64::NAN),
+    ]
+}
+
+/// CPU time the calling thread has run (`/proc/thread-self/schedstat`, ns). On a shared
+/// machine wall time also counts time other processes held the CPU; this does not.
+pub fn thread_cpu() -> Duration {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
+    let ns = s
+        .split_whitespace()
+        .next()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    Duration::from_nanos(ns)
+}
+
+/// CPU time of the whole process, user + system (`/proc/self/stat`, 100 Hz ticks).
+pub fn process_cpu() -> Duration {
+    let s = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = s.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let tick = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    Duration::from_millis((tick(11) + tick(12)) * 10)
+}
+
+/// Where and how the numbers were taken.
+#[derive(Debug, Clone, Serialize)]
+pub struct Machine {
+    pub date_utc: String,
+    pub cpus: usize,
+    pub cpu_model: String,
+    pub memory_gib: f64,
+    pub kernel: String,
+    pub build_profile: &'static str,
+    pub loadavg_start: [f64; 3],
+    pub loadavg_end: [f64; 3],
+}
+
+impl Machine {
+    pub fn now() -> Self {
+        let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+        let cpu_model = cpuinfo
+            .lines()
+            .find_map(|l| l.strip_prefix("model name"))
+            .map(|r| r.trim_start_matches([' ', '\t', ':']).trim().to_string())
+            .unwrap_or_else(|| "unknown".into());
+        let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+        let memory_gib = meminfo
+            .lines()
+            .find_map(|l| l.strip_prefix("MemTotal:"))
+            .and_then(|r| r.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map_or(0.0, |kib| kib / (1024.0 * 1024.0));
+        let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        Machine {
+            date_utc: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
+            cpus: std::thread::available_parallelism().map_or(0, |n| n.get()),
+            cpu_model,
+            memory_gib,
+            kernel,
+            build_profile: if cfg!(debug_assertions) {
+                "debug"
+            } else {
+                "release"
+            },
+            loadavg_start: loadavg(),
+            loadavg_end: [f64::NAN; 3],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proc_readings_are_plausible() {
+        let v: Vec<u8> = vec![1; 32 << 20];
+        assert!(rss() >= 32 << 20, "rss {}", rss());
+        assert!(peak_rss() >= rss());
+        drop(v);
+        let t = thread_cpu();
+        let mut x = 0u64;
+        for i in 0..20_000_000u64 {
+            x = x.wrapping_mul(31).wrapping_add(i);
+        }
+        assert!(x != 1);
+        assert!(thread_cpu() > t);
+        assert!(loadavg()[0] >= 0.0);
+    }
+}

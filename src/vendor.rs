@@ -1,0 +1,175 @@
+//! The vendor job: read the roster, build the vendor's files, write them locally, and (on
+//! `apply`) deliver them over SFTP with the pinned host key.
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Instant;
+
+use chrono::Utc;
+use roster_core::report::RunReport;
+use roster_core::{Roster, SisSource, Student, VendorExport};
+use roster_sftp::Secret;
+use roster_sftp::delivery::{SftpAuth, SftpTarget, Upload};
+
+use crate::cli::{Mode, RunOptions};
+
+type StudentFilter = Box<dyn Fn(&Student) -> bool + Send + Sync>;
+
+/// One vendor feed: which students go in, which formats, where they are sent.
+pub struct VendorJob {
+    pub name: String,
+    /// Students that belong in the feed (KIPP's ST Math: not grades 3 and 4).
+    pub students: StudentFilter,
+    pub exports: Vec<Box<dyn VendorExport>>,
+    pub sftp: Option<SftpSettings>,
+}
+
+/// A vendor's SFTP drop as the district's code pins it; the login comes from the environment.
+#[derive(Debug, Clone)]
+pub struct SftpSettings {
+    pub host: String,
+    pub port: u16,
+    /// The server's host key, `SHA256:...` (print it once with `sftp-fingerprint HOST`).
+    pub host_key_sha256: String,
+    pub remote_dir: String,
+    /// Environment variables holding the user name and the password.
+    pub user_env: String,
+    pub password_env: String,
+}
+
+impl SftpSettings {
+    /// The delivery target, with a dated copy of every file kept under `dir/archive`.
+    pub fn target_from_env(&self, dir: &Path) -> Result<SftpTarget, String> {
+        let user =
+            std::env::var(&self.user_env).map_err(|_| format!("{} is not set", self.user_env))?;
+        let password = Secret::from_env(&self.password_env)
+            .ok_or_else(|| format!("{} is not set", self.password_env))?;
+        Ok(SftpTarget::new(
+            &self.host,
+            user,
+            SftpAuth::Password(password),
+            &self.host_key_sha256,
+        )
+        .port(self.port)
+        .remote_dir(&self.remote_dir)
+        .archive_dir(dir.join("archive")))
+    }
+}
+
+/// Builds the files into `dir` and, in `apply` mode with a target, uploads them.
+pub async fn run_vendor(
+    job: &VendorJob,
+    mode: Mode,
+    opts: &RunOptions,
+    sis: &dyn SisSource,
+    dir: &Path,
+    target: Option<&SftpTarget>,
+    out: &mut dyn Write,
+) -> RunReport {
+    let mut report = RunReport::new(
+        &job.name,
+        if mode == Mode::Apply { "apply" } else { "plan" },
+    );
+    if let Err(why) = vendor_inner(job, mode, opts, sis, dir, target, out, &mut report).await {
+        tracing::error!("{why}");
+        report.aborted = Some(why);
+    }
+    report.finished_at = Some(Utc::now());
+    if let Some(path) = &opts.report
+        && let Err(e) = report.write(path)
+    {
+        tracing::error!(path = %path.display(), error = %e, "cannot write the report");
+    }
+    report
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn vendor_inner(
+    job: &VendorJob,
+    mode: Mode,
+    opts: &RunOptions,
+    sis: &dyn SisSource,
+    dir: &Path,
+    target: Option<&SftpTarget>,
+    out: &mut dyn Write,
+    report: &mut RunReport,
+) -> Result<(), String> {
+    let scope = opts.scope()?;
+    let t = Instant::now();
+    let schools = sis.schools(&scope).await.map_err(|e| e.to_string())?;
+    let students = sis.students(&scope).await.map_err(|e| e.to_string())?;
+    let staff = sis.staff(&scope).await.map_err(|e| e.to_string())?;
+    let classes = sis
+        .classes(&scope, opts.today())
+        .await
+        .map_err(|e| e.to_string())?;
+    report.row_errors.extend(students.errors);
+    report.row_errors.extend(staff.errors);
+    let roster = Roster {
+        schools,
+        students: students
+            .rows
+            .into_iter()
+            .filter(|s| (job.students)(s))
+            .collect(),
+        staff: staff.rows,
+        classes,
+    };
+    report.people_read = roster.students.len() + roster.staff.len();
+    report.timings.read_sis_ms = t.elapsed().as_millis() as u64;
+    if report.people_read == 0 {
+        return Err("the SIS returned nobody: refusing to send an empty roster (a full refresh would wipe the vendor's)".into());
+    }
+
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let mut uploads = Vec::new();
+    for export in &job.exports {
+        let built = export
+            .export(&roster)
+            .map_err(|e| format!("{}: {e}", export.name()))?;
+        for e in &built.errors {
+            tracing::warn!(export = export.name(), row = %e.source_row, "left out: {}: {}", e.field, e.reason);
+        }
+        report.row_errors.extend(built.errors);
+        for file in built.files {
+            let path = dir.join(&file.name);
+            std::fs::write(&path, &file.bytes)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            let _ = writeln!(
+                out,
+                "{:<10} {:>12} bytes  {}",
+                export.name(),
+                file.bytes.len(),
+                path.display()
+            );
+            *report.planned.entry("file".into()).or_insert(0) += 1;
+            uploads.push(Upload::from(file));
+        }
+    }
+
+    if mode == Mode::Plan {
+        return Ok(());
+    }
+    let Some(target) = target else {
+        let _ = writeln!(
+            out,
+            "no SFTP target configured: files written, nothing sent"
+        );
+        return Ok(());
+    };
+    let t = Instant::now();
+    let sent = target
+        .upload(uploads)
+        .await
+        .map_err(|e| format!("SFTP delivery to {} failed: {e}", target.addr()))?;
+    for s in &sent {
+        let _ = writeln!(
+            out,
+            "sent {} ({} bytes, {} attempt(s))",
+            s.remote_path, s.bytes, s.attempts
+        );
+    }
+    report.applied.insert("upload".into(), sent.len());
+    report.timings.apply_ms = t.elapsed().as_millis() as u64;
+    Ok(())
+}

@@ -1,0 +1,80 @@
+//! Production wiring: PowerSchool and Google from the environment. Secrets are read from
+//! environment variables or files and never printed.
+//!
+//! | variable | meaning |
+//! | --- | --- |
+//! | `POWERSCHOOL_READ_USER`, `POWERSCHOOL_DB_PASSWORD`, `POWERSCHOOL_PROD_DB` | PowerSchool's Oracle database (needs Oracle Instant Client at run time) |
+//! | `GOOGLE_SERVICE_ACCOUNT_KEY` | path of a service-account key file (domain-wide delegation) |
+//! | `GOOGLE_ADMIN_SUBJECT` | the admin the service account acts as |
+//! | `GOOGLE_CREDENTIALS`, `GOOGLE_TOKEN` | without a service account: the installed-app flow's `credentials.json` and `token.json` (defaults: those names in the working directory) |
+//! | `GOOGLE_DIRECTORY_URL` | another API root, e.g. a `directory-emulator` for a rehearsal |
+//! | `GOOGLE_QUOTA_PER_MINUTE` | the project's Directory API quota (default 2,400) |
+//! | `NEW_USER_PASSWORD` | initial password of created accounts |
+
+use std::io::IsTerminal;
+use std::sync::Arc;
+
+use roster_google::auth::DEFAULT_SCOPES;
+use roster_google::{
+    ClientConfig, DirectoryClient, GoogleDirectory, InstalledAppAuth, ServiceAccountAuth,
+    TokenSource,
+};
+use roster_sis::powerschool::{OracleBackend, PowerSchoolOptions, PowerSchoolSource};
+
+/// PowerSchool over Oracle, credentials from the environment.
+pub async fn powerschool_from_env(
+    options: PowerSchoolOptions,
+) -> Result<PowerSchoolSource<OracleBackend>, String> {
+    PowerSchoolSource::oracle_from_env(options)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// The client settings from the environment (API root, quota).
+pub fn client_config_from_env() -> Result<ClientConfig, String> {
+    let mut config = ClientConfig::default();
+    if let Ok(url) = std::env::var("GOOGLE_DIRECTORY_URL") {
+        config.base_url = url;
+    }
+    if let Ok(q) = std::env::var("GOOGLE_QUOTA_PER_MINUTE") {
+        let per_minute: f64 = q
+            .parse()
+            .map_err(|_| format!("GOOGLE_QUOTA_PER_MINUTE={q:?} is not a number"))?;
+        config.rate_per_second = per_minute / 60.0;
+    }
+    Ok(config)
+}
+
+/// The Google directory, authenticated from the environment.
+pub async fn google_from_env() -> Result<GoogleDirectory, String> {
+    let auth: Arc<dyn TokenSource> = match std::env::var("GOOGLE_SERVICE_ACCOUNT_KEY") {
+        Ok(key) => {
+            let subject = std::env::var("GOOGLE_ADMIN_SUBJECT")
+                .map_err(|_| "GOOGLE_SERVICE_ACCOUNT_KEY is set but GOOGLE_ADMIN_SUBJECT (the admin to act as) is not".to_string())?;
+            Arc::new(
+                ServiceAccountAuth::from_key_file(&key, &subject, DEFAULT_SCOPES)
+                    .await
+                    .map_err(|e| e.to_string())?,
+            )
+        }
+        Err(_) => {
+            let credentials =
+                std::env::var("GOOGLE_CREDENTIALS").unwrap_or_else(|_| "credentials.json".into());
+            let token = std::env::var("GOOGLE_TOKEN").unwrap_or_else(|_| "token.json".into());
+            if !std::path::Path::new(&credentials).exists() {
+                return Err(format!(
+                    "no Google credentials: set GOOGLE_SERVICE_ACCOUNT_KEY and GOOGLE_ADMIN_SUBJECT, or put an OAuth client's {credentials} here (see README)"
+                ));
+            }
+            let interactive = std::io::stdin().is_terminal();
+            Arc::new(
+                InstalledAppAuth::new(&credentials, &token, DEFAULT_SCOPES, interactive)
+                    .await
+                    .map_err(|e| e.to_string())?,
+            )
+        }
+    };
+    let client =
+        DirectoryClient::new(client_config_from_env()?, auth).map_err(|e| e.to_string())?;
+    Ok(GoogleDirectory::new(Arc::new(client)))
+}
