@@ -785,5 +785,21 @@ async fn counters_fields_and_state_round_trip() {
     // the state endpoint serves the same document
     let (_, st) = get(&c, &format!("{}/emulator/state", fresh.root_url())).await;
     assert_eq!(st["users"].as_object().unwrap().len(), 2);
+    // ... and PUT /emulator/state seeds another emulator over HTTP
+    let third = Emulator::start(EmulatorConfig {
+        auth: Auth::Open,
+        ..Default::default()
+    })
+    .unwrap();
+    let resp = c
+        .put(format!("{}/emulator/state", third.root_url()))
+        .json(&st)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 204);
+    assert_eq!(third.users(), fresh.users());
+    let (s, _) = get(&c, &format!("{}/users/{id}", third.base_url())).await;
+    assert_eq!(s, 200, "id index rebuilt after PUT");
     fresh.shutdown();
 }

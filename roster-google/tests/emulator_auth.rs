@@ -109,10 +109,15 @@ async fn api_calls_need_a_valid_bearer_token() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
+    // revoked (expired) tokens are refused
+    emu.revoke_access_tokens();
+    assert_eq!(list_users(&emu, Some(&token)).await.0, 401);
+    let token = emu.issue_access_token(ADMIN);
+    assert_eq!(list_users(&emu, Some(&token)).await.0, 200);
     // open mode needs nothing
     emu.set_auth(Auth::Open);
     assert_eq!(list_users(&emu, None).await.0, 200);
-    assert_eq!(emu.events()["unauthorized"], 2);
+    assert_eq!(emu.events()["unauthorized"], 3);
 }
 
 #[tokio::test]

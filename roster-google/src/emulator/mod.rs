@@ -436,6 +436,12 @@ impl RunningEmulator {
         })
     }
 
+    /// Invalidate every access token issued so far (as if they had expired): the next API call
+    /// with one answers 401 and a client has to get a new token from `/token`.
+    pub fn revoke_access_tokens(&self) {
+        lock(&self.shared.tokens).clear();
+    }
+
     // ----- inspection -----
 
     /// Every user as the API renders it with `projection=full`, ordered by email.
