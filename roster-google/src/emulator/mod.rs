@@ -5,12 +5,22 @@
 //! the quickstart and benchmarks. It is an HTTP/1.1 server (hyper) on 127.0.0.1 running on its
 //! own thread and tokio runtime, so it can be started from sync code and from any async test.
 //!
-//! ```no_run
-//! use roster_google::emulator::{Emulator, EmulatorConfig};
+//! ```
+//! use roster_google::emulator::{Emulator, EmulatorConfig, test_keys};
 //! let emu = Emulator::start(EmulatorConfig { domains: vec!["d118.org".into()], ..Default::default() })?;
 //! emu.add_org_unit("/Students/HS")?;
+//! emu.add_user(&serde_json::json!({"primaryEmail": "ann@d118.org", "orgUnitPath": "/Students/HS",
+//!     "name": {"givenName": "Ann", "familyName": "Lee"}}))?;
 //! let base = emu.base_url(); // http://127.0.0.1:PORT/admin/directory/v1
-//! let token_url = emu.token_url(); // http://127.0.0.1:PORT/token
+//! assert!(base.ends_with("/admin/directory/v1"));
+//! // Credentials for a client: a service-account key file whose token_uri is the emulator's,
+//! // or simply a minted bearer token.
+//! let (key_file_json, public_pem) =
+//!     test_keys::service_account_key("sync@p.iam.gserviceaccount.com", &emu.token_url());
+//! emu.register_service_account("sync@p.iam.gserviceaccount.com", &public_pem, &["admin@d118.org"])?;
+//! let bearer = emu.issue_access_token("admin@d118.org");
+//! # let _ = (key_file_json, bearer);
+//! assert_eq!(emu.users().len(), 1);
 //! # Ok::<(), roster_google::emulator::EmulatorError>(())
 //! ```
 //!
@@ -61,6 +71,9 @@
 //!   numbers (numeric strings such as `"42"` are converted), BOOL as JSON booleans (`"true"` /
 //!   `"false"` accepted), STRING/EMAIL/PHONE as strings (numbers are converted to strings),
 //!   DATE as `YYYY-MM-DD` strings.
+//! * **Partial responses**: the `fields` parameter is honoured on every method
+//!   (`fields=nextPageToken,users(id,primaryEmail,name/fullName)`); `prettyPrint` is accepted
+//!   and ignored (responses are compact).
 //! * **Update merge rules** (users.update and users.patch alike): absent fields are kept,
 //!   nested objects (`name`, `customSchemas`, each schema) are merged key by key, arrays
 //!   (`externalIds`, multi-valued fields) are replaced, `null` clears a field. Output-only
