@@ -327,8 +327,7 @@ pub fn plan(desired: &[Intent], observed: &[Account], policy: &Policy, _today: N
             }
             Intent::Account { account, .. } => account,
         };
-        if let Some(first) = keys_seen.insert(&d.key, &d.person) {
-            keys_seen.insert(&d.key, first);
+        if let Some(first) = first_claim(&mut keys_seen, d.key.as_str(), &d.person) {
             let reason = format!("duplicate: {first} already claims {}", d.key);
             out.changes.push(skip(&d.person, &d.primary_email, reason));
             continue;
@@ -360,8 +359,7 @@ pub fn plan(desired: &[Intent], observed: &[Account], policy: &Policy, _today: N
         };
         match found {
             Some(i) => {
-                if let Some(first) = claimed.insert(i, &d.person) {
-                    claimed.insert(i, first);
+                if let Some(first) = first_claim(&mut claimed, i, &d.person) {
                     let reason = format!(
                         "duplicate: {first} already claims {}",
                         managed[i].primary_email
@@ -410,6 +408,21 @@ pub fn plan(desired: &[Intent], observed: &[Account], policy: &Policy, _today: N
     out.changes
         .sort_by(|a, b| (&a.person, a.kind.rank()).cmp(&(&b.person, b.kind.rank())));
     out
+}
+
+/// Records `person`'s claim on `key`; returns the earlier claimant if there is one (who keeps it).
+fn first_claim<'a, K: std::hash::Hash + Eq>(
+    claims: &mut HashMap<K, &'a Person>,
+    key: K,
+    person: &'a Person,
+) -> Option<&'a Person> {
+    match claims.entry(key) {
+        std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
+        std::collections::hash_map::Entry::Vacant(e) => {
+            e.insert(person);
+            None
+        }
+    }
 }
 
 fn skip(person: &Person, email: &str, reason: String) -> Change {
