@@ -22,9 +22,9 @@ async fn reads_succeed_under_injected_503_429_and_dropped_connections() {
     seed(&emu, 30);
     let c = client(&emu);
     emu.set_faults(Faults {
-        backend_error: 0.2,
-        too_many_requests: 0.15,
-        drop_connection: 0.1,
+        backend_error: 0.1,
+        too_many_requests: 0.1,
+        drop_connection: 0.05,
     });
     let small_pages = ListUsers {
         query: Some(ou_query("/Students")),

@@ -449,7 +449,13 @@ async fn list_accounts_dedupes_nested_roots_and_tolerates_missing_ones() {
         seeded_user(&emu, &format!("b{i}"), "B", "B", "/A/B", json!({}));
         seeded_user(&emu, &format!("c{i}"), "C", "C", "/C", json!({}));
     }
-    let t = target(&emu);
+    let t = GoogleDirectory::connect(
+        config(&emu),
+        std::sync::Arc::new(roster_google::StaticToken::new(
+            emu.issue_access_token(ADMIN),
+        )),
+    )
+    .unwrap();
     let roots: Vec<OrgUnitPath> = ["/A", "/A/B", "/Not There"]
         .into_iter()
         .map(OrgUnitPath::new)

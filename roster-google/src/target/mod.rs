@@ -63,6 +63,15 @@ impl GoogleDirectory {
         }
     }
 
+    /// A target on a new client: `GoogleDirectory::connect(ClientConfig::default(), auth)`.
+    pub fn connect(
+        config: crate::client::ClientConfig,
+        auth: Arc<dyn crate::auth::TokenSource>,
+    ) -> Result<Self, DirectoryError> {
+        let retry = config.retry.clone();
+        Ok(GoogleDirectory::new(Arc::new(DirectoryClient::new(config, auth)?)).with_retry(retry))
+    }
+
     /// The backoff `ensure_org_unit` uses for its writes (reads retry in the client).
     pub fn with_retry(mut self, retry: Retry) -> Self {
         self.retry = retry;
