@@ -311,3 +311,21 @@ impl TokenSource for InstalledAppAuth {
         fetch(&self.auth, &self.scopes, true).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yup_oauth2_debug_logs_are_compiled_out() {
+        // yup-oauth2 logs refresh tokens and token responses with `log::debug!`.
+        assert!(log::STATIC_MAX_LEVEL <= log::LevelFilter::Info);
+    }
+
+    #[tokio::test]
+    async fn static_token_never_prints() {
+        let t = StaticToken::new("ya29.secret-value");
+        assert!(!format!("{t:?}").contains("secret-value"));
+        assert_eq!(t.token().await.unwrap().expose(), "ya29.secret-value");
+    }
+}
