@@ -39,7 +39,7 @@
 //! students takes about GEN_SECS s and loading them through the SQLite backend about
 //! LOAD_SECS s (`roster-sis demo-db --students 100000` then `roster-sis load`).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, NaiveDate};
@@ -498,6 +498,9 @@ CREATE TABLE CC (ID INTEGER PRIMARY KEY, STUDENTID INTEGER, SECTIONID INTEGER, T
 CREATE TABLE U_HUMANRESOURCES (USERSDCID INTEGER, CELLPHONE TEXT);
 ";
 
+/// Indexes for the source's queries. No index on `CC.SECTIONID` on purpose: SQLite (without
+/// statistics) would use it for `SECTIONID > 0` and visit CC in random order, three times
+/// slower than the table scan it does without it.
 const INDEXES: &str = "
 CREATE INDEX STUDENTS_SCHOOLID ON STUDENTS (SCHOOLID);
 CREATE INDEX STUDENTS_DCID ON STUDENTS (DCID);
@@ -505,7 +508,6 @@ CREATE INDEX SCHOOLSTAFF_USERS_DCID ON SCHOOLSTAFF (USERS_DCID);
 CREATE INDEX SCHOOLSTAFF_SCHOOLID ON SCHOOLSTAFF (SCHOOLID);
 CREATE INDEX TERMS_ID_SCHOOLID ON TERMS (ID, SCHOOLID);
 CREATE INDEX CC_STUDENTID ON CC (STUDENTID);
-CREATE INDEX CC_SECTIONID ON CC (SECTIONID);
 CREATE INDEX CC_SCHOOLID_EXPRESSION ON CC (SCHOOLID, EXPRESSION);
 CREATE INDEX SECTIONS_SCHOOLID ON SECTIONS (SCHOOLID);
 ";
@@ -1080,20 +1082,16 @@ fn write(conn: &mut Connection, config: &DemoConfig) -> rusqlite::Result<DemoSum
         summary.users = users.len();
         summary.schoolstaff = schoolstaff_id.len();
     }
-    let ss_of = |dcid: i64, school: i64| {
-        schoolstaff_id
-            .iter()
-            .find(|(d, s, _)| *d == dcid && *s == school)
-            .map(|x| x.2)
-            .expect("teacher has an assignment at the school")
-    };
-    let last_name_of = |dcid: i64| {
-        users
-            .iter()
-            .find(|u| u.dcid == dcid)
-            .and_then(|u| u.last.clone())
-            .unwrap_or_default()
-    };
+    // Lookups only (never iterated), so hash maps cannot disturb determinism.
+    let mut ss_ids: HashMap<(i64, i64), i64> = HashMap::with_capacity(schoolstaff_id.len());
+    for &(dcid, school, id) in &schoolstaff_id {
+        ss_ids.entry((dcid, school)).or_insert(id);
+    }
+    let ss_of = |dcid: i64, school: i64| ss_ids[&(dcid, school)];
+    let last_names: HashMap<i64, &str> = users
+        .iter()
+        .map(|u| (u.dcid, u.last.as_deref().unwrap_or_default()))
+        .collect();
 
     // Sections: per school and teacher, this year's homeroom and last year's (taught by the
     // next teacher, so a query that ignores dates picks the wrong one); secondary schools
@@ -1156,6 +1154,25 @@ fn write(conn: &mut Connection, config: &DemoConfig) -> rusqlite::Result<DemoSum
         summary.sections = sections.len();
     }
 
+    // Per school: this year's and last year's homeroom sections (same teacher order) and
+    // the sections of each other course, as indexes into `sections`.
+    #[derive(Default)]
+    struct SchoolSections {
+        hr_now: Vec<usize>,
+        hr_last: Vec<usize>,
+        courses: Vec<Vec<usize>>,
+    }
+    let mut by_school: HashMap<i64, SchoolSections> = HashMap::new();
+    for (i, sec) in sections.iter().enumerate() {
+        let e = by_school.entry(sec.school).or_default();
+        e.courses.resize(COURSES.len(), Vec::new());
+        match (sec.course, sec.term) {
+            (0, t) if t == this_year_term => e.hr_now.push(i),
+            (0, _) => e.hr_last.push(i),
+            (c, _) => e.courses[c].push(i),
+        }
+    }
+
     // Students and their CC rows.
     {
         let mut ins_st = tx.prepare(
@@ -1166,24 +1183,10 @@ fn write(conn: &mut Connection, config: &DemoConfig) -> rusqlite::Result<DemoSum
         for (i, s) in studs.iter().enumerate() {
             let id = i as i64 + 1;
             let dcid = id + 30_000;
-            let school_sections: Option<&[Sec]> = {
-                let first = sections.iter().position(|x| x.school == s.school);
-                first.map(|f| {
-                    let len = sections[f..]
-                        .iter()
-                        .take_while(|x| x.school == s.school)
-                        .count();
-                    &sections[f..f + len]
-                })
-            };
             let mut home_room = None;
             // Enrolled students (active, or transferred out with dropped rows) get classes.
-            if let (Some(secs), true) = (school_sections, s.status == 0 || s.status == 2) {
-                let homerooms: Vec<&Sec> = secs
-                    .iter()
-                    .filter(|x| x.course == 0 && x.term == this_year_term)
-                    .collect();
-                let pick = rng.below(homerooms.len());
+            if let (Some(secs), true) = (by_school.get(&s.school), s.status == 0 || s.status == 2) {
+                let pick = rng.below(secs.hr_now.len());
                 let dropped = s.status == 2;
                 let mut cc = |sec: &Sec,
                               dropped: bool,
@@ -1206,26 +1209,27 @@ fn write(conn: &mut Connection, config: &DemoConfig) -> rusqlite::Result<DemoSum
                     summary.cc_dropped += usize::from(dropped);
                     Ok(())
                 };
-                let hr = homerooms[pick];
+                let hr = &sections[secs.hr_now[pick]];
                 cc(hr, dropped, &mut ins_cc)?;
                 if !dropped {
-                    home_room = Some(last_name_of(hr.teacher_dcid));
-                    // Last year's homeroom at this school (a different teacher).
-                    if let Some(prev) = secs.iter().find(|x| {
-                        x.course == 0 && x.term == last_year_term && x.teacher_ss != hr.teacher_ss
-                    }) {
-                        cc(prev, false, &mut ins_cc)?;
+                    home_room = Some(last_names[&hr.teacher_dcid]);
+                    // Last year's homeroom: taught by the next teacher (skipped when that is
+                    // the same person, at a school with one teacher).
+                    if let Some(&prev) = secs.hr_last.get(pick)
+                        && sections[prev].teacher_ss != hr.teacher_ss
+                    {
+                        cc(&sections[prev], false, &mut ins_cc)?;
                     }
                     // Secondary courses with the same teacher index; one in forty dropped a
                     // science section and took another.
-                    for c in 1..COURSES.len() {
-                        let options: Vec<&Sec> = secs.iter().filter(|x| x.course == c).collect();
+                    for (c, options) in secs.courses.iter().enumerate() {
                         if options.is_empty() {
                             continue;
                         }
-                        let sec = options[(pick + c) % options.len()];
+                        let sec = &sections[options[(pick + c) % options.len()]];
                         if c == 3 && options.len() > 1 && rng.chance(25) {
-                            cc(options[(pick + c + 1) % options.len()], true, &mut ins_cc)?;
+                            let other = &sections[options[(pick + c + 1) % options.len()]];
+                            cc(other, true, &mut ins_cc)?;
                         }
                         cc(sec, false, &mut ins_cc)?;
                     }
