@@ -16,7 +16,7 @@
 
 mod mapping;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -359,14 +359,14 @@ fn random_password() -> String {
 impl DirectoryTarget for GoogleDirectory {
     async fn list_accounts(&self, under: &[OrgUnitPath]) -> Result<Vec<Account>, TargetError> {
         let lists = futures::future::join_all(under.iter().map(|r| self.list_root(r))).await;
-        let mut seen: HashMap<String, ()> = HashMap::new();
+        let mut seen: HashSet<String> = HashSet::new();
         let mut out = Vec::new();
         for list in lists {
             for a in list? {
                 let key =
                     a.id.clone()
                         .unwrap_or_else(|| normalize_email(&a.primary_email));
-                if seen.insert(key, ()).is_none() {
+                if seen.insert(key) {
                     out.push(a);
                 }
             }
