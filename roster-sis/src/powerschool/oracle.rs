@@ -7,9 +7,10 @@
 //!
 //! Types on the Oracle side: `NUMBER` columns are fetched as text and read as whole numbers
 //! (floats when they have a fraction); `DATE`/`TIMESTAMP` as dates (the time part dropped);
-//! everything else as text. A date bind ([`Value::Date`]) is bound as an Oracle `DATE` at
-//! midnight, which is what PowerSchool stores in `TERMS.FIRSTDAY`/`LASTDAY`, so the SQL text
-//! is the same as on SQLite, where dates are ISO text.
+//! everything else as text. Text binds are `VARCHAR2` (not the driver's default `NVARCHAR2`).
+//! A date bind ([`Value::Date`]) is bound as an Oracle `DATE` at midnight, which is what
+//! PowerSchool stores in `TERMS.FIRSTDAY`/`LASTDAY`, so the SQL text is the same as on
+//! SQLite, where dates are ISO text.
 //!
 //! The password lives in a [`Secret`]: `Debug` prints `***`, and every message built here is
 //! scrubbed of it in case a driver error ever echoed it.
@@ -125,6 +126,20 @@ impl ToSql for OracleDate {
     }
 }
 
+/// Text bound as `VARCHAR2` (a Rust `String` binds as `NVARCHAR2`, which makes Oracle
+/// convert PowerSchool's `VARCHAR2` columns and skip their indexes).
+struct OracleText(String);
+
+impl ToSql for OracleText {
+    fn oratype(&self, _conn: &Connection) -> oracle::Result<OracleType> {
+        Ok(OracleType::Varchar2(self.0.len().max(1) as u32))
+    }
+
+    fn to_sql(&self, val: &mut oracle::SqlValue) -> oracle::Result<()> {
+        self.0.to_sql(val)
+    }
+}
+
 /// A connection to PowerSchool's Oracle database.
 pub struct OracleBackend {
     conn: Mutex<Connection>,
@@ -175,7 +190,7 @@ impl OracleBackend {
                     Value::Null => Box::new(None::<String>),
                     Value::Int(n) => Box::new(*n),
                     Value::Float(x) => Box::new(*x),
-                    Value::Text(s) => Box::new(s.clone()),
+                    Value::Text(s) => Box::new(OracleText(s.clone())),
                     // An Oracle DATE at midnight, like PowerSchool's DATE columns (a plain
                     // NaiveDate would bind as TIMESTAMP and convert the column side).
                     Value::Date(d) => Box::new(OracleDate(*d)),
