@@ -337,6 +337,10 @@ async fn update_keeps_absent_fields_and_patch_merges() {
     assert_eq!(updated["name"]["givenName"], "Given");
     assert_eq!(updated["externalIds"][0]["value"], "9");
     assert_eq!(updated["customSchemas"]["Synchronization_Data"]["DCID"], 9);
+    // the etag changes with the user, and only then
+    assert_ne!(updated["etag"], created["etag"]);
+    let (_, again) = get(&c, &format!("{base}/users/u@d118.org?projection=full")).await;
+    assert_eq!(again["etag"], updated["etag"]);
 
     // PATCH nested: familyName only; one custom field only; output-only fields echoed back are
     // ignored.

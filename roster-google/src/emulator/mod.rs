@@ -395,6 +395,7 @@ impl RunningEmulator {
             .ok_or_else(|| EmulatorError::NotFound(user_key.to_string()))?;
         if let Some(u) = st.users.get_mut(&k) {
             u.is_admin = admin;
+            u.version += 1;
         }
         Ok(())
     }
