@@ -195,9 +195,9 @@ pub async fn apply(
                     let r =
                         apply_one(target, change, &opts.retry, limiter.as_deref(), retries).await;
                     if let Some(audit) = audit {
-                        let (outcome, error, attempts) = match &r {
-                            Ok(a) => ("ok", None, *a),
-                            Err((e, a)) => ("failed", Some(e.clone()), *a),
+                        let (outcome, error, attempts, note) = match &r {
+                            Ok((a, note)) => ("ok", None, *a, note.clone()),
+                            Err((e, a)) => ("failed", Some(e.clone()), *a, None),
                         };
                         let entry = AuditEntry {
                             at: Utc::now(),
@@ -206,6 +206,7 @@ pub async fn apply(
                             outcome: outcome.into(),
                             error,
                             attempts,
+                            note,
                         };
                         if let Err(e) = audit.record(&entry) {
                             tracing::error!(error = %e, "cannot write the audit log");
@@ -228,11 +229,16 @@ pub async fn apply(
     outcomes.sort_by(|a, b| a.0.person.cmp(&b.0.person));
     for (change, r) in outcomes {
         match r {
-            Ok(_) => {
+            Ok((_, note)) => {
                 *report
                     .applied
                     .entry(change.kind.label().to_string())
-                    .or_insert(0) += 1
+                    .or_insert(0) += 1;
+                if let Some(note) = note {
+                    report
+                        .notes
+                        .push(format!("{} {}: {note}", change.person, change.email));
+                }
             }
             Err((error, attempts)) => report.failures.push(ChangeFailure {
                 person: change.person.clone(),
@@ -249,7 +255,7 @@ pub async fn apply(
 }
 
 /// A change and how it ended: the attempts it took, or the last error and the attempts.
-type Outcome = (Change, Result<u32, (TargetError, u32)>);
+type Outcome = (Change, Result<(u32, Option<String>), (TargetError, u32)>);
 
 async fn apply_one(
     target: &dyn DirectoryTarget,
@@ -257,7 +263,7 @@ async fn apply_one(
     retry: &Retry,
     limiter: Option<&RateLimiter>,
     retries: &AtomicU64,
-) -> Result<u32, (TargetError, u32)> {
+) -> Result<(u32, Option<String>), (TargetError, u32)> {
     let mut attempt = 0;
     loop {
         attempt += 1;
@@ -265,7 +271,7 @@ async fn apply_one(
             l.acquire().await;
         }
         match target.apply(change).await {
-            Ok(_) => return Ok(attempt),
+            Ok(applied) => return Ok((attempt, applied.note)),
             Err(e) if e.retryable && attempt < retry.max_attempts => {
                 let wait = retry.delay(attempt, e.retry_after);
                 tracing::debug!(person = %change.person, action = change.kind.label(), error = %e, ?wait, "retrying");

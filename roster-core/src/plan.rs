@@ -315,6 +315,10 @@ pub fn plan(desired: &[Intent], observed: &[Account], policy: &Policy, _today: N
     };
     let mut claimed: HashMap<usize, &Person> = HashMap::new();
     let mut keys_seen: HashMap<&str, &Person> = HashMap::new();
+    // Emails the plan gives to someone (kept, renamed onto or created). Two people with
+    // different keys (staff DCIDs) but one email would otherwise both create or rename onto
+    // the same address, and the loser's 409 would adopt the winner's account.
+    let mut emails_seen: HashMap<String, &Person> = HashMap::new();
 
     for intent in desired {
         if let Some(school) = intent.school() {
@@ -359,6 +363,22 @@ pub fn plan(desired: &[Intent], observed: &[Account], policy: &Policy, _today: N
         };
         match found {
             Some(i) => {
+                // The email the account has after this plan (a rename onto an email in use
+                // is skipped by `diff`).
+                let a = managed[i];
+                let wanted = normalize_email(&d.primary_email);
+                let keeps = if normalize_email(&a.primary_email) != wanted
+                    && by_email.contains_key(&wanted)
+                {
+                    normalize_email(&a.primary_email)
+                } else {
+                    wanted
+                };
+                if let Some(first) = emails_seen.get(&keeps) {
+                    let reason = format!("duplicate: {first} already claims {keeps}");
+                    out.changes.push(skip(&d.person, &d.primary_email, reason));
+                    continue;
+                }
                 if let Some(first) = first_claim(&mut claimed, i, &d.person) {
                     let reason = format!(
                         "duplicate: {first} already claims {}",
@@ -367,7 +387,8 @@ pub fn plan(desired: &[Intent], observed: &[Account], policy: &Policy, _today: N
                     out.changes.push(skip(&d.person, &d.primary_email, reason));
                     continue;
                 }
-                diff(d, managed[i], policy, &by_email, &mut out.changes);
+                emails_seen.insert(keeps, &d.person);
+                diff(d, a, policy, &by_email, &mut out.changes);
             }
             None if d.suspended => {} // an inactive person without an account needs none
             None => {
@@ -377,6 +398,13 @@ pub fn plan(desired: &[Intent], observed: &[Account], policy: &Policy, _today: N
                         "email {} is used by another account",
                         managed[i].primary_email
                     );
+                    out.changes.push(skip(&d.person, &d.primary_email, reason));
+                    continue;
+                }
+                if let Some(first) =
+                    first_claim(&mut emails_seen, normalize_email(&d.primary_email), &d.person)
+                {
+                    let reason = format!("duplicate: {first} already claims {}", d.primary_email);
                     out.changes.push(skip(&d.person, &d.primary_email, reason));
                     continue;
                 }

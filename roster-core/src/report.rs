@@ -74,6 +74,9 @@ pub struct RunReport {
     /// People the policy skipped, with the reason.
     pub skipped: Vec<Skipped>,
     pub violations: Vec<SafetyViolation>,
+    /// What targets did beyond the plan, one line per change (e.g. a 409 on create that
+    /// adopted an existing account).
+    pub notes: Vec<String>,
     /// Set when the run stopped before writing: the safety valve or a fatal error.
     pub aborted: Option<String>,
     pub api_calls: u64,
@@ -101,6 +104,7 @@ impl RunReport {
             failures: Vec::new(),
             skipped: Vec::new(),
             violations: Vec::new(),
+            notes: Vec::new(),
             aborted: None,
             api_calls: 0,
             retries: 0,
@@ -180,6 +184,9 @@ pub struct AuditEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<TargetError>,
     pub attempts: u32,
+    /// What the target did beyond the change (e.g. adopted an account on a 409).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// An append-only JSON-lines log of every write. Lines are flushed as they are written, so a

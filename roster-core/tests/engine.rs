@@ -314,3 +314,48 @@ fn safety_valve() {
     };
     assert!(check(&p, &scope_schools, &rules.may_be_empty, &limits).is_empty());
 }
+
+#[tokio::test]
+async fn a_create_that_meets_an_existing_account_is_noted_in_report_and_audit_log() {
+    let dir = fixture_directory();
+    // 1001 exists, but outside the managed roots: the plan creates, the target adopts.
+    dir.insert(account(
+        "1001@d118.org",
+        "Ann",
+        "Old",
+        "/Elsewhere",
+        false,
+        Default::default(),
+    ));
+    let p = plan_fixture(&dir).await;
+    assert_eq!(p.changes[0].kind.label(), "create");
+    let tmp = tempfile::tempdir().unwrap();
+    let audit = AuditLog::open(&tmp.path().join("audit.jsonl")).unwrap();
+    let mut report = RunReport::new("students", "apply");
+    apply(
+        &dir,
+        &p,
+        &ApplyOptions::default(),
+        Some(&audit),
+        None,
+        &mut report,
+    )
+    .await;
+    assert_eq!(report.notes.len(), 1, "{:?}", report.notes);
+    assert!(
+        report.notes[0].contains("1001@d118.org"),
+        "{:?}",
+        report.notes
+    );
+    let text = std::fs::read_to_string(tmp.path().join("audit.jsonl")).unwrap();
+    let noted: Vec<AuditEntry> = text
+        .lines()
+        .map(|l| serde_json::from_str::<AuditEntry>(l).unwrap())
+        .filter(|e| e.note.is_some())
+        .collect();
+    assert_eq!(noted.len(), 1);
+    assert_eq!(
+        dir.account("1001@d118.org").unwrap().org_unit_path.as_str(),
+        "/D118 Students/WHS Students/9th"
+    );
+}
