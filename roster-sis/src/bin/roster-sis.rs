@@ -3,6 +3,8 @@
 //! ```text
 //! roster-sis demo-db --students 300 --seed 118 --out demo.sqlite [--today 2026-11-24] [--domain demo.k12.example]
 //! roster-sis load --db demo.sqlite [--scope all|state|SCHOOL_NUMBER] [--today 2026-11-24] [--title-case]
+//! roster-sis load --oracle [...]   # PowerSchool itself: POWERSCHOOL_READ_USER,
+//!                                  # POWERSCHOOL_DB_PASSWORD, POWERSCHOOL_PROD_DB
 //! ```
 
 use std::path::PathBuf;
@@ -44,11 +46,16 @@ enum Command {
         #[arg(long, default_value = demo::DEFAULT_DOMAIN)]
         domain: String,
     },
-    /// Load schools, students, staff and classes from a PowerSchool-shaped SQLite file and
-    /// print counts, row errors and timings.
+    /// Load schools, students, staff and classes from a PowerSchool-shaped SQLite file (or
+    /// PowerSchool's Oracle database) and print counts, row errors and timings.
     Load {
+        /// A PowerSchool-shaped SQLite file.
+        #[arg(long, required_unless_present = "oracle", conflicts_with = "oracle")]
+        db: Option<PathBuf>,
+        /// Read PowerSchool's Oracle database; credentials from POWERSCHOOL_READ_USER,
+        /// POWERSCHOOL_DB_PASSWORD and POWERSCHOOL_PROD_DB (needs Oracle Instant Client).
         #[arg(long)]
-        db: PathBuf,
+        oracle: bool,
         /// `all`, `state` (state-reporting schools) or a school number.
         #[arg(long, default_value = "all")]
         scope: String,
@@ -121,6 +128,7 @@ async fn main() -> ExitCode {
         }
         Command::Load {
             db,
+            oracle,
             scope,
             today,
             title_case,
@@ -141,7 +149,31 @@ async fn main() -> ExitCode {
                 },
                 ..PowerSchoolOptions::default()
             };
-            match load(db, scope, today.unwrap_or_else(today_utc), options, errors).await {
+            let today = today.unwrap_or_else(today_utc);
+            let (label, sis): (String, Result<Box<dyn SisSource>, _>) = match db {
+                Some(db) => (
+                    db.display().to_string(),
+                    PowerSchoolSource::sqlite(&db, options)
+                        .map(|s| Box::new(s) as Box<dyn SisSource>),
+                ),
+                None => {
+                    debug_assert!(oracle);
+                    (
+                        "PowerSchool (Oracle)".to_string(),
+                        PowerSchoolSource::oracle_from_env(options)
+                            .await
+                            .map(|s| Box::new(s) as Box<dyn SisSource>),
+                    )
+                }
+            };
+            let sis = match sis {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            match load(&label, sis.as_ref(), scope, today, errors).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("error: {e}");
@@ -153,14 +185,13 @@ async fn main() -> ExitCode {
 }
 
 async fn load(
-    db: PathBuf,
+    label: &str,
+    sis: &dyn SisSource,
     scope: Scope,
     today: NaiveDate,
-    options: PowerSchoolOptions,
     show_errors: bool,
 ) -> Result<(), roster_core::SourceError> {
     let started = Instant::now();
-    let sis = PowerSchoolSource::sqlite(&db, options)?;
     let schools = sis.schools(&scope).await?;
     let students = sis.students(&scope).await?;
     let staff = sis.staff(&scope).await?;
@@ -170,7 +201,7 @@ async fn load(
     println!(
         "{}: {} schools, {} students ({} row errors), {} staff ({} row errors) in {:.2?}; \
          {} terms, {} sections, {} enrollments, {} homerooms in {:.2?}; total {:.2?}",
-        db.display(),
+        label,
         schools.len(),
         students.rows.len(),
         students.errors.len(),
