@@ -363,22 +363,6 @@ pub fn plan(desired: &[Intent], observed: &[Account], policy: &Policy, _today: N
         };
         match found {
             Some(i) => {
-                // The email the account has after this plan (a rename onto an email in use
-                // is skipped by `diff`).
-                let a = managed[i];
-                let wanted = normalize_email(&d.primary_email);
-                let keeps = if normalize_email(&a.primary_email) != wanted
-                    && by_email.contains_key(&wanted)
-                {
-                    normalize_email(&a.primary_email)
-                } else {
-                    wanted
-                };
-                if let Some(first) = emails_seen.get(&keeps) {
-                    let reason = format!("duplicate: {first} already claims {keeps}");
-                    out.changes.push(skip(&d.person, &d.primary_email, reason));
-                    continue;
-                }
                 if let Some(first) = first_claim(&mut claimed, i, &d.person) {
                     let reason = format!(
                         "duplicate: {first} already claims {}",
@@ -387,8 +371,15 @@ pub fn plan(desired: &[Intent], observed: &[Account], policy: &Policy, _today: N
                     out.changes.push(skip(&d.person, &d.primary_email, reason));
                     continue;
                 }
-                emails_seen.insert(keeps, &d.person);
-                diff(d, a, policy, &by_email, &mut out.changes);
+                // A rename onto an email another account has, or that an earlier person of
+                // this plan gets, is skipped: the account keeps its email.
+                let a = managed[i];
+                let wanted = normalize_email(&d.primary_email);
+                let current = normalize_email(&a.primary_email);
+                let rename_blocked = current != wanted
+                    && (by_email.contains_key(&wanted) || emails_seen.contains_key(&wanted));
+                emails_seen.insert(if rename_blocked { current } else { wanted }, &d.person);
+                diff(d, a, policy, rename_blocked, &mut out.changes);
             }
             None if d.suspended => {} // an inactive person without an account needs none
             None => {
@@ -401,9 +392,11 @@ pub fn plan(desired: &[Intent], observed: &[Account], policy: &Policy, _today: N
                     out.changes.push(skip(&d.person, &d.primary_email, reason));
                     continue;
                 }
-                if let Some(first) =
-                    first_claim(&mut emails_seen, normalize_email(&d.primary_email), &d.person)
-                {
+                if let Some(first) = first_claim(
+                    &mut emails_seen,
+                    normalize_email(&d.primary_email),
+                    &d.person,
+                ) {
                     let reason = format!("duplicate: {first} already claims {}", d.primary_email);
                     out.changes.push(skip(&d.person, &d.primary_email, reason));
                     continue;
@@ -467,7 +460,7 @@ fn diff(
     d: &DesiredAccount,
     a: &Account,
     policy: &Policy,
-    by_email: &HashMap<String, usize>,
+    rename_blocked: bool,
     changes: &mut Vec<Change>,
 ) {
     let mut email = a.primary_email.clone();
@@ -480,7 +473,7 @@ fn diff(
         })
     };
     if normalize_email(&a.primary_email) != normalize_email(&d.primary_email) {
-        if by_email.contains_key(&normalize_email(&d.primary_email)) {
+        if rename_blocked {
             let reason = format!(
                 "cannot rename {} to {}: that email is in use",
                 a.primary_email, d.primary_email
