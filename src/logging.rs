@@ -1,5 +1,7 @@
 //! Log setup: `tracing` to stderr; `RUST_LOG` wins over `-v`.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 /// Installs a stderr subscriber. Safe to call more than once (later calls do nothing).
@@ -14,5 +16,6 @@ pub fn init(verbose: u8) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_target(false)
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init();
 }

@@ -84,9 +84,6 @@ async fn run_inner(
             p.desired(&loaded.rows, &all_schools(sis, &schools).await?)
         }
     };
-    for e in &report.row_errors {
-        tracing::warn!(row = %e.source_row, field = %e.field, "skipped SIS row: {}", e.reason);
-    }
     report.people_read = desired.len();
     report.timings.read_sis_ms = t.elapsed().as_millis() as u64;
 
