@@ -105,6 +105,7 @@ async fn vendor_inner(
         .map_err(|e| e.to_string())?;
     report.row_errors.extend(students.errors);
     report.row_errors.extend(staff.errors);
+    report.row_errors.extend(classes.errors.iter().cloned());
     let roster = Roster {
         schools,
         students: students

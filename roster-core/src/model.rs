@@ -296,6 +296,9 @@ pub struct Classes {
     pub enrollments: Vec<Enrollment>,
     /// student_number -> teacher `USERS.DCID`.
     pub homerooms: BTreeMap<String, i64>,
+    /// Term, section and enrollment rows that could not be read, each with its location.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<RowError>,
 }
 
 /// Everything a vendor export needs, read once from the SIS.

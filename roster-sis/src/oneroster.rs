@@ -706,6 +706,7 @@ impl Read {
             sections,
             enrollments: out_enrollments,
             homerooms,
+            errors: problems,
         })
     }
 }

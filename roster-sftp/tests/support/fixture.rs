@@ -227,6 +227,7 @@ pub fn roster() -> Roster {
         .into_iter()
         .map(|(s, t)| (s.to_string(), t))
         .collect(),
+        errors: Vec::new(),
     };
     Roster {
         schools,

@@ -25,7 +25,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
-use roster_core::{Classes, Loaded, School, Scope, SisSource, SourceError, Staff, Student};
+use roster_core::{
+    Classes, Loaded, RowError, School, Scope, SisSource, SourceError, Staff, Student,
+};
 
 pub use self::backend::{Bind, Rows, SqlBackend, Value};
 pub use self::map::NameCase;
@@ -191,14 +193,14 @@ impl<B: SqlBackend> SisSource for PowerSchoolSource<B> {
         let (terms, e1) = map::terms(&terms);
         let (sections, e2) = map::sections(&sections);
         let (enrollments, e3) = map::enrollments(&enrollments);
-        for errors in [&e1, &e2, &e3] {
-            Self::log_errors("classes", errors);
-        }
+        let errors: Vec<RowError> = [e1, e2, e3].concat();
+        Self::log_errors("classes", &errors);
         Ok(Classes {
             terms,
             sections,
             enrollments,
             homerooms: map::homerooms(&homerooms),
+            errors,
         })
     }
 }
