@@ -36,6 +36,9 @@ pub const SCOPE_USER: &str = "https://www.googleapis.com/auth/admin.directory.us
 pub const SCOPE_ORGUNIT: &str = "https://www.googleapis.com/auth/admin.directory.orgunit";
 /// Remove a suspended user from their groups.
 pub const SCOPE_GROUP_MEMBER: &str = "https://www.googleapis.com/auth/admin.directory.group.member";
+/// Find the groups a user belongs to (`groups.list?userKey=`), before removing them.
+pub const SCOPE_GROUP_READONLY: &str =
+    "https://www.googleapis.com/auth/admin.directory.group.readonly";
 /// The broader group scope (an alternative to [`SCOPE_GROUP_MEMBER`]).
 pub const SCOPE_GROUP: &str = "https://www.googleapis.com/auth/admin.directory.group";
 /// Read custom schema definitions (to send values with the field's declared type).
@@ -46,6 +49,7 @@ pub const SCOPE_USERSCHEMA_READONLY: &str =
 pub const DEFAULT_SCOPES: &[&str] = &[
     SCOPE_USER,
     SCOPE_ORGUNIT,
+    SCOPE_GROUP_READONLY,
     SCOPE_GROUP_MEMBER,
     SCOPE_USERSCHEMA_READONLY,
 ];
