@@ -81,6 +81,9 @@ struct Args {
     /// Print JSON instead of the Markdown table.
     #[arg(long)]
     json: bool,
+    /// Also write the JSON report to this file.
+    #[arg(long)]
+    json_out: Option<PathBuf>,
     /// Run only these sections (comma-separated).
     #[arg(long, value_enum, value_delimiter = ',')]
     only: Vec<Section>,
@@ -208,6 +211,14 @@ fn main() -> ExitCode {
 
     report.machine.loadavg_end = sys::loadavg();
     report.missed = table::missed(&report);
+    if let Some(path) = &args.json_out {
+        let written = serde_json::to_vec_pretty(&report)
+            .map_err(std::io::Error::other)
+            .and_then(|bytes| std::fs::write(path, bytes));
+        if let Err(e) = written {
+            tracing::error!(path = %path.display(), error = %e, "cannot write the JSON report");
+        }
+    }
     if args.json {
         match serde_json::to_string_pretty(&report) {
             Ok(s) => println!("{s}"),

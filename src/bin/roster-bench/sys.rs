@@ -47,15 +47,6 @@ pub fn thread_cpu() -> Duration {
     Duration::from_nanos(ns)
 }
 
-/// CPU time of the whole process, user + system (`/proc/self/stat`, 100 Hz ticks).
-pub fn process_cpu() -> Duration {
-    let s = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after = s.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let f: Vec<&str> = after.split_whitespace().collect();
-    let tick = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
-    Duration::from_millis((tick(11) + tick(12)) * 10)
-}
-
 /// Where and how the numbers were taken.
 #[derive(Debug, Clone, Serialize)]
 pub struct Machine {
