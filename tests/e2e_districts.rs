@@ -218,6 +218,13 @@ async fn d118_syncs_apply_then_follow_sis_changes_exactly() {
     let (p, json) = run(&demo, &staff, &t_site, Mode::Plan, dir, &[]).await;
     assert_eq!(writes(&json), set(&[]), "{}", p.summary());
 
+    // The transferring student is in a group: suspension takes them out of it.
+    let transfer_email = format!("{}@d118.org", edge::STUDENT_ACCENT);
+    demo.emulator.add_group(
+        "rhs-robotics@d118.org",
+        &[transfer_email.as_str(), "100008@d118.org"],
+    );
+
     // The SIS changes during the day...
     sql(&demo, &format!(
         "UPDATE STUDENTS SET ENROLL_STATUS = 2 WHERE STUDENT_NUMBER = {transfer};
@@ -283,6 +290,13 @@ async fn d118_syncs_apply_then_follow_sis_changes_exactly() {
     assert_eq!(
         staff_user(edge::STAFF_SUBRAMANIAN).unwrap()["orgUnitPath"],
         "/Substitute Teachers"
+    );
+    assert_eq!(
+        demo.emulator
+            .group_members("rhs-robotics@d118.org")
+            .unwrap(),
+        vec!["100008@d118.org".to_string()],
+        "the suspended student left the group, the other member stayed"
     );
     let (_, json) = run(&demo, &students, &s_site, Mode::Plan, dir, &[]).await;
     assert!(writes(&json).is_empty());
