@@ -31,6 +31,16 @@ pub enum Mode {
     Apply,
 }
 
+impl Mode {
+    /// `plan` or `apply`, as reports name the mode.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Plan => "plan",
+            Mode::Apply => "apply",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ScopeArg {
     /// Every school.

@@ -54,17 +54,10 @@ fn finish(report: &RunReport, cli: &Cli) -> ExitCode {
     report.exit_code().into()
 }
 
-fn mode_name(mode: Mode) -> &'static str {
-    match mode {
-        Mode::Plan => "plan",
-        Mode::Apply => "apply",
-    }
-}
-
 /// A report for a run that could not start (exit code 2).
 pub fn fatal(job: &str, mode: Mode, why: String) -> RunReport {
     tracing::error!("{why}");
-    let mut r = RunReport::new(job, mode_name(mode));
+    let mut r = RunReport::new(job, mode.name());
     r.aborted = Some(why);
     r.finished_at = Some(chrono::Utc::now());
     r

@@ -36,12 +36,18 @@ pub async fn run_accounts(
     target: &dyn DirectoryTarget,
     out: &mut dyn Write,
 ) -> RunReport {
-    let mode_name = match mode {
-        Mode::Plan => "plan",
-        Mode::Apply => "apply",
-    };
-    let mut report = RunReport::new(&job.name, mode_name);
-    if let Err(why) = run_inner(job, mode, opts, sis, target, out, &mut report).await {
+    let mut report = RunReport::new(&job.name, mode.name());
+    let result = run_inner(job, mode, opts, sis, target, out, &mut report).await;
+    conclude(report, result, opts)
+}
+
+/// Ends a run: records why it stopped, if it did, stamps the time, writes `--report`.
+pub(crate) fn conclude(
+    mut report: RunReport,
+    result: Result<(), String>,
+    opts: &RunOptions,
+) -> RunReport {
+    if let Err(why) = result {
         tracing::error!("{why}");
         report.aborted = Some(why);
     }

@@ -5,7 +5,6 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
 
-use chrono::Utc;
 use roster_core::report::RunReport;
 use roster_core::{Roster, SisSource, Student, VendorExport};
 use roster_sftp::Secret;
@@ -66,21 +65,9 @@ pub async fn run_vendor(
     target: Option<&SftpTarget>,
     out: &mut dyn Write,
 ) -> RunReport {
-    let mut report = RunReport::new(
-        &job.name,
-        if mode == Mode::Apply { "apply" } else { "plan" },
-    );
-    if let Err(why) = vendor_inner(job, mode, opts, sis, dir, target, out, &mut report).await {
-        tracing::error!("{why}");
-        report.aborted = Some(why);
-    }
-    report.finished_at = Some(Utc::now());
-    if let Some(path) = &opts.report
-        && let Err(e) = report.write(path)
-    {
-        tracing::error!(path = %path.display(), error = %e, "cannot write the report");
-    }
-    report
+    let mut report = RunReport::new(&job.name, mode.name());
+    let result = vendor_inner(job, mode, opts, sis, dir, target, out, &mut report).await;
+    crate::run::conclude(report, result, opts)
 }
 
 #[allow(clippy::too_many_arguments)]
