@@ -14,6 +14,7 @@
 use std::path::Path;
 
 use clap::Parser;
+use roster::core::Secret;
 use roster::core::report::RunReport;
 use roster::demo::{DEMO_STUDENTS, Demo};
 use roster::{AccountJob, Cli, Mode, Site, VendorJob, run_accounts, run_vendor};
@@ -45,10 +46,16 @@ async fn main() -> std::process::ExitCode {
     println!("demo district: {}", demo.db.display());
     println!("directory emulator: {}\n", demo.emulator.base_url());
 
-    let jobs = [
+    let mut jobs = [
         (d118_students::job(), d118_students::site()),
         (d118_staff::job(), d118_staff::site()),
     ];
+    // New accounts' initial password: NEW_USER_PASSWORD as in production, or a demo one.
+    for (job, _) in &mut jobs {
+        if job.policy.new_account.password.is_none() {
+            job.policy.new_account.password = Some(Secret::new("Welcome-to-roster-2026"));
+        }
+    }
     let mut worst = 0;
     for (job, site) in &jobs {
         for mode in [Mode::Plan, Mode::Apply] {
@@ -123,13 +130,16 @@ async fn vendor_run(demo: &Demo, job: &VendorJob, site: &Site, cli: &Cli) -> Run
         Err(e) => return roster::district::fatal(&job.name, Mode::Plan, e.to_string()),
     };
     let dir = Path::new("out").join(&job.name);
+    let mut opts = cli.opts.clone();
+    opts.report = Some(format!("out/{}.json", job.name).into());
     let mut listing = Vec::new();
-    let report = run_vendor(job, Mode::Plan, &cli.opts, &sis, &dir, None, &mut listing).await;
+    let report = run_vendor(job, Mode::Plan, &opts, &sis, &dir, None, &mut listing).await;
     print!("{}", String::from_utf8_lossy(&listing));
     println!(
-        "  {} people, {} left out with a reason (see the report)\n",
+        "  {} people, {} left out with a reason (see out/{}.json)\n",
         report.people_read,
-        report.row_errors.len()
+        report.row_errors.len(),
+        job.name
     );
     report
 }

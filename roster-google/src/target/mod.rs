@@ -392,7 +392,7 @@ impl DirectoryTarget for GoogleDirectory {
         match result {
             Ok(note) => {
                 if let Some(n) = &note {
-                    tracing::info!(person = %change.person, action = change.kind.label(), note = %n, "applied");
+                    tracing::debug!(person = %change.person, action = change.kind.label(), note = %n, "applied");
                 }
                 Ok(Applied {
                     api_calls: calls,
