@@ -159,6 +159,8 @@ fn set_env(vars: &[(&str, &str)]) {
     }
 }
 
+// The guard serialises whole tests (one holder, never contended inside the runtime).
+#[allow(clippy::await_holding_lock)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_reaches_trace_logs_plans_reports_or_audit_logs() {
     let logs = captured();
