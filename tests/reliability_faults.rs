@@ -8,10 +8,12 @@
 mod reliability;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use reliability::{audit_lines, cli, desired, differences, fast_directory, managed_users, today};
 use roster::core::report::{ExitCode, RunReport};
+use roster::core::{Account, Applied, Change, DirectoryTarget, OrgUnitPath, TargetError};
 use roster::demo::Demo;
 use roster::google::emulator::Faults;
 use roster::{AccountJob, Mode, run_accounts};
@@ -270,5 +272,114 @@ async fn apply_converges_through_faults_and_a_kill_halfway() {
         first_run.as_secs_f64(),
         second_run.as_secs_f64(),
         started.elapsed().as_secs_f64(),
+    );
+}
+
+type Fut<'a, T> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, TargetError>> + Send + 'a>>;
+
+/// A directory whose replies to writes are lost now and then *after* the write happened
+/// (the connection drops on the way back), the fault the emulator cannot inject: it drops
+/// connections before it acts. Every `every`th write is applied, then reported as a
+/// retryable network error.
+struct LostReplies {
+    inner: roster::google::GoogleDirectory,
+    every: u64,
+    writes: AtomicU64,
+    lost: AtomicU64,
+}
+
+// `DirectoryTarget` is an `async_trait`; written out by hand so the root package needs no
+// extra dependency for this test.
+impl DirectoryTarget for LostReplies {
+    fn list_accounts<'a, 'b, 'f>(&'a self, under: &'b [OrgUnitPath]) -> Fut<'f, Vec<Account>>
+    where
+        'a: 'f,
+        'b: 'f,
+    {
+        self.inner.list_accounts(under)
+    }
+
+    fn get_account<'a, 'b, 'f>(&'a self, email: &'b str) -> Fut<'f, Option<Account>>
+    where
+        'a: 'f,
+        'b: 'f,
+    {
+        self.inner.get_account(email)
+    }
+
+    fn apply<'a, 'b, 'f>(&'a self, change: &'b Change) -> Fut<'f, Applied>
+    where
+        'a: 'f,
+        'b: 'f,
+    {
+        Box::pin(async move {
+            let applied = self.inner.apply(change).await?;
+            if self.writes.fetch_add(1, Ordering::SeqCst) % self.every == self.every - 1 {
+                self.lost.fetch_add(1, Ordering::SeqCst);
+                return Err(TargetError::new(0, "connectionReset", "the reply was lost"));
+            }
+            Ok(applied)
+        })
+    }
+
+    fn ensure_org_unit<'a, 'b, 'f>(&'a self, path: &'b OrgUnitPath) -> Fut<'f, ()>
+    where
+        'a: 'f,
+        'b: 'f,
+    {
+        self.inner.ensure_org_unit(path)
+    }
+
+    fn api_calls(&self) -> u64 {
+        self.inner.api_calls()
+    }
+}
+
+/// Creates whose reply was lost are retried, meet Google's 409 and adopt the account they
+/// made: nobody gets two accounts, and the report says which creates were adopted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_whose_reply_is_lost_are_not_repeated_into_duplicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let job = d118_staff::job();
+    let site = d118_staff::site();
+    let demo = Demo::start(dir.path(), &site.domain, today(), 3_000).unwrap();
+    let sis = demo.sis(site.powerschool.clone()).unwrap();
+    let target = LostReplies {
+        inner: fast_directory(&demo, &job).await,
+        every: 7,
+        writes: AtomicU64::new(0),
+        lost: AtomicU64::new(0),
+    };
+    let opts = cli(dir.path(), &["--concurrency", "16"]).opts;
+    let mut out = Vec::new();
+    let report = run_accounts(&job, Mode::Apply, &opts, &sis, &target, &mut out).await;
+    assert_eq!(report.exit_code(), ExitCode::Ok, "{}", report.summary());
+    let lost = target.lost.load(Ordering::SeqCst);
+    assert!(lost > 10, "{lost}");
+    // Every lost create came back as a 409 and was adopted, and says so.
+    let adopted = report
+        .notes
+        .iter()
+        .filter(|n| n.contains("409 on create"))
+        .count();
+    assert!(
+        adopted > 0 && adopted as u64 <= lost,
+        "{adopted} notes, {lost} lost: {:#?}",
+        &report.notes[..5.min(report.notes.len())]
+    );
+    assert_eq!(report.retries, lost);
+
+    let staff = assert_converged(&demo, &job, &site).await;
+    let again = run(&demo, &job, &site, dir.path(), Mode::Plan, None)
+        .await
+        .unwrap();
+    assert!(
+        again.planned.keys().all(|k| k == "skip"),
+        "{:?}",
+        again.planned
+    );
+    println!(
+        "lost replies: {lost} of {staff} creates' replies lost, {adopted} adopted on 409, no duplicates"
     );
 }
