@@ -383,3 +383,53 @@ async fn writes_whose_reply_is_lost_are_not_repeated_into_duplicates() {
         "lost replies: {lost} of {staff} creates' replies lost, {adopted} adopted on 409, no duplicates"
     );
 }
+
+/// A client far faster than the project's quota, against a directory that enforces it
+/// (403 `userRateLimitExceeded`) and allows only a few requests in flight per user (403
+/// `quotaExceeded`): the engine waits both out and every account is made once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quota_and_concurrency_limits_are_waited_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let job = d118_students::job();
+    let site = d118_students::site();
+    let demo = Demo::start(dir.path(), &site.domain, today(), 1_500).unwrap();
+    let _ = fast_directory(&demo, &job).await;
+    demo.emulator
+        .set_quota(Some(roster::google::emulator::Quota::per_minute(60 * 400)));
+    demo.emulator.set_max_concurrent(Some(4));
+    // Requests stay in flight for a while, as at Google, so they overlap.
+    demo.emulator.set_latency(Duration::from_millis(5));
+    demo.emulator.reset_counters();
+
+    let report = run(&demo, &job, &site, dir.path(), Mode::Apply, None)
+        .await
+        .unwrap();
+    assert!(report.aborted.is_none(), "{:?}", report.aborted);
+    assert_failures_exhausted_retries(&report);
+    let events = demo.emulator.events();
+    let over_quota = events.get("overQuota").copied().unwrap_or(0);
+    let over_concurrency = events.get("concurrencyExceeded").copied().unwrap_or(0);
+    assert!(over_quota > 0 && over_concurrency > 0, "{events:?}");
+    for _ in 0..3 {
+        let r = run(&demo, &job, &site, dir.path(), Mode::Apply, None)
+            .await
+            .unwrap();
+        if r.failures.is_empty() {
+            break;
+        }
+    }
+    let again = run(&demo, &job, &site, dir.path(), Mode::Plan, None)
+        .await
+        .unwrap();
+    assert!(
+        again.planned.keys().all(|k| k == "skip"),
+        "{:?}",
+        again.planned
+    );
+    let students = assert_converged(&demo, &job, &site).await;
+    println!(
+        "quota: {students} accounts through {over_quota} over-quota and {over_concurrency} \
+         too-many-concurrent answers ({} failures after retries)",
+        report.failures.len()
+    );
+}
