@@ -129,6 +129,10 @@ fn skips_have_reasons() {
             student("4", "Jo", "Ray", 5, 4242, 0),
             "not in the SIS schools",
         ),
+        (
+            student("7", &"A".repeat(61), "Ray", 5, 102, 0),
+            "61 characters",
+        ),
     ];
     for (s, want) in cases {
         match one(s.clone(), today) {
@@ -138,10 +142,11 @@ fn skips_have_reasons() {
             other => panic!("{s:?} should be skipped, got {other:?}"),
         }
     }
-    // Whole-name rule: "Subira" is not "sub", "Testa" is not "test".
+    // Whole-name rule: "Subira" is not "sub", "Testa" is not "test"; 60 characters is fine.
     for s in [
         student("5", "Subira", "Okafor", 5, 102, 0),
         student("6", "Gia", "Testa", 5, 102, 0),
+        student("8", "Jo", &"B".repeat(60), 5, 102, 0),
     ] {
         assert!(matches!(one(s, today), Intent::Account { .. }));
     }

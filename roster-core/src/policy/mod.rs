@@ -147,6 +147,26 @@ impl Policy {
     }
 }
 
+/// Google refuses a given or family name longer than this (400 "Invalid Given/Family Name").
+pub const MAX_NAME_CHARS: usize = 60;
+
+/// Why a first/last name pair cannot name an account, or `None` when it can: blank names,
+/// and names Google would refuse every night (over [`MAX_NAME_CHARS`] characters), are
+/// skipped at plan time with the reason instead of failing at apply time.
+pub fn name_problem(first: &str, last: &str) -> Option<String> {
+    let (first, last) = (first.trim(), last.trim());
+    if first.is_empty() || last.is_empty() {
+        return Some("first or last name is blank".into());
+    }
+    [("first", first), ("last", last)]
+        .into_iter()
+        .find_map(|(which, name)| {
+            let n = name.chars().count();
+            (n > MAX_NAME_CHARS)
+                .then(|| format!("{which} name has {n} characters; Google allows {MAX_NAME_CHARS}"))
+        })
+}
+
 /// Lower-cased and trimmed, as Google compares emails.
 pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()

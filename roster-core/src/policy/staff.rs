@@ -2,7 +2,9 @@
 
 use std::collections::HashMap;
 
-use super::{BadNames, DesiredAccount, Intent, email_problem, normalize_email, title_case};
+use super::{
+    BadNames, DesiredAccount, Intent, email_problem, name_problem, normalize_email, title_case,
+};
 use crate::directory::{ExternalId, FieldValue, OrgUnitPath, SchemaValues};
 use crate::model::{Person, School, SchoolNumber, Staff, StaffType};
 
@@ -119,8 +121,8 @@ impl StaffPolicy {
                 "email {email:?} is numeric (a student-style address)"
             ));
         }
-        if s.first_name.trim().is_empty() || s.last_name.trim().is_empty() {
-            return skip("first or last name is blank".into());
+        if let Some(problem) = name_problem(&s.first_name, &s.last_name) {
+            return skip(problem);
         }
         let active = s.is_active();
         let org_unit_path = if !active {

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, NaiveDate};
 
-use super::{BadNames, DesiredAccount, Intent};
+use super::{BadNames, DesiredAccount, Intent, name_problem};
 use crate::directory::{FieldValue, OrgUnitPath, SchemaValues};
 use crate::model::{EnrollStatus, Person, School, SchoolNumber, Student};
 
@@ -148,8 +148,8 @@ impl StudentPolicy {
         if number.is_empty() || number.contains(char::is_whitespace) || number.contains('@') {
             return skip(format!("student number {number:?} cannot make an email"));
         }
-        if s.first_name.trim().is_empty() || s.last_name.trim().is_empty() {
-            return skip("first or last name is blank".into());
+        if let Some(problem) = name_problem(&s.first_name, &s.last_name) {
+            return skip(problem);
         }
         let (org_unit_path, suspended) = if self.is_graduate(s) {
             (
