@@ -20,10 +20,10 @@
 mod google;
 #[path = "roster-bench/inmem.rs"]
 mod inmem;
-#[path = "roster-bench/sys.rs"]
-mod sys;
 #[path = "roster-bench/synth.rs"]
 mod synth;
+#[path = "roster-bench/sys.rs"]
+mod sys;
 #[path = "roster-bench/table.rs"]
 mod table;
 
@@ -35,6 +35,9 @@ use chrono::NaiveDate;
 use clap::{Parser, ValueEnum};
 use serde::Serialize;
 use tracing_subscriber::EnvFilter;
+
+#[global_allocator]
+static ALLOC: sys::Counting = sys::Counting;
 
 /// The sections of the bench.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -132,7 +135,8 @@ fn main() -> ExitCode {
         .try_init();
 
     let q = args.quick;
-    let pick = |v: Option<usize>, full: usize, quick: usize| v.unwrap_or(if q { quick } else { full });
+    let pick =
+        |v: Option<usize>, full: usize, quick: usize| v.unwrap_or(if q { quick } else { full });
     let sizes = Sizes {
         students: pick(args.students, 100_000, 5_000),
         creates: pick(args.creates, 20_000, 1_000),
@@ -190,7 +194,10 @@ fn main() -> ExitCode {
             run_sync: runs(Section::Sync),
             run_apply: runs(Section::Apply),
         };
-        let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        let rt = match tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+        {
             Ok(rt) => rt,
             Err(e) => {
                 tracing::error!(error = %e, "cannot start tokio");

@@ -10,8 +10,8 @@ use roster_core::{OrgUnitPath, VendorExport, plan};
 use roster_sftp::{OneRoster, StMath};
 use serde::Serialize;
 
-use crate::sys;
 use crate::synth;
+use crate::sys;
 
 /// Schools in the synthetic district.
 const SCHOOLS: usize = 40;
@@ -34,6 +34,80 @@ pub struct PlanResult {
     pub rss_before_plan_bytes: u64,
     /// `VmHWM` after `plan()`: the process's peak, inputs and plan included.
     pub peak_rss_bytes: u64,
+    /// Where the memory and time go (measured after the plan, same inputs).
+    pub breakdown: PlanBreakdown,
+}
+
+/// Diagnostics for the plan section: memory per input, and the cost of plan's first steps
+/// redone with the same public functions `plan()` uses.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanBreakdown {
+    pub desired_bytes_per_person: f64,
+    pub account_bytes_per_account: f64,
+    /// Heap bytes of one person's `custom_schemas` (a `SchemaValues`: nested `BTreeMap`s),
+    /// measured on 100,000 clones. All `*_bytes_*` are heap bytes requested (without
+    /// malloc's per-chunk overhead, typically 8-16 B per allocation).
+    pub custom_schemas_bytes_each: f64,
+    /// `policy.manages(&account.org_unit_path)` for every account (`OrgUnitPath::is_within`).
+    pub manages_filter_s: f64,
+    /// `HashMap<String, usize>` of `normalize_email(primary_email)` for every account.
+    pub email_index_s: f64,
+    /// Cloning that map (what `plan()` does for `MatchKey::PrimaryEmail`).
+    pub email_index_clone_s: f64,
+}
+
+fn breakdown(
+    desired: &[roster_core::Intent],
+    accounts: &[roster_core::Account],
+    policy: &Policy,
+    desired_bytes: i64,
+    account_bytes: i64,
+) -> PlanBreakdown {
+    use std::collections::HashMap;
+    let sample = desired.iter().find_map(|i| match i {
+        roster_core::Intent::Account { account, .. } => Some(account.custom_schemas.clone()),
+        roster_core::Intent::Skip { .. } => None,
+    });
+    let custom_schemas_bytes_each = match sample {
+        Some(one) => {
+            const CLONES: usize = 100_000;
+            let (many, bytes) = sys::Counting::measure(|| {
+                (0..CLONES)
+                    .map(|_| one.clone())
+                    .collect::<Vec<roster_core::SchemaValues>>()
+            });
+            let vec_itself = (CLONES * std::mem::size_of::<roster_core::SchemaValues>()) as i64;
+            drop(many);
+            (bytes - vec_itself) as f64 / CLONES as f64
+        }
+        None => 0.0,
+    };
+    let t = Instant::now();
+    let managed = accounts
+        .iter()
+        .filter(|a| policy.manages(&a.org_unit_path))
+        .count();
+    let manages_filter_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let index: HashMap<String, usize> = accounts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (roster_core::policy::normalize_email(&a.primary_email), i))
+        .collect();
+    let email_index_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let copy = index.clone();
+    let email_index_clone_s = t.elapsed().as_secs_f64();
+    assert_eq!(copy.len(), index.len());
+    tracing::debug!(managed, "plan breakdown");
+    PlanBreakdown {
+        desired_bytes_per_person: desired_bytes as f64 / desired.len().max(1) as f64,
+        account_bytes_per_account: account_bytes as f64 / accounts.len().max(1) as f64,
+        custom_schemas_bytes_each,
+        manages_filter_s,
+        email_index_s,
+        email_index_clone_s,
+    }
 }
 
 /// Plans `people` synthetic students against their (mostly in sync) accounts.
@@ -45,12 +119,14 @@ pub fn plan_bench(people: usize, today: NaiveDate) -> PlanResult {
     let build_students = t.elapsed();
 
     let t = Instant::now();
-    let desired = student_policy.desired(&students, &schools, today);
+    let (desired, desired_bytes) =
+        sys::Counting::measure(|| student_policy.desired(&students, &schools, today));
     let desired_s = t.elapsed().as_secs_f64();
     drop(students);
 
     let t = Instant::now();
-    let (accounts, expected) = synth::observed(&desired);
+    let ((accounts, expected), account_bytes) =
+        sys::Counting::measure(|| synth::observed(&desired));
     let build_s = (build_students + t.elapsed()).as_secs_f64();
     let policy = Policy::new(
         MatchKey::PrimaryEmail,
@@ -75,6 +151,7 @@ pub fn plan_bench(people: usize, today: NaiveDate) -> PlanResult {
         .map(|(k, v)| (k.to_string(), v))
         .collect();
     let accounts_n = accounts.len();
+    let breakdown = breakdown(&desired, &accounts, &policy, desired_bytes, account_bytes);
     // Freeing a million accounts takes a moment; keep it out of the measured phases.
     drop((p, accounts, desired));
     PlanResult {
@@ -89,6 +166,7 @@ pub fn plan_bench(people: usize, today: NaiveDate) -> PlanResult {
         expected,
         rss_before_plan_bytes,
         peak_rss_bytes,
+        breakdown,
     }
 }
 

@@ -209,6 +209,10 @@ mod tests {
         let r = roster(schools, students);
         assert_eq!(r.staff.len(), 3);
         assert_eq!(r.classes.homerooms.len(), 60);
-        assert!(r.students.iter().all(|s| s.enroll_status == EnrollStatus::Active));
+        assert!(
+            r.students
+                .iter()
+                .all(|s| s.enroll_status == EnrollStatus::Active)
+        );
     }
 }

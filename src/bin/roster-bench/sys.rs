@@ -95,6 +95,56 @@ impl Machine {
     }
 }
 
+/// The system allocator, counting the bytes live while [`Counting::measure`] runs (requested
+/// sizes: malloc's own per-chunk overhead is not included). Off, it costs one relaxed load.
+pub struct Counting;
+
+static COUNTING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+static LIVE: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
+// SAFETY: every call is forwarded unchanged to the system allocator; only counters change.
+unsafe impl std::alloc::GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        use std::sync::atomic::Ordering::Relaxed;
+        if COUNTING.load(Relaxed) {
+            LIVE.fetch_add(layout.size() as i64, Relaxed);
+        }
+        // SAFETY: same contract as the caller's.
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        use std::sync::atomic::Ordering::Relaxed;
+        if COUNTING.load(Relaxed) {
+            LIVE.fetch_sub(layout.size() as i64, Relaxed);
+        }
+        // SAFETY: same contract as the caller's.
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new: usize) -> *mut u8 {
+        use std::sync::atomic::Ordering::Relaxed;
+        if COUNTING.load(Relaxed) {
+            LIVE.fetch_add(new as i64 - layout.size() as i64, Relaxed);
+        }
+        // SAFETY: same contract as the caller's.
+        unsafe { std::alloc::System.realloc(ptr, layout, new) }
+    }
+}
+
+impl Counting {
+    /// Runs `f` and returns its value with the heap bytes it left allocated (its result's,
+    /// and anything else it kept). Single-threaded use: other threads' allocations count too.
+    pub fn measure<T>(f: impl FnOnce() -> T) -> (T, i64) {
+        use std::sync::atomic::Ordering::SeqCst;
+        LIVE.store(0, SeqCst);
+        COUNTING.store(true, SeqCst);
+        let v = f();
+        COUNTING.store(false, SeqCst);
+        (v, LIVE.load(SeqCst))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

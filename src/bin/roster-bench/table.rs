@@ -23,7 +23,7 @@ pub fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -42,8 +42,11 @@ pub fn missed(r: &BenchReport) -> Vec<String> {
                     s.roster_calls, s.roster_calls_target
                 ));
             }
-            if s.wall_ratio < WALL_RATIO_MIN {
-                m.push(format!("sync: wall-time ratio {:.0}x < {WALL_RATIO_MIN}x", s.wall_ratio));
+            if s.conservative_wall_ratio() < WALL_RATIO_MIN {
+                m.push(format!(
+                    "sync: wall-time ratio {:.0}x < {WALL_RATIO_MIN}x",
+                    s.conservative_wall_ratio()
+                ));
             }
             if s.roster_writes_planned > 0 {
                 m.push(format!(
@@ -125,8 +128,14 @@ pub fn markdown(r: &BenchReport) -> String {
             let n = thousands(s.students as u64);
             row([
                 "1",
-                &format!("No-change sync of {n} students, {} ms per call: API calls", s.latency_ms),
-                &format!("{} (`users.list`, 2 roots concurrently, 500 per page)", thousands(s.roster_calls)),
+                &format!(
+                    "No-change sync of {n} students, {} ms per call: API calls",
+                    s.latency_ms
+                ),
+                &format!(
+                    "{} (`users.list`, 2 roots concurrently, 500 per page)",
+                    thousands(s.roster_calls)
+                ),
                 &format!(
                     "{} (exact: {:.2} per student, one `users.list?query=email=` each; {} calls for the {}-student sample)",
                     thousands(s.baseline_calls),
@@ -153,25 +162,33 @@ pub fn markdown(r: &BenchReport) -> String {
                     s.baseline_sample_s
                 ),
                 &format!("{:.0}x faster", s.wall_ratio),
-                &format!(">= {WALL_RATIO_MIN:.0}x"),
-                yes(s.wall_ratio >= WALL_RATIO_MIN),
+                &format!(
+                    ">= {WALL_RATIO_MIN:.0}x (judged on the lower of this and the floor below)"
+                ),
+                yes(s.conservative_wall_ratio() >= WALL_RATIO_MIN),
             ]);
             row([
                 "1",
                 "... baseline floor (calls x latency only)",
                 "",
                 &format!(
-                    "{:.0} s (the emulator itself costs {:.2} ms per lookup at 0 ms latency)",
-                    s.baseline_floor_s, s.baseline_overhead_ms_per_call
+                    "{:.0} s = {:.1} min (the emulator adds {:.2} ms per email lookup at 0 ms latency, see PERFORMANCE.md)",
+                    s.baseline_floor_s,
+                    s.baseline_floor_s / 60.0,
+                    s.baseline_overhead_ms_per_call
                 ),
-                &format!("{:.0}x", s.wall_ratio_vs_floor),
-                "(information)",
-                "",
+                &format!("{:.0}x faster", s.wall_ratio_vs_floor),
+                &format!(">= {WALL_RATIO_MIN:.0}x"),
+                yes(s.wall_ratio_vs_floor >= WALL_RATIO_MIN),
             ]);
             row([
                 "1",
                 "... writes planned on the synced directory",
-                &format!("{} ({} accounts listed)", s.roster_writes_planned, thousands(s.accounts_listed as u64)),
+                &format!(
+                    "{} ({} accounts listed)",
+                    s.roster_writes_planned,
+                    thousands(s.accounts_listed as u64)
+                ),
                 &format!(
                     "{} updates, {} creates in the sample",
                     s.baseline_sample_updates, s.baseline_sample_creates
@@ -229,7 +246,11 @@ pub fn markdown(r: &BenchReport) -> String {
         }
     }
     if let Some(p) = &r.plan {
-        let changes: Vec<String> = p.changes.iter().map(|(k, v)| format!("{k} {}", thousands(*v as u64))).collect();
+        let changes: Vec<String> = p
+            .changes
+            .iter()
+            .map(|(k, v)| format!("{k} {}", thousands(*v as u64)))
+            .collect();
         row([
             "3",
             &format!(
@@ -262,10 +283,32 @@ pub fn markdown(r: &BenchReport) -> String {
             "< 1.5 GiB",
             yes((p.peak_rss_bytes as f64) < PLAN_MAX_RSS),
         ]);
+        let b = &p.breakdown;
+        row([
+            "3",
+            "... where it goes",
+            &format!(
+                "heap: {:.0} B per desired person, {:.0} B per account, of which {:.0} B each for `custom_schemas` (nested BTreeMaps); time: managed-root filter {:.2} s, email index {:.2} s, its clone {:.2} s",
+                b.desired_bytes_per_person,
+                b.account_bytes_per_account,
+                b.custom_schemas_bytes_each,
+                b.manages_filter_s,
+                b.email_index_s,
+                b.email_index_clone_s
+            ),
+            "",
+            "",
+            "(diagnostics)",
+            "",
+        ]);
         row([
             "3",
             "... plan equals the injected drift",
-            if p.plan_is_exact { "exact" } else { "differs (see JSON)" },
+            if p.plan_is_exact {
+                "exact"
+            } else {
+                "differs (see JSON)"
+            },
             "",
             "",
             "exact",
@@ -275,7 +318,11 @@ pub fn markdown(r: &BenchReport) -> String {
     if let Some(v) = &r.vendor {
         row([
             "4",
-            &format!("ST Math students.csv, {} rows (+ teachers.csv, {} teachers)", thousands(v.rows as u64), thousands(v.teachers as u64)),
+            &format!(
+                "ST Math students.csv, {} rows (+ teachers.csv, {} teachers)",
+                thousands(v.rows as u64),
+                thousands(v.teachers as u64)
+            ),
             &format!(
                 "{:.2} s = {:.2} s build ({:.2} s CPU) + {:.2} s write; {:.1} MiB",
                 v.stmath_export_s + v.stmath_write_s,

@@ -1,0 +1,86 @@
+//! Smoke test of the `roster-bench` binary with tiny sizes: every section runs, and the
+//! measurements it reports are consistent (not their speed: CI machines vary).
+
+use std::process::Command;
+
+use serde_json::Value;
+
+#[test]
+fn bench_runs_every_section_with_tiny_sizes() {
+    let work = std::env::temp_dir().join(format!("roster-bench-smoke-{}", std::process::id()));
+    let out = Command::new(env!("CARGO_BIN_EXE_roster-bench"))
+        .args([
+            "--json",
+            "--students",
+            "300",
+            "--creates",
+            "40",
+            "--plan-people",
+            "3000",
+            "--csv-rows",
+            "2000",
+            "--baseline-sample",
+            "20",
+            "--latency-ms",
+            "1",
+            "--quota-per-minute",
+            "60000",
+        ])
+        .arg("--work-dir")
+        .arg(&work)
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("run roster-bench");
+    let _ = std::fs::remove_dir_all(&work);
+    // 0: all targets met, 1: some missed (timing on a CI machine); 2 would be a failure.
+    assert_ne!(
+        out.status.code(),
+        Some(2),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).expect("JSON report on stdout");
+
+    let setup = &r["google"]["setup"];
+    let with_account = setup["accounts_desired"].as_u64().unwrap();
+    assert_eq!(setup["created_by_apply"], 40);
+    assert_eq!(
+        setup["created_by_apply"].as_u64().unwrap() + setup["seeded_directly"].as_u64().unwrap(),
+        with_account
+    );
+
+    let apply = &r["google"]["apply"];
+    assert_eq!(apply["creates"], 40);
+    assert_eq!(apply["applied"], 40);
+    assert_eq!(apply["failed"], 0);
+    assert!(apply["api_calls"].as_u64().unwrap() >= 40);
+
+    let sync = &r["google"]["sync"];
+    assert_eq!(
+        sync["roster_writes_planned"], 0,
+        "a synced directory plans nothing"
+    );
+    assert_eq!(sync["accounts_listed"].as_u64().unwrap(), with_account);
+    // One page per root at this size: far fewer calls than one per student.
+    let calls = sync["roster_calls"].as_u64().unwrap();
+    assert!((1..=3).contains(&calls), "roster calls {calls}");
+    // The baseline makes exactly one lookup per student with an account in its sample.
+    assert_eq!(sync["baseline_sample"], 20);
+    assert_eq!(
+        sync["baseline_sample_calls"],
+        sync["baseline_sample_lookups"]
+    );
+    assert_eq!(sync["baseline_calls"].as_u64().unwrap(), with_account);
+    assert_eq!(sync["baseline_sample_updates"], 0);
+
+    let plan = &r["plan"];
+    assert_eq!(plan["people"], 3000);
+    assert_eq!(plan["plan_is_exact"], true, "{plan}");
+    assert!(plan["peak_rss_bytes"].as_u64().unwrap() > 0);
+
+    let vendor = &r["vendor"];
+    assert_eq!(vendor["rows"], 2000);
+    assert_eq!(vendor["stmath_errors"], 0);
+    assert!(vendor["stmath_students_csv_bytes"].as_u64().unwrap() > 2000 * 50);
+    assert!(vendor["oneroster_zip_bytes"].as_u64().unwrap() > 0);
+}
