@@ -229,22 +229,11 @@ impl DirectoryClient {
 
     /// Every user matching `params`, following `nextPageToken` to the end.
     pub async fn list_users(&self, params: &ListUsers) -> Result<Vec<User>, DirectoryError> {
-        let mut out = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
+        all_pages("users.list", |token| async move {
             let page = self.list_users_page(params, token.as_deref()).await?;
-            out.extend(page.users);
-            match page.next_page_token.filter(|t| !t.is_empty()) {
-                Some(next) if Some(&next) == token.as_ref() => {
-                    return Err(DirectoryError::invalid_response(
-                        200,
-                        "users.list returned the same page token twice",
-                    ));
-                }
-                Some(next) => token = Some(next),
-                None => return Ok(out),
-            }
-        }
+            Ok((page.users, page.next_page_token))
+        })
+        .await
     }
 
     /// `users.get` by primary email, alias or id.
@@ -345,31 +334,21 @@ impl DirectoryClient {
     /// `groups.list?userKey=`: every group the user is a direct member of (all pages).
     pub async fn list_groups_of(&self, user_key: &str) -> Result<Vec<Group>, DirectoryError> {
         let url = format!("{}/groups", self.base);
-        let mut out = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let mut q = vec![
-                ("userKey", user_key.to_string()),
-                ("maxResults", "200".to_string()),
-            ];
-            if let Some(t) = &token {
-                q.push(("pageToken", t.clone()));
-            }
-            let page: GroupPage = self
-                .json(Method::GET, url.clone(), &q, None, Kind::Read)
-                .await?;
-            out.extend(page.groups);
-            match page.next_page_token.filter(|t| !t.is_empty()) {
-                Some(next) if Some(&next) == token.as_ref() => {
-                    return Err(DirectoryError::invalid_response(
-                        200,
-                        "groups.list returned the same page token twice",
-                    ));
+        all_pages("groups.list", |token| {
+            let url = url.clone();
+            async move {
+                let mut q = vec![
+                    ("userKey", user_key.to_string()),
+                    ("maxResults", "200".to_string()),
+                ];
+                if let Some(t) = token {
+                    q.push(("pageToken", t));
                 }
-                Some(next) => token = Some(next),
-                None => return Ok(out),
+                let page: GroupPage = self.json(Method::GET, url, &q, None, Kind::Read).await?;
+                Ok((page.groups, page.next_page_token))
             }
-        }
+        })
+        .await
     }
 
     /// `members.delete`.
@@ -517,6 +496,31 @@ impl DirectoryClient {
 
 fn body<T: Serialize>(v: &T) -> Result<Vec<u8>, DirectoryError> {
     serde_json::to_vec(v).map_err(|e| DirectoryError::new(0, "clientError", e.to_string()))
+}
+
+/// Fetches page after page, following `nextPageToken` to the end. A server that hands back
+/// the token it was given would loop forever: that is an error instead.
+async fn all_pages<T, F, Fut>(method: &str, mut fetch: F) -> Result<Vec<T>, DirectoryError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: std::future::Future<Output = Result<(Vec<T>, Option<String>), DirectoryError>>,
+{
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let (items, next) = fetch(token.clone()).await?;
+        out.extend(items);
+        match next.filter(|t| !t.is_empty()) {
+            Some(next) if Some(&next) == token.as_ref() => {
+                return Err(DirectoryError::invalid_response(
+                    200,
+                    format!("{method} returned the same page token twice"),
+                ));
+            }
+            Some(next) => token = Some(next),
+            None => return Ok(out),
+        }
+    }
 }
 
 #[cfg(test)]
