@@ -142,24 +142,21 @@ impl<'a> RowCheck<'a> {
 
     fn req_i32(&mut self, column: &str) -> Option<i32> {
         let n = self.req_int(column)?;
-        match i32::try_from(n) {
-            Ok(v) => Some(v),
-            Err(_) => {
-                self.fail(column, format!("is out of range: {n}"));
-                None
-            }
-        }
+        self.narrow(column, n)
     }
 
     fn opt_i32(&mut self, column: &str) -> Option<i32> {
         let n = self.opt_int(column)?;
-        match i32::try_from(n) {
-            Ok(v) => Some(v),
-            Err(_) => {
-                self.fail(column, format!("is out of range: {n}"));
-                None
-            }
+        self.narrow(column, n)
+    }
+
+    /// `n` as an `i32`, or an error on `column` when it does not fit.
+    fn narrow(&mut self, column: &str, n: i64) -> Option<i32> {
+        let v = i32::try_from(n).ok();
+        if v.is_none() {
+            self.fail(column, format!("is out of range: {n}"));
         }
+        v
     }
 
     /// Required text: NULL and whitespace-only are errors; the value is kept as spelled.
