@@ -165,6 +165,8 @@ struct Table {
     file: &'static str,
     columns: HashMap<String, usize>,
     records: Vec<(u64, StringRecord)>,
+    /// Rows that are not UTF-8 (a file saved as Windows-1252, say): reported, not read.
+    unreadable: Vec<RowError>,
 }
 
 impl Table {
@@ -190,15 +192,31 @@ impl Table {
             return Err(err(format!("missing column {missing}")));
         }
         let mut records = Vec::new();
-        for rec in rdr.records() {
+        let mut unreadable = Vec::new();
+        for rec in rdr.byte_records() {
             let rec = rec.map_err(|e| err(e.to_string()))?;
             let line = rec.position().map_or(0, |p| p.line());
-            records.push((line, rec));
+            match StringRecord::from_byte_record(rec) {
+                Ok(rec) => records.push((line, rec)),
+                Err(e) => {
+                    let field = e.utf8_error().field();
+                    let column = headers
+                        .get(field)
+                        .unwrap_or("?")
+                        .trim_start_matches('\u{feff}');
+                    unreadable.push(RowError::new(
+                        format!("{file} line {line}"),
+                        column,
+                        "is not valid UTF-8 (export the file as UTF-8)",
+                    ));
+                }
+            }
         }
         Ok(Table {
             file,
             columns,
             records,
+            unreadable,
         })
     }
 
@@ -315,6 +333,9 @@ fn initials(name: &str) -> String {
 impl Read {
     fn orgs(&self) -> Result<Orgs, SourceError> {
         let t = Table::read(&self.dir, "orgs.csv", &["sourcedId", "name", "type"])?;
+        for e in &t.unreadable {
+            tracing::warn!(error = %e, "bad OneRoster org; skipped");
+        }
         let mut schools: Vec<School> = Vec::new();
         let mut by_id = HashMap::new();
         let mut others = HashSet::new();
@@ -380,6 +401,9 @@ impl Read {
             student_numbers: HashMap::new(),
             staff_dcids: HashMap::new(),
         };
+        // An unreadable row may be a student or staff: both jobs hear about it.
+        out.students.errors.extend(t.unreadable.iter().cloned());
+        out.staff.errors.extend(t.unreadable.iter().cloned());
         let mut seen_students: HashMap<String, u64> = HashMap::new();
         let mut seen_staff: HashMap<i64, u64> = HashMap::new();
         for row in t.rows() {
@@ -531,6 +555,7 @@ impl Read {
             &["sourcedId", "startDate", "endDate"],
         )?;
         let mut current: HashMap<String, (i64, i64, String, NaiveDate, NaiveDate)> = HashMap::new();
+        problems.extend(sessions.unreadable.iter().cloned());
         for row in sessions.rows() {
             if row.is_deleted() {
                 continue;
@@ -574,6 +599,7 @@ impl Read {
         )?;
         let mut sections: BTreeMap<String, (Section, bool)> = BTreeMap::new();
         let mut terms: BTreeMap<(i64, i64), Term> = BTreeMap::new();
+        problems.extend(classes.unreadable.iter().cloned());
         for row in classes.rows() {
             if row.is_deleted() {
                 continue;
@@ -636,6 +662,7 @@ impl Read {
         let mut teacher_primary: HashSet<String> = HashSet::new();
         let mut out_enrollments = Vec::new();
         let mut homeroom_students: Vec<(String, String)> = Vec::new(); // (student number, class)
+        problems.extend(enrollments.unreadable.iter().cloned());
         for row in enrollments.rows() {
             if row.is_deleted() {
                 continue;
