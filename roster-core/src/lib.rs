@@ -15,6 +15,7 @@
 
 pub mod apply;
 pub mod directory;
+pub mod field_map;
 pub mod memory;
 pub mod model;
 pub mod plan;
@@ -27,7 +28,9 @@ pub mod target;
 pub mod vendor;
 
 pub use apply::{ApplyOptions, RateLimiter, Retry, apply};
-pub use directory::{Account, ExternalId, FieldValue, OrgUnitPath, SchemaValues};
+pub use directory::{
+    Account, ExternalId, FieldMap, FieldValue, OrgUnitPath, SchemaFields, SchemaValues,
+};
 pub use memory::InMemoryDirectory;
 pub use model::{
     Classes, EnrollStatus, Enrollment, Grade, Loaded, Person, PersonKind, Roster, RowError, School,

@@ -1,5 +1,6 @@
 //! The plan: a pure, deterministic diff of desired against observed accounts (DESIGN §4.3).
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
@@ -292,20 +293,29 @@ pub fn plan(desired: &[Intent], observed: &[Account], policy: &Policy, _today: N
         .iter()
         .filter(|a| policy.manages(&a.org_unit_path))
         .collect();
-    let by_email: HashMap<String, usize> = managed
-        .iter()
-        .enumerate()
-        .map(|(i, a)| (normalize_email(&a.primary_email), i))
-        .collect();
-    let by_key: HashMap<String, usize> = match &policy.match_key {
-        MatchKey::PrimaryEmail => by_email.clone(),
-        MatchKey::SchemaField { schema, field } => managed
+    let mut by_email: HashMap<Cow<str>, usize> = HashMap::with_capacity(managed.len());
+    by_email.extend(
+        managed
             .iter()
             .enumerate()
-            .filter_map(|(i, a)| {
-                schema_field(&a.custom_schemas, schema, field).map(|v| (v.text(), i))
-            })
-            .collect(),
+            .map(|(i, a)| (email_key(&a.primary_email), i)),
+    );
+    // Matching by email needs no second index; by a schema field it does.
+    let by_field: Option<HashMap<String, usize>> = match &policy.match_key {
+        MatchKey::PrimaryEmail => None,
+        MatchKey::SchemaField { schema, field } => Some(
+            managed
+                .iter()
+                .enumerate()
+                .filter_map(|(i, a)| {
+                    schema_field(&a.custom_schemas, schema, field).map(|v| (v.text(), i))
+                })
+                .collect(),
+        ),
+    };
+    let by_key = |key: &str| match &by_field {
+        Some(m) => m.get(key).copied(),
+        None => by_email.get(key).copied(),
     };
 
     let mut out = Plan {
@@ -313,12 +323,12 @@ pub fn plan(desired: &[Intent], observed: &[Account], policy: &Policy, _today: N
         people: desired.len(),
         ..Plan::default()
     };
-    let mut claimed: HashMap<usize, &Person> = HashMap::new();
-    let mut keys_seen: HashMap<&str, &Person> = HashMap::new();
+    let mut claimed: HashMap<usize, &Person> = HashMap::with_capacity(managed.len());
+    let mut keys_seen: HashMap<&str, &Person> = HashMap::with_capacity(desired.len());
     // Emails the plan gives to someone (kept, renamed onto or created). Two people with
     // different keys (staff DCIDs) but one email would otherwise both create or rename onto
     // the same address, and the loser's 409 would adopt the winner's account.
-    let mut emails_seen: HashMap<String, &Person> = HashMap::new();
+    let mut emails_seen: HashMap<Cow<str>, &Person> = HashMap::with_capacity(desired.len());
 
     for intent in desired {
         if let Some(school) = intent.school() {
@@ -336,13 +346,13 @@ pub fn plan(desired: &[Intent], observed: &[Account], policy: &Policy, _today: N
             out.changes.push(skip(&d.person, &d.primary_email, reason));
             continue;
         }
-        let found = match by_key.get(&d.key) {
-            Some(&i) => Some(i),
+        let found = match by_key(&d.key) {
+            Some(i) => Some(i),
             // Staff not yet stamped with their DCID: adopt the account with their email,
             // unless it already belongs to another DCID.
             None => match (
                 &policy.match_key,
-                by_email.get(&normalize_email(&d.primary_email)),
+                by_email.get(&email_key(&d.primary_email)),
             ) {
                 (MatchKey::SchemaField { schema, field }, Some(&i)) => {
                     match schema_field(&managed[i].custom_schemas, schema, field) {
@@ -374,8 +384,8 @@ pub fn plan(desired: &[Intent], observed: &[Account], policy: &Policy, _today: N
                 // A rename onto an email another account has, or that an earlier person of
                 // this plan gets, is skipped: the account keeps its email.
                 let a = managed[i];
-                let wanted = normalize_email(&d.primary_email);
-                let current = normalize_email(&a.primary_email);
+                let wanted = email_key(&d.primary_email);
+                let current = email_key(&a.primary_email);
                 let rename_blocked = current != wanted
                     && (by_email.contains_key(&wanted) || emails_seen.contains_key(&wanted));
                 emails_seen.insert(if rename_blocked { current } else { wanted }, &d.person);
@@ -383,7 +393,7 @@ pub fn plan(desired: &[Intent], observed: &[Account], policy: &Policy, _today: N
             }
             None if d.suspended => {} // an inactive person without an account needs none
             None => {
-                if let Some(&i) = by_email.get(&normalize_email(&d.primary_email)) {
+                if let Some(&i) = by_email.get(&email_key(&d.primary_email)) {
                     // The email is taken by an account keyed to someone else.
                     let reason = format!(
                         "email {} is used by another account",
@@ -392,11 +402,9 @@ pub fn plan(desired: &[Intent], observed: &[Account], policy: &Policy, _today: N
                     out.changes.push(skip(&d.person, &d.primary_email, reason));
                     continue;
                 }
-                if let Some(first) = first_claim(
-                    &mut emails_seen,
-                    normalize_email(&d.primary_email),
-                    &d.person,
-                ) {
+                if let Some(first) =
+                    first_claim(&mut emails_seen, email_key(&d.primary_email), &d.person)
+                {
                     let reason = format!("duplicate: {first} already claims {}", d.primary_email);
                     out.changes.push(skip(&d.person, &d.primary_email, reason));
                     continue;
@@ -429,6 +437,16 @@ pub fn plan(desired: &[Intent], observed: &[Account], policy: &Policy, _today: N
     out.changes
         .sort_by(|a, b| (&a.person, a.kind.rank()).cmp(&(&b.person, b.kind.rank())));
     out
+}
+
+/// An email as Google compares it ([`normalize_email`]), borrowed when it already is.
+fn email_key(email: &str) -> Cow<'_, str> {
+    let trimmed = email.trim();
+    if trimmed.len() == email.len() && !email.chars().any(char::is_uppercase) {
+        Cow::Borrowed(email)
+    } else {
+        Cow::Owned(normalize_email(email))
+    }
 }
 
 /// Records `person`'s claim on `key`; returns the earlier claimant if there is one (who keeps it).
@@ -472,7 +490,7 @@ fn diff(
             kind,
         })
     };
-    if normalize_email(&a.primary_email) != normalize_email(&d.primary_email) {
+    if email_key(&a.primary_email) != email_key(&d.primary_email) {
         if rename_blocked {
             let reason = format!(
                 "cannot rename {} to {}: that email is in use",

@@ -1,6 +1,6 @@
 //! D118's staff sync policy (from the D118 PowerSchool -> Google staff script), as code.
 
-use roster::core::directory::{FieldValue, SchemaValues};
+use roster::core::directory::{FieldValue, SchemaFields, SchemaValues};
 use roster::core::policy::{BadNames, StaffPolicy, title_case};
 use roster::core::{MatchKey, Policy, School, Secret, Staff};
 use roster::sis::demo::{GRADUATED_SCHOOL, STATE_EXCLUDED_SCHOOL};
@@ -28,7 +28,7 @@ pub fn crisisgo(staff: &Staff, home: Option<&School>) -> SchemaValues {
         Some(s) => title_case(&s.name),
         None => String::new(),
     };
-    let mut fields = std::collections::BTreeMap::new();
+    let mut fields = SchemaFields::new();
     fields.insert("Building".to_string(), FieldValue::Text(building));
     if let Some(phone) = &staff.cell_phone {
         fields.insert("CellPhone".to_string(), FieldValue::Text(phone.clone()));

@@ -8,10 +8,10 @@
 //! - `externalIds`: `{type, value}`; a kind that is not one of Google's types travels as
 //!   `{type: "custom", customType: kind}` and reads back as the same kind.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use roster_core::plan::AccountPatch;
-use roster_core::{Account, ExternalId, FieldValue, OrgUnitPath, SchemaValues};
+use roster_core::{Account, ExternalId, FieldValue, OrgUnitPath, SchemaFields, SchemaValues};
 use serde_json::{Map, Number, Value};
 
 use crate::client::{CustomSchemas, Schema, User, UserExternalId, UserName};
@@ -105,7 +105,7 @@ pub fn account_from_user(u: &User) -> Option<Account> {
     let name = u.name.clone().unwrap_or_default();
     let mut custom_schemas = SchemaValues::new();
     for (schema, fields) in u.custom_schemas.iter().flatten() {
-        let values: BTreeMap<String, FieldValue> = fields
+        let values: SchemaFields = fields
             .iter()
             .filter_map(|(k, v)| field_value(v).map(|fv| (k.clone(), fv)))
             .collect();
