@@ -21,7 +21,6 @@ use roster_google::{ClientConfig, DirectoryClient, DirectoryError, GoogleDirecto
 use roster_sis::demo::{self, DEFAULT_DOMAIN, DemoConfig, GRADUATED_SCHOOL};
 use roster_sis::powerschool::{PowerSchoolOptions, PowerSchoolSource};
 use serde::Serialize;
-use serde_json::json;
 
 /// The demo generator's seed (D118's number).
 const SEED: u64 = 118;
@@ -150,35 +149,6 @@ pub struct GoogleResult {
     pub sync: Option<SyncResult>,
 }
 
-/// D118's custom schemas (as in the facade's demo): the emulator rejects writes to
-/// undefined schemas.
-pub fn schemas() -> Vec<serde_json::Value> {
-    let field = |name: &str, kind: &str| {
-        json!({"fieldName": name, "fieldType": kind, "multiValued": false, "indexed": true,
-               "readAccessType": "ADMINS_AND_SELF"})
-    };
-    vec![
-        json!({
-            "schemaName": "Synchronization_Data",
-            "displayName": "Synchronization Data",
-            "fields": [
-                field("DCID", "INT64"),
-                field("Homeschool_ID", "INT64"),
-                field("Graduation_Year", "INT64"),
-                field("School_Access_List", "STRING"),
-                field("Staff_Type", "INT64"),
-                field("Staff_Group", "INT64"),
-                field("Teacher-Number", "STRING"),
-            ]
-        }),
-        json!({
-            "schemaName": "CrisisGO",
-            "displayName": "CrisisGO",
-            "fields": [field("Building", "STRING"), field("CellPhone", "STRING")]
-        }),
-    ]
-}
-
 /// D118's student rules on the demo district.
 pub fn policies() -> (StudentPolicy, Policy) {
     let mut students = StudentPolicy::new(DEFAULT_DOMAIN, "/D118 Students");
@@ -267,7 +237,7 @@ pub async fn run(cfg: &GoogleBench, work_dir: &Path) -> Result<GoogleResult, Ben
         ..EmulatorConfig::default()
     })
     .map_err(setup("starting the emulator"))?;
-    for s in schemas() {
+    for s in roster::demo::demo_schemas() {
         emu.add_schema(&s).map_err(setup("adding a schema"))?;
     }
     let ous: BTreeSet<&OrgUnitPath> = accounts.iter().map(|a| &a.org_unit_path).collect();
