@@ -7,8 +7,8 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 use clap::Parser;
-use roster::core::report::{ExitCode, RunReport};
 use roster::core::SisSource;
+use roster::core::report::{ExitCode, RunReport};
 use roster::demo::Demo;
 use roster::sis::demo::edge;
 use roster::{AccountJob, Cli, Mode, Site, run_accounts, run_vendor};
