@@ -115,29 +115,39 @@ impl<'a> RowCheck<'a> {
         self.idx.get(self.row, column)
     }
 
-    fn opt_int(&mut self, column: &str) -> Option<i64> {
-        match int(self.value(column)) {
-            Ok(v) => v,
-            Err(reason) => {
-                self.fail(column, reason);
+    /// A parsed value; a parse error is recorded against `column`.
+    fn parsed<T>(&mut self, column: &str, parsed: Result<Option<T>, String>) -> Option<T> {
+        parsed.unwrap_or_else(|reason| {
+            self.fail(column, reason);
+            None
+        })
+    }
+
+    /// Like [`Self::parsed`], and a missing value is recorded as `missing`.
+    fn required<T>(
+        &mut self,
+        column: &str,
+        parsed: Result<Option<T>, String>,
+        missing: &str,
+    ) -> Option<T> {
+        match parsed {
+            Ok(None) => {
+                self.fail(column, missing);
                 None
             }
+            other => self.parsed(column, other),
         }
+    }
+
+    fn opt_int(&mut self, column: &str) -> Option<i64> {
+        let v = int(self.value(column));
+        self.parsed(column, v)
     }
 
     fn req_int(&mut self, column: &str) -> Option<i64> {
         let v = self.value(column);
-        match int(v) {
-            Ok(Some(n)) => Some(n),
-            Ok(None) => {
-                self.fail(column, if v.is_null() { "is NULL" } else { "is blank" });
-                None
-            }
-            Err(reason) => {
-                self.fail(column, reason);
-                None
-            }
-        }
+        let missing = if v.is_null() { "is NULL" } else { "is blank" };
+        self.required(column, int(v), missing)
     }
 
     fn req_i32(&mut self, column: &str) -> Option<i32> {
@@ -180,21 +190,13 @@ impl<'a> RowCheck<'a> {
     }
 
     fn opt_date(&mut self, column: &str) -> Option<NaiveDate> {
-        match date(self.value(column)) {
-            Ok(d) => d,
-            Err(reason) => {
-                self.fail(column, reason);
-                None
-            }
-        }
+        let d = date(self.value(column));
+        self.parsed(column, d)
     }
 
     fn req_date(&mut self, column: &str) -> Option<NaiveDate> {
-        let d = self.opt_date(column);
-        if d.is_none() && self.errors.iter().all(|e| e.field != column) {
-            self.fail(column, "is NULL");
-        }
-        d
+        let d = date(self.value(column));
+        self.required(column, d, "is NULL")
     }
 }
 
