@@ -1,6 +1,9 @@
 //! The directory side: accounts as they exist (observed) or should exist (desired).
 
+use std::borrow::Borrow;
+use std::collections::HashSet;
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -8,20 +11,18 @@ pub use crate::field_map::FieldMap;
 
 /// An organizational unit path such as `/D118 Students/HHS Students/9th`: always starts with
 /// `/`, never ends with one (except the root `/`), single spaces kept as written.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct OrgUnitPath(String);
+///
+/// Cheap to clone: the text is shared (`Arc<str>`), so a million accounts in a few hundred
+/// OUs hold a few hundred strings when their paths come from one [`OrgUnitPaths`] or are
+/// clones of the policy's paths.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct OrgUnitPath(Arc<str>);
 
 impl OrgUnitPath {
     pub fn new(path: impl AsRef<str>) -> Self {
-        let trimmed = path.as_ref().trim().trim_end_matches('/');
-        if trimmed.is_empty() {
-            return OrgUnitPath("/".into());
-        }
-        if trimmed.starts_with('/') {
-            OrgUnitPath(trimmed.to_string())
-        } else {
-            OrgUnitPath(format!("/{trimmed}"))
+        match normalized(path.as_ref()) {
+            Ok(p) => OrgUnitPath(p.into()),
+            Err(p) => OrgUnitPath(p.into()),
         }
     }
 
@@ -39,19 +40,19 @@ impl OrgUnitPath {
         if child.is_empty() {
             return self.clone();
         }
-        if self.0 == "/" {
-            OrgUnitPath(format!("/{child}"))
+        if &*self.0 == "/" {
+            OrgUnitPath(format!("/{child}").into())
         } else {
-            OrgUnitPath(format!("{}/{child}", self.0))
+            OrgUnitPath(format!("{}/{child}", self.0).into())
         }
     }
 
     /// True when `self` is `root` or lies under it (compared case-insensitively, as Google does).
     pub fn is_within(&self, root: &OrgUnitPath) -> bool {
-        if root.0 == "/" {
+        let (me, r) = (self.as_str(), root.as_str());
+        if r == "/" {
             return true;
         }
-        let (me, r) = (self.0.as_str(), root.0.as_str());
         if me.is_ascii() && r.is_ascii() {
             // The common case, without allocating: a case-insensitive prefix at a `/`.
             return me.len() >= r.len()
@@ -64,12 +65,12 @@ impl OrgUnitPath {
 
     /// The parent path; `None` for the root.
     pub fn parent(&self) -> Option<OrgUnitPath> {
-        if self.0 == "/" {
+        if &*self.0 == "/" {
             return None;
         }
         match self.0.rfind('/') {
             Some(0) => Some(OrgUnitPath::root()),
-            Some(i) => Some(OrgUnitPath(self.0[..i].to_string())),
+            Some(i) => Some(OrgUnitPath(self.0[..i].into())),
             None => None,
         }
     }
@@ -77,6 +78,87 @@ impl OrgUnitPath {
     /// The last segment (the OU's name); empty for the root.
     pub fn name(&self) -> &str {
         self.0.rsplit('/').next().unwrap_or("")
+    }
+}
+
+/// `path` in the form [`OrgUnitPath`] keeps: borrowed when it already is, built otherwise.
+fn normalized(path: &str) -> Result<&str, String> {
+    let trimmed = path.trim().trim_end_matches('/');
+    if trimmed.is_empty() {
+        Ok("/")
+    } else if trimmed.starts_with('/') {
+        Ok(trimmed)
+    } else {
+        Err(format!("/{trimmed}"))
+    }
+}
+
+impl Serialize for OrgUnitPath {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for OrgUnitPath {
+    /// As written (like the `String` it wraps), not normalised.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(|s| OrgUnitPath(s.into()))
+    }
+}
+
+/// Hands out one shared [`OrgUnitPath`] per distinct path: a listing of a million accounts
+/// in a few hundred OUs then holds a few hundred path strings, not a million.
+#[derive(Debug, Default)]
+pub struct OrgUnitPaths(HashSet<OrgUnitPath>);
+
+impl OrgUnitPaths {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The path for `path` (normalised as [`OrgUnitPath::new`] does), shared with every
+    /// earlier request for the same text.
+    pub fn get(&mut self, path: &str) -> OrgUnitPath {
+        let owned;
+        let text = match normalized(path) {
+            Ok(p) => p,
+            Err(p) => {
+                owned = p;
+                owned.as_str()
+            }
+        };
+        if let Some(p) = self.0.get(text) {
+            return p.clone();
+        }
+        let p = OrgUnitPath(text.into());
+        self.0.insert(p.clone());
+        p
+    }
+
+    /// `path` itself, or the shared copy of it when there is one already.
+    pub fn share(&mut self, path: OrgUnitPath) -> OrgUnitPath {
+        match self.0.get(path.as_str()) {
+            Some(p) => p.clone(),
+            None => {
+                self.0.insert(path.clone());
+                path
+            }
+        }
+    }
+
+    /// Distinct paths handed out.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Borrow<str> for OrgUnitPath {
+    fn borrow(&self) -> &str {
+        &self.0
     }
 }
 
@@ -213,6 +295,22 @@ mod tests {
         assert_eq!(p.parent().unwrap().as_str(), "/D118 Students/HHS Students");
         assert_eq!(OrgUnitPath::new("/A").parent().unwrap().as_str(), "/");
         assert_eq!(p.name(), "9th");
+    }
+
+    #[test]
+    fn paths_from_one_set_share_their_text() {
+        let mut ous = OrgUnitPaths::new();
+        let a = ous.get("/D118 Students/9th");
+        let b = ous.get(" D118 Students/9th/ ");
+        assert_eq!(b.as_str(), "/D118 Students/9th");
+        assert!(Arc::ptr_eq(&a.0, &b.0));
+        let c = ous.share(OrgUnitPath::new("/D118 Students/9th"));
+        assert!(Arc::ptr_eq(&a.0, &c.0));
+        assert_eq!(ous.get("/").as_str(), "/");
+        assert_eq!(ous.len(), 2);
+        let json = serde_json::to_string(&a).unwrap();
+        assert_eq!(json, r#""/D118 Students/9th""#);
+        assert_eq!(serde_json::from_str::<OrgUnitPath>(&json).unwrap(), a);
     }
 
     #[test]

@@ -12,6 +12,9 @@ use std::ops::Index;
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
+/// Up to this many entries a map grows one slot at a time (see `insert_at`).
+const SMALL: usize = 16;
+
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FieldMap<K, V>(Vec<(K, V)>);
 
@@ -63,10 +66,20 @@ impl<K: Ord, V> FieldMap<K, V> {
         match self.find(&key) {
             Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
             Err(i) => {
-                self.0.insert(i, (key, value));
+                self.insert_at(i, key, value);
                 None
             }
         }
+    }
+
+    /// Inserts at `i`, growing a small map by exactly one slot: `Vec`'s doubling would give
+    /// a two-field map room for four, and a run holds a million of them.
+    fn insert_at(&mut self, i: usize, key: K, value: V) {
+        let len = self.0.len();
+        if len == self.0.capacity() && len < SMALL {
+            self.0.reserve_exact(1);
+        }
+        self.0.insert(i, (key, value));
     }
 
     pub fn remove<Q>(&mut self, key: &Q) -> Option<V>
@@ -121,7 +134,7 @@ impl<'a, K: Ord, V> Entry<'a, K, V> {
         let i = match self.map.find(&self.key) {
             Ok(i) => i,
             Err(i) => {
-                self.map.0.insert(i, (self.key, default()));
+                self.map.insert_at(i, self.key, default());
                 i
             }
         };
@@ -245,5 +258,16 @@ mod tests {
         assert_eq!(json, r#"{"a":11,"c":5}"#);
         let back: FieldMap<String, i64> = serde_json::from_str(r#"{"c":5,"a":11}"#).unwrap();
         assert_eq!(back, m);
+    }
+
+    #[test]
+    fn small_maps_hold_no_spare_slots() {
+        let mut m: FieldMap<i64, i64> = FieldMap::new();
+        for k in [3, 1, 2] {
+            m.insert(k, k);
+            assert_eq!(m.0.capacity(), m.len());
+        }
+        *m.entry(0).or_default() += 1;
+        assert_eq!(m.0.capacity(), 4);
     }
 }

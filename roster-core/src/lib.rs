@@ -29,7 +29,8 @@ pub mod vendor;
 
 pub use apply::{ApplyOptions, RateLimiter, Retry, apply};
 pub use directory::{
-    Account, ExternalId, FieldMap, FieldValue, OrgUnitPath, SchemaFields, SchemaValues,
+    Account, ExternalId, FieldMap, FieldValue, OrgUnitPath, OrgUnitPaths, SchemaFields,
+    SchemaValues,
 };
 pub use memory::InMemoryDirectory;
 pub use model::{

@@ -2,6 +2,10 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
+
+/// The plan's indexes: a million keys per run, all from the district's own data, so a fast
+/// hash (foldhash) rather than SipHash's flooding resistance.
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 use std::fmt::Write as _;
 
 use chrono::NaiveDate;
@@ -9,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::directory::{Account, ExternalId, OrgUnitPath, SchemaValues, schema_field};
 use crate::model::{Person, SchoolNumber};
-use crate::policy::{DesiredAccount, Intent, MatchKey, Policy, normalize_email};
+use crate::policy::{DesiredAccount, Intent, MatchKey, Policy, email_key};
 use crate::secret::Secret;
 
 /// One change to one account.
@@ -293,7 +297,8 @@ pub fn plan(desired: &[Intent], observed: &[Account], policy: &Policy, _today: N
         .iter()
         .filter(|a| policy.manages(&a.org_unit_path))
         .collect();
-    let mut by_email: HashMap<Cow<str>, usize> = HashMap::with_capacity(managed.len());
+    let mut by_email: Map<Cow<str>, usize> =
+        Map::with_capacity_and_hasher(managed.len(), <_>::default());
     by_email.extend(
         managed
             .iter()
@@ -301,7 +306,7 @@ pub fn plan(desired: &[Intent], observed: &[Account], policy: &Policy, _today: N
             .map(|(i, a)| (email_key(&a.primary_email), i)),
     );
     // Matching by email needs no second index; by a schema field it does.
-    let by_field: Option<HashMap<String, usize>> = match &policy.match_key {
+    let by_field: Option<Map<String, usize>> = match &policy.match_key {
         MatchKey::PrimaryEmail => None,
         MatchKey::SchemaField { schema, field } => Some(
             managed
@@ -323,12 +328,17 @@ pub fn plan(desired: &[Intent], observed: &[Account], policy: &Policy, _today: N
         people: desired.len(),
         ..Plan::default()
     };
-    let mut claimed: HashMap<usize, &Person> = HashMap::with_capacity(managed.len());
-    let mut keys_seen: HashMap<&str, &Person> = HashMap::with_capacity(desired.len());
+    // Who claimed each managed account, by its index in `managed`.
+    let mut claimed: Vec<Option<&Person>> = vec![None; managed.len()];
+    let by_email_key = policy.match_key == MatchKey::PrimaryEmail;
+    let mut keys_seen: Map<Cow<str>, &Person> =
+        Map::with_capacity_and_hasher(desired.len(), <_>::default());
     // Emails the plan gives to someone (kept, renamed onto or created). Two people with
     // different keys (staff DCIDs) but one email would otherwise both create or rename onto
-    // the same address, and the loser's 409 would adopt the winner's account.
-    let mut emails_seen: HashMap<Cow<str>, &Person> = HashMap::with_capacity(desired.len());
+    // the same address, and the loser's 409 would adopt the winner's account. Matched by
+    // email, the keys are the emails: `keys_seen` already holds them.
+    let mut emails_seen: Map<Cow<str>, &Person> =
+        Map::with_capacity_and_hasher(if by_email_key { 0 } else { desired.len() }, <_>::default());
 
     for intent in desired {
         if let Some(school) = intent.school() {
@@ -341,12 +351,18 @@ pub fn plan(desired: &[Intent], observed: &[Account], policy: &Policy, _today: N
             }
             Intent::Account { account, .. } => account,
         };
-        if let Some(first) = first_claim(&mut keys_seen, d.key.as_str(), &d.person) {
-            let reason = format!("duplicate: {first} already claims {}", d.key);
+        let key = if by_email_key {
+            email_key(&d.primary_email)
+        } else {
+            d.match_key()
+        };
+        let found = by_key(&key);
+        if let Some(first) = first_claim(&mut keys_seen, key, &d.person) {
+            let reason = format!("duplicate: {first} already claims {}", d.match_key());
             out.changes.push(skip(&d.person, &d.primary_email, reason));
             continue;
         }
-        let found = match by_key(&d.key) {
+        let found = match found {
             Some(i) => Some(i),
             // Staff not yet stamped with their DCID: adopt the account with their email,
             // unless it already belongs to another DCID.
@@ -373,7 +389,7 @@ pub fn plan(desired: &[Intent], observed: &[Account], policy: &Policy, _today: N
         };
         match found {
             Some(i) => {
-                if let Some(first) = first_claim(&mut claimed, i, &d.person) {
+                if let Some(first) = claimed[i] {
                     let reason = format!(
                         "duplicate: {first} already claims {}",
                         managed[i].primary_email
@@ -381,6 +397,7 @@ pub fn plan(desired: &[Intent], observed: &[Account], policy: &Policy, _today: N
                     out.changes.push(skip(&d.person, &d.primary_email, reason));
                     continue;
                 }
+                claimed[i] = Some(&d.person);
                 // A rename onto an email another account has, or that an earlier person of
                 // this plan gets, is skipped: the account keeps its email.
                 let a = managed[i];
@@ -388,7 +405,9 @@ pub fn plan(desired: &[Intent], observed: &[Account], policy: &Policy, _today: N
                 let current = email_key(&a.primary_email);
                 let rename_blocked = current != wanted
                     && (by_email.contains_key(&wanted) || emails_seen.contains_key(&wanted));
-                emails_seen.insert(if rename_blocked { current } else { wanted }, &d.person);
+                if !by_email_key {
+                    emails_seen.insert(if rename_blocked { current } else { wanted }, &d.person);
+                }
                 diff(d, a, policy, rename_blocked, &mut out.changes);
             }
             None if d.suspended => {} // an inactive person without an account needs none
@@ -402,8 +421,9 @@ pub fn plan(desired: &[Intent], observed: &[Account], policy: &Policy, _today: N
                     out.changes.push(skip(&d.person, &d.primary_email, reason));
                     continue;
                 }
-                if let Some(first) =
-                    first_claim(&mut emails_seen, email_key(&d.primary_email), &d.person)
+                if !by_email_key
+                    && let Some(first) =
+                        first_claim(&mut emails_seen, email_key(&d.primary_email), &d.person)
                 {
                     let reason = format!("duplicate: {first} already claims {}", d.primary_email);
                     out.changes.push(skip(&d.person, &d.primary_email, reason));
@@ -439,19 +459,9 @@ pub fn plan(desired: &[Intent], observed: &[Account], policy: &Policy, _today: N
     out
 }
 
-/// An email as Google compares it ([`normalize_email`]), borrowed when it already is.
-fn email_key(email: &str) -> Cow<'_, str> {
-    let trimmed = email.trim();
-    if trimmed.len() == email.len() && !email.chars().any(char::is_uppercase) {
-        Cow::Borrowed(email)
-    } else {
-        Cow::Owned(normalize_email(email))
-    }
-}
-
 /// Records `person`'s claim on `key`; returns the earlier claimant if there is one (who keeps it).
 fn first_claim<'a, K: std::hash::Hash + Eq>(
-    claims: &mut HashMap<K, &'a Person>,
+    claims: &mut Map<K, &'a Person>,
     key: K,
     person: &'a Person,
 ) -> Option<&'a Person> {

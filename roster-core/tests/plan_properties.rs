@@ -220,8 +220,8 @@ fn desired(people: &[GenPerson], key: &MatchKey) -> Vec<Intent> {
             }
             let primary_email = email(g.email);
             let (k, dcid) = match key {
-                MatchKey::PrimaryEmail => (normalize_email(&primary_email), None),
-                MatchKey::SchemaField { .. } => (g.dcid.to_string(), Some(g.dcid)),
+                MatchKey::PrimaryEmail => (None, None),
+                MatchKey::SchemaField { .. } => (Some(g.dcid.to_string()), Some(g.dcid)),
             };
             Intent::Account {
                 account: DesiredAccount {

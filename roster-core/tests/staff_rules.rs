@@ -21,7 +21,7 @@ fn ou_by_home_school_title_cased() {
         "/D118 Staff/Wauconda High School Staff"
     );
     assert_eq!(a.primary_email, "ann.lee@d118.org");
-    assert_eq!(a.key, "7");
+    assert_eq!(a.key.as_deref(), Some("7"));
     assert!(!a.suspended);
 }
 

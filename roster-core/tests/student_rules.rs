@@ -109,7 +109,8 @@ fn email_names_and_schema_values() {
     };
     assert_eq!(school, Some(101));
     assert_eq!(account.primary_email, "20417@d118.org");
-    assert_eq!(account.key, "20417@d118.org");
+    assert_eq!(account.key, None);
+    assert_eq!(account.match_key(), "20417@d118.org");
     assert_eq!(account.given_name, "Zoë");
     assert_eq!(account.family_name, "O'Brien-Smith");
     let sync = &account.custom_schemas["Synchronization_Data"];

@@ -57,7 +57,7 @@ fn desired(
     Intent::Account {
         account: DesiredAccount {
             person: person(n),
-            key: email.clone(),
+            key: None,
             primary_email: email,
             given_name: given.into(),
             family_name: family.into(),

@@ -91,7 +91,7 @@ pub async fn desired(
     for i in intents {
         if let Intent::Account { account, .. } = i {
             // The first SIS person with a key or an email wins it (the plan skips the rest).
-            if !seen.insert(account.key.clone())
+            if !seen.insert(account.match_key().into_owned())
                 || !seen.insert(format!("email:{}", account.primary_email))
             {
                 continue;

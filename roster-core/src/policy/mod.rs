@@ -9,6 +9,7 @@ mod names;
 mod staff;
 mod students;
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
@@ -37,8 +38,9 @@ pub enum MatchKey {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DesiredAccount {
     pub person: Person,
-    /// The match key's value for this person (lower-cased email, or e.g. the DCID).
-    pub key: String,
+    /// The match key's value for this person (e.g. the DCID), or `None` when accounts are
+    /// matched by primary email: the key is then the email, lower-cased ([`Self::match_key`]).
+    pub key: Option<String>,
     pub primary_email: String,
     pub given_name: String,
     pub family_name: String,
@@ -48,6 +50,16 @@ pub struct DesiredAccount {
     pub custom_schemas: SchemaValues,
     /// Written when non-empty; an empty list leaves the account's external ids alone.
     pub external_ids: Vec<ExternalId>,
+}
+
+impl DesiredAccount {
+    /// The value this person's account is matched by: `key`, or the lower-cased email.
+    pub fn match_key(&self) -> Cow<'_, str> {
+        match &self.key {
+            Some(k) => Cow::Borrowed(k),
+            None => email_key(&self.primary_email),
+        }
+    }
 }
 
 /// What the policy decided for one SIS person.
@@ -170,6 +182,20 @@ pub fn name_problem(first: &str, last: &str) -> Option<String> {
 /// Lower-cased and trimmed, as Google compares emails.
 pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
+}
+
+/// An email as Google compares it ([`normalize_email`]), borrowed when it already is.
+pub fn email_key(email: &str) -> Cow<'_, str> {
+    let lower = if email.is_ascii() {
+        !email.bytes().any(|b| b.is_ascii_uppercase())
+    } else {
+        !email.chars().any(char::is_uppercase)
+    };
+    if lower && email.trim().len() == email.len() {
+        Cow::Borrowed(email)
+    } else {
+        Cow::Owned(normalize_email(email))
+    }
 }
 
 /// Why an email cannot be used, or `None` when it is fine for one of `domains`.

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use super::{
     BadNames, DesiredAccount, Intent, email_problem, name_problem, normalize_email, title_case,
 };
-use crate::directory::{ExternalId, FieldValue, OrgUnitPath, SchemaValues};
+use crate::directory::{ExternalId, FieldValue, OrgUnitPath, OrgUnitPaths, SchemaValues};
 use crate::model::{Person, School, SchoolNumber, Staff, StaffType};
 
 /// Where the staff custom attributes go (D118: `Synchronization_Data`).
@@ -88,13 +88,14 @@ impl StaffPolicy {
     pub fn desired(&self, staff: &[Staff], schools: &[School]) -> Vec<Intent> {
         let by_number: HashMap<SchoolNumber, &School> =
             schools.iter().map(|s| (s.number, s)).collect();
+        let mut ous = OrgUnitPaths::new();
         staff
             .iter()
-            .map(|s| self.intent(s, by_number.get(&s.home_school).copied()))
+            .map(|s| self.intent(s, by_number.get(&s.home_school).copied(), &mut ous))
             .collect()
     }
 
-    fn intent(&self, s: &Staff, home: Option<&School>) -> Intent {
+    fn intent(&self, s: &Staff, home: Option<&School>, ous: &mut OrgUnitPaths) -> Intent {
         let person = Person::staff(s);
         let skip = |reason: String| Intent::Skip {
             person: person.clone(),
@@ -131,7 +132,7 @@ impl StaffPolicy {
             self.substitute_ou.clone()
         } else {
             match home {
-                Some(school) => self.ou_prefix.join(&(self.school_ou)(school)),
+                Some(school) => ous.share(self.ou_prefix.join(&(self.school_ou)(school))),
                 None => {
                     return skip(format!(
                         "home school {} is not in the SIS schools",
@@ -183,7 +184,7 @@ impl StaffPolicy {
         Intent::Account {
             account: DesiredAccount {
                 person,
-                key: s.dcid.to_string(),
+                key: Some(s.dcid.to_string()),
                 primary_email: email,
                 given_name: s.first_name.trim().to_string(),
                 family_name: s.last_name.trim().to_string(),

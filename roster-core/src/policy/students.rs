@@ -128,13 +128,26 @@ impl StudentPolicy {
     ) -> Vec<Intent> {
         let by_number: HashMap<SchoolNumber, &School> =
             schools.iter().map(|s| (s.number, s)).collect();
+        // One shared path per building and grade, not one string per student.
+        let mut ous: HashMap<(SchoolNumber, i32), OrgUnitPath> = HashMap::new();
+        let mut active_ou = |school: &School, grade: i32| {
+            ous.entry((school.number, grade))
+                .or_insert_with(|| self.active_ou(school, grade))
+                .clone()
+        };
         students
             .iter()
-            .map(|s| self.intent(s, by_number.get(&s.school).copied(), today))
+            .map(|s| self.intent(s, by_number.get(&s.school).copied(), today, &mut active_ou))
             .collect()
     }
 
-    fn intent(&self, s: &Student, school: Option<&School>, today: NaiveDate) -> Intent {
+    fn intent(
+        &self,
+        s: &Student,
+        school: Option<&School>,
+        today: NaiveDate,
+        active_ou: &mut impl FnMut(&School, i32) -> OrgUnitPath,
+    ) -> Intent {
         let person = Person::student(s);
         let skip = |reason: String| Intent::Skip {
             person: person.clone(),
@@ -160,7 +173,7 @@ impl StudentPolicy {
             let Some(school) = school else {
                 return skip(format!("school {} is not in the SIS schools", s.school));
             };
-            (self.active_ou(school, s.grade.0), false)
+            (active_ou(school, s.grade.0), false)
         } else {
             (self.suspended_ou.clone(), true)
         };
@@ -179,7 +192,7 @@ impl StudentPolicy {
         Intent::Account {
             account: DesiredAccount {
                 person,
-                key: email.clone(),
+                key: None,
                 primary_email: email,
                 given_name: s.first_name.trim().to_string(),
                 family_name: s.last_name.trim().to_string(),

@@ -24,7 +24,9 @@ use futures::StreamExt;
 use rand::Rng;
 use roster_core::plan::{Change, ChangeKind};
 use roster_core::policy::normalize_email;
-use roster_core::{Account, Applied, DirectoryTarget, OrgUnitPath, Retry, TargetError};
+use roster_core::{
+    Account, Applied, DirectoryTarget, OrgUnitPath, OrgUnitPaths, Retry, TargetError,
+};
 use tokio::sync::OnceCell;
 
 pub use mapping::{
@@ -129,10 +131,16 @@ impl GoogleDirectory {
             }
             Err(e) => return Err(e),
         };
+        // Thousands of accounts share each OU: keep one copy of each path.
+        let mut ous = OrgUnitPaths::new();
         let accounts: Vec<Account> = users
             .iter()
             .filter_map(account_from_user)
             .filter(|a| a.org_unit_path.is_within(root))
+            .map(|mut a| {
+                a.org_unit_path = ous.share(a.org_unit_path);
+                a
+            })
             .collect();
         tracing::debug!(root = %root, accounts = accounts.len(), "listed");
         Ok(accounts)

@@ -90,6 +90,7 @@ pub fn observed(desired: &[Intent]) -> (Vec<Account>, Expected) {
     let mut expected = Expected::new();
     let mut bump = |k: &str| *expected.entry(k.to_string()).or_insert(0) += 1;
     let mut accounts = Vec::with_capacity(desired.len());
+    let old_building = OrgUnitPath::new(STUDENT_ROOT).join("Old Building");
     for (i, intent) in desired.iter().enumerate() {
         let Intent::Account { account: d, .. } = intent else {
             bump("skip");
@@ -113,7 +114,7 @@ pub fn observed(desired: &[Intent]) -> (Vec<Account>, Expected) {
                 continue;
             }
             5..=14 => {
-                a.org_unit_path = OrgUnitPath::new(STUDENT_ROOT).join("Old Building");
+                a.org_unit_path = old_building.clone();
                 bump("move");
             }
             15..=19 => {
