@@ -231,13 +231,17 @@ impl From<String> for FieldValue {
     }
 }
 
+/// A custom schema or field name (`Synchronization_Data`, `DCID`). Names of up to 24 bytes
+/// are stored inline: a million accounts' schema values hold no name strings on the heap.
+pub type FieldName = compact_str::CompactString;
+
 /// The fields of one custom schema: field name -> value.
-pub type SchemaFields = FieldMap<String, FieldValue>;
+pub type SchemaFields = FieldMap<FieldName, FieldValue>;
 
 /// Custom schema values: schema name -> field name -> value
 /// (e.g. `Synchronization_Data` -> `DCID` -> `12345`). Ordered maps on sorted vectors: an
 /// account has a few fields, a run a million accounts.
-pub type SchemaValues = FieldMap<String, SchemaFields>;
+pub type SchemaValues = FieldMap<FieldName, SchemaFields>;
 
 /// Looks up `schema.field` in a set of schema values.
 pub fn schema_field<'a>(

@@ -29,7 +29,7 @@ pub mod vendor;
 
 pub use apply::{ApplyOptions, RateLimiter, Retry, apply};
 pub use directory::{
-    Account, ExternalId, FieldMap, FieldValue, OrgUnitPath, OrgUnitPaths, SchemaFields,
+    Account, ExternalId, FieldMap, FieldName, FieldValue, OrgUnitPath, OrgUnitPaths, SchemaFields,
     SchemaValues,
 };
 pub use memory::InMemoryDirectory;

@@ -38,9 +38,9 @@ fn person(n: &str) -> Person {
 
 fn sync(fields: &[(&str, FieldValue)]) -> SchemaValues {
     let mut v = SchemaValues::new();
-    let s = v.entry("Synchronization_Data".to_string()).or_default();
+    let s = v.entry("Synchronization_Data".into()).or_default();
     for (k, val) in fields {
-        s.insert(k.to_string(), val.clone());
+        s.insert((*k).into(), val.clone());
     }
     v
 }

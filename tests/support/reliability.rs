@@ -157,7 +157,7 @@ pub fn differences(d: &DesiredAccount, u: &Value) -> Vec<String> {
     );
     for (schema, fields) in &d.custom_schemas {
         for (field, value) in fields {
-            let got = &u["customSchemas"][schema][field];
+            let got = &u["customSchemas"][schema.as_str()][field.as_str()];
             let got = match got {
                 Value::String(s) => s.clone(),
                 Value::Null => String::new(),

@@ -29,11 +29,11 @@ pub fn crisisgo(staff: &Staff, home: Option<&School>) -> SchemaValues {
         None => String::new(),
     };
     let mut fields = SchemaFields::new();
-    fields.insert("Building".to_string(), FieldValue::Text(building));
+    fields.insert("Building".into(), FieldValue::Text(building));
     if let Some(phone) = &staff.cell_phone {
-        fields.insert("CellPhone".to_string(), FieldValue::Text(phone.clone()));
+        fields.insert("CellPhone".into(), FieldValue::Text(phone.clone()));
     }
-    [("CrisisGO".to_string(), fields)].into()
+    [("CrisisGO".into(), fields)].into()
 }
 
 pub fn job() -> AccountJob {

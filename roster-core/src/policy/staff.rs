@@ -5,20 +5,22 @@ use std::collections::HashMap;
 use super::{
     BadNames, DesiredAccount, Intent, email_problem, name_problem, normalize_email, title_case,
 };
-use crate::directory::{ExternalId, FieldValue, OrgUnitPath, OrgUnitPaths, SchemaValues};
+use crate::directory::{
+    ExternalId, FieldName, FieldValue, OrgUnitPath, OrgUnitPaths, SchemaValues,
+};
 use crate::model::{Person, School, SchoolNumber, Staff, StaffType};
 
 /// Where the staff custom attributes go (D118: `Synchronization_Data`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StaffSchema {
-    pub schema: String,
-    pub dcid: String,
-    pub homeschool: String,
+    pub schema: FieldName,
+    pub dcid: FieldName,
+    pub homeschool: FieldName,
     /// `;`-joined active school numbers.
-    pub school_access_list: String,
-    pub staff_type: String,
-    pub staff_group: String,
-    pub teacher_number: String,
+    pub school_access_list: FieldName,
+    pub staff_type: FieldName,
+    pub staff_group: FieldName,
+    pub teacher_number: FieldName,
 }
 
 impl StaffSchema {

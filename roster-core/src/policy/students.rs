@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{Datelike, NaiveDate};
 
 use super::{BadNames, DesiredAccount, Intent, name_problem};
-use crate::directory::{FieldValue, OrgUnitPath, SchemaValues};
+use crate::directory::{FieldName, FieldValue, OrgUnitPath, SchemaValues};
 use crate::model::{EnrollStatus, Person, School, SchoolNumber, Student};
 
 /// Grade level -> grade sub-OU name under the building OU.
@@ -39,9 +39,9 @@ impl GradeOus {
 /// Where the student custom attributes go (D118: `Synchronization_Data`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StudentSchema {
-    pub schema: String,
-    pub homeschool_field: String,
-    pub graduation_year_field: String,
+    pub schema: FieldName,
+    pub homeschool_field: FieldName,
+    pub graduation_year_field: FieldName,
 }
 
 impl StudentSchema {

@@ -161,11 +161,7 @@ pub fn schemas(schema: &str, fields: &[(&str, roster_core::FieldValue)]) -> Sche
     let mut s = SchemaValues::new();
     s.insert(
         schema.into(),
-        fields
-            .iter()
-            .cloned()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect(),
+        fields.iter().cloned().map(|(k, v)| (k.into(), v)).collect(),
     );
     s
 }

@@ -107,10 +107,10 @@ pub fn account_from_user(u: &User) -> Option<Account> {
     for (schema, fields) in u.custom_schemas.iter().flatten() {
         let values: SchemaFields = fields
             .iter()
-            .filter_map(|(k, v)| field_value(v).map(|fv| (k.clone(), fv)))
+            .filter_map(|(k, v)| field_value(v).map(|fv| (k.as_str().into(), fv)))
             .collect();
         if !values.is_empty() {
-            custom_schemas.insert(schema.clone(), values);
+            custom_schemas.insert(schema.as_str().into(), values);
         }
     }
     let external_ids = u
@@ -168,9 +168,9 @@ pub fn custom_schemas_json(values: &SchemaValues, types: &SchemaTypes) -> Custom
         .map(|(schema, fields)| {
             let obj: Map<String, Value> = fields
                 .iter()
-                .map(|(f, v)| (f.clone(), types.to_json(schema, f, v)))
+                .map(|(f, v)| (f.to_string(), types.to_json(schema, f, v)))
                 .collect();
-            (schema.clone(), obj)
+            (schema.to_string(), obj)
         })
         .collect()
 }
@@ -292,10 +292,10 @@ mod tests {
         cs.entry("Synchronization_Data".into())
             .or_default()
             .extend([
-                ("DCID".to_string(), FieldValue::Text("991".into())),
-                ("Homeroom".to_string(), FieldValue::Int(12)),
-                ("Active".to_string(), FieldValue::Text("true".into())),
-                ("Unknown".to_string(), FieldValue::Int(3)),
+                ("DCID".into(), FieldValue::Text("991".into())),
+                ("Homeroom".into(), FieldValue::Int(12)),
+                ("Active".into(), FieldValue::Text("true".into())),
+                ("Unknown".into(), FieldValue::Int(3)),
             ]);
         let a = Account {
             id: None,
