@@ -229,10 +229,25 @@ impl DirectoryClient {
 
     /// Every user matching `params`, following `nextPageToken` to the end.
     pub async fn list_users(&self, params: &ListUsers) -> Result<Vec<User>, DirectoryError> {
-        all_pages("users.list", |token| async move {
-            let page = self.list_users_page(params, token.as_deref()).await?;
-            Ok((page.users, page.next_page_token))
-        })
+        self.list_users_into(params, Some).await
+    }
+
+    /// Every page of `users.list`, each user turned by `keep` into what the caller holds
+    /// (or dropped) as its page arrives: a listing of 100,000 users never holds them all as
+    /// [`User`]s.
+    pub async fn list_users_into<T>(
+        &self,
+        params: &ListUsers,
+        mut keep: impl FnMut(User) -> Option<T>,
+    ) -> Result<Vec<T>, DirectoryError> {
+        all_pages(
+            "users.list",
+            |token| async move {
+                let page = self.list_users_page(params, token.as_deref()).await?;
+                Ok((page.users, page.next_page_token))
+            },
+            &mut keep,
+        )
         .await
     }
 
@@ -334,20 +349,24 @@ impl DirectoryClient {
     /// `groups.list?userKey=`: every group the user is a direct member of (all pages).
     pub async fn list_groups_of(&self, user_key: &str) -> Result<Vec<Group>, DirectoryError> {
         let url = format!("{}/groups", self.base);
-        all_pages("groups.list", |token| {
-            let url = url.clone();
-            async move {
-                let mut q = vec![
-                    ("userKey", user_key.to_string()),
-                    ("maxResults", "200".to_string()),
-                ];
-                if let Some(t) = token {
-                    q.push(("pageToken", t));
+        all_pages(
+            "groups.list",
+            |token| {
+                let url = url.clone();
+                async move {
+                    let mut q = vec![
+                        ("userKey", user_key.to_string()),
+                        ("maxResults", "200".to_string()),
+                    ];
+                    if let Some(t) = token {
+                        q.push(("pageToken", t));
+                    }
+                    let page: GroupPage = self.json(Method::GET, url, &q, None, Kind::Read).await?;
+                    Ok((page.groups, page.next_page_token))
                 }
-                let page: GroupPage = self.json(Method::GET, url, &q, None, Kind::Read).await?;
-                Ok((page.groups, page.next_page_token))
-            }
-        })
+            },
+            Some,
+        )
         .await
     }
 
@@ -500,16 +519,21 @@ fn body<T: Serialize>(v: &T) -> Result<Vec<u8>, DirectoryError> {
 
 /// Fetches page after page, following `nextPageToken` to the end. A server that hands back
 /// the token it was given would loop forever: that is an error instead.
-async fn all_pages<T, F, Fut>(method: &str, mut fetch: F) -> Result<Vec<T>, DirectoryError>
+async fn all_pages<U, T, F, Fut>(
+    method: &str,
+    mut fetch: F,
+    keep: impl FnMut(U) -> Option<T>,
+) -> Result<Vec<T>, DirectoryError>
 where
     F: FnMut(Option<String>) -> Fut,
-    Fut: std::future::Future<Output = Result<(Vec<T>, Option<String>), DirectoryError>>,
+    Fut: std::future::Future<Output = Result<(Vec<U>, Option<String>), DirectoryError>>,
 {
+    let mut keep = keep;
     let mut out = Vec::new();
     let mut token: Option<String> = None;
     loop {
         let (items, next) = fetch(token.clone()).await?;
-        out.extend(items);
+        out.extend(items.into_iter().filter_map(&mut keep));
         match next.filter(|t| !t.is_empty()) {
             Some(next) if Some(&next) == token.as_ref() => {
                 return Err(DirectoryError::invalid_response(

@@ -117,7 +117,15 @@ impl GoogleDirectory {
             fields: Some(USER_LIST_FIELDS.into()),
             ..ListUsers::default()
         };
-        let users = match self.client.list_users(&params).await {
+        // Each page becomes accounts as it arrives, and thousands of accounts share each OU:
+        // one copy of each path.
+        let mut ous = OrgUnitPaths::new();
+        let keep = |u: User| {
+            let mut a = account_from_user(&u)?;
+            a.org_unit_path = ous.share(a.org_unit_path);
+            a.org_unit_path.is_within(root).then_some(a)
+        };
+        let accounts = match self.client.list_users_into(&params, keep).await {
             Ok(u) => u,
             // A root that does not exist (yet) has no accounts.
             Err(e) if e.status == 400 || e.is_not_found() => {
@@ -131,17 +139,6 @@ impl GoogleDirectory {
             }
             Err(e) => return Err(e),
         };
-        // Thousands of accounts share each OU: keep one copy of each path.
-        let mut ous = OrgUnitPaths::new();
-        let accounts: Vec<Account> = users
-            .iter()
-            .filter_map(account_from_user)
-            .filter(|a| a.org_unit_path.is_within(root))
-            .map(|mut a| {
-                a.org_unit_path = ous.share(a.org_unit_path);
-                a
-            })
-            .collect();
         tracing::debug!(root = %root, accounts = accounts.len(), "listed");
         Ok(accounts)
     }

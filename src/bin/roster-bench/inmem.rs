@@ -50,7 +50,8 @@ pub struct PlanBreakdown {
     pub custom_schemas_bytes_each: f64,
     /// `policy.manages(&account.org_unit_path)` for every account (`OrgUnitPath::is_within`).
     pub manages_filter_s: f64,
-    /// `HashMap<String, usize>` of `normalize_email(primary_email)` for every account.
+    /// `HashMap<Cow<str>, usize>` of `email_key(primary_email)` for every account (plan's
+    /// email index, with std's default hasher where plan uses foldhash).
     pub email_index_s: f64,
 }
 
@@ -87,10 +88,10 @@ fn breakdown(
         .count();
     let manages_filter_s = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let index: HashMap<String, usize> = accounts
+    let index: HashMap<std::borrow::Cow<str>, usize> = accounts
         .iter()
         .enumerate()
-        .map(|(i, a)| (roster_core::policy::normalize_email(&a.primary_email), i))
+        .map(|(i, a)| (roster_core::policy::email_key(&a.primary_email), i))
         .collect();
     let email_index_s = t.elapsed().as_secs_f64();
     assert_eq!(index.len(), accounts.len());
