@@ -328,11 +328,12 @@ pub fn plan(desired: &[Intent], observed: &[Account], policy: &Policy, _today: N
         people: desired.len(),
         ..Plan::default()
     };
-    // Who claimed each managed account, by its index in `managed`.
+    // Who claimed each managed account, by its index in `managed`. Two people with one key
+    // find one account, so this also catches duplicate keys among people with an account;
+    // `keys_seen` catches them among the others.
     let mut claimed: Vec<Option<&Person>> = vec![None; managed.len()];
+    let mut keys_seen: Map<Cow<str>, &Person> = Map::default();
     let by_email_key = policy.match_key == MatchKey::PrimaryEmail;
-    let mut keys_seen: Map<Cow<str>, &Person> =
-        Map::with_capacity_and_hasher(desired.len(), <_>::default());
     // Emails the plan gives to someone (kept, renamed onto or created). Two people with
     // different keys (staff DCIDs) but one email would otherwise both create or rename onto
     // the same address, and the loser's 409 would adopt the winner's account. Matched by
@@ -357,7 +358,9 @@ pub fn plan(desired: &[Intent], observed: &[Account], policy: &Policy, _today: N
             d.match_key()
         };
         let found = by_key(&key);
-        if let Some(first) = first_claim(&mut keys_seen, key, &d.person) {
+        if found.is_none()
+            && let Some(first) = first_claim(&mut keys_seen, key, &d.person)
+        {
             let reason = format!("duplicate: {first} already claims {}", d.match_key());
             out.changes.push(skip(&d.person, &d.primary_email, reason));
             continue;
@@ -403,12 +406,22 @@ pub fn plan(desired: &[Intent], observed: &[Account], policy: &Policy, _today: N
                 let a = managed[i];
                 let wanted = email_key(&d.primary_email);
                 let current = email_key(&a.primary_email);
-                let rename_blocked = current != wanted
-                    && (by_email.contains_key(&wanted) || emails_seen.contains_key(&wanted));
+                let email = if current == wanted {
+                    EmailChange::Keep
+                } else if by_email.contains_key(&wanted) || emails_seen.contains_key(&wanted) {
+                    EmailChange::Blocked
+                } else {
+                    EmailChange::Rename
+                };
                 if !by_email_key {
-                    emails_seen.insert(if rename_blocked { current } else { wanted }, &d.person);
+                    let kept = if email == EmailChange::Blocked {
+                        current
+                    } else {
+                        wanted
+                    };
+                    emails_seen.insert(kept, &d.person);
                 }
-                diff(d, a, policy, rename_blocked, &mut out.changes);
+                diff(d, a, policy, email, &mut out.changes);
             }
             None if d.suspended => {} // an inactive person without an account needs none
             None => {
@@ -483,15 +496,25 @@ fn skip(person: &Person, email: &str, reason: String) -> Change {
     }
 }
 
+/// What happens to an existing account's primary email.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EmailChange {
+    /// The account already has the person's email (compared as Google does).
+    Keep,
+    Rename,
+    /// The person's email belongs to another account, or to an earlier person of the plan.
+    Blocked,
+}
+
 /// The changes that bring one existing account to its desired state.
 fn diff(
     d: &DesiredAccount,
     a: &Account,
     policy: &Policy,
-    rename_blocked: bool,
+    email_change: EmailChange,
     changes: &mut Vec<Change>,
 ) {
-    let mut email = a.primary_email.clone();
+    let mut email = a.primary_email.as_str();
     let mut push = |email: &str, kind: ChangeKind| {
         changes.push(Change {
             person: d.person.clone(),
@@ -500,22 +523,24 @@ fn diff(
             kind,
         })
     };
-    if email_key(&a.primary_email) != email_key(&d.primary_email) {
-        if rename_blocked {
+    match email_change {
+        EmailChange::Keep => {}
+        EmailChange::Blocked => {
             let reason = format!(
                 "cannot rename {} to {}: that email is in use",
                 a.primary_email, d.primary_email
             );
-            push(&email, ChangeKind::Skip { reason });
-        } else {
+            push(email, ChangeKind::Skip { reason });
+        }
+        EmailChange::Rename => {
             push(
-                &email,
+                email,
                 ChangeKind::Rename {
                     from: a.primary_email.clone(),
                     to: d.primary_email.clone(),
                 },
             );
-            email = d.primary_email.clone();
+            email = &d.primary_email;
         }
     }
     let mut patch = AccountPatch::default();
@@ -536,7 +561,7 @@ fn diff(
             }
         }
     }
-    if !d.external_ids.is_empty() {
+    if !d.external_ids.is_empty() && d.external_ids != a.external_ids {
         let mut want = d.external_ids.clone();
         let mut have = a.external_ids.clone();
         want.sort();
@@ -546,14 +571,14 @@ fn diff(
         }
     }
     if !patch.is_empty() {
-        push(&email, ChangeKind::Update(patch));
+        push(email, ChangeKind::Update(patch));
     }
     let reactivated = policy.is_reactivated(&a.org_unit_path);
     if reactivated {
         return;
     }
     if a.suspended && !d.suspended {
-        push(&email, ChangeKind::Unsuspend);
+        push(email, ChangeKind::Unsuspend);
     }
     let same_ou = a
         .org_unit_path
@@ -561,7 +586,7 @@ fn diff(
         .eq_ignore_ascii_case(d.org_unit_path.as_str());
     if !same_ou && !policy.is_frozen(&a.org_unit_path) {
         push(
-            &email,
+            email,
             ChangeKind::Move {
                 from: a.org_unit_path.clone(),
                 to: d.org_unit_path.clone(),
@@ -569,9 +594,9 @@ fn diff(
         );
     }
     if d.suspended && !a.suspended {
-        push(&email, ChangeKind::Suspend);
+        push(email, ChangeKind::Suspend);
         if policy.remove_groups_on_suspend {
-            push(&email, ChangeKind::RemoveFromGroups);
+            push(email, ChangeKind::RemoveFromGroups);
         }
     }
 }
