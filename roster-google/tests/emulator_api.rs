@@ -304,6 +304,32 @@ async fn query_subset() {
         ["dave@students.d118.org"]
     );
     assert!(q("email=nobody@d118.org").await.is_empty());
+    // `email=` is answered from the index; the other clauses still apply to that one user.
+    assert_eq!(
+        q("email=dave@students.d118.org email:d").await,
+        ["dave@students.d118.org"]
+    );
+    assert!(q("email=bob@d118.org isSuspended=true").await.is_empty());
+    assert!(
+        q("email=bob@d118.org orgUnitPath='/Staff'")
+            .await
+            .is_empty()
+    );
+    let by_domain = |domain: &str, order: &str| {
+        format!(
+            "{base}/users?domain={domain}&orderBy=email&sortOrder={order}&query=email%3Dcarol%40d118.org"
+        )
+    };
+    let (s, v) = get(&c, &by_domain("d118.org", "DESCENDING")).await;
+    assert_eq!(
+        (s.as_u16(), v["users"][0]["primaryEmail"].as_str()),
+        (200, Some("carol@d118.org"))
+    );
+    let (s, v) = get(&c, &by_domain("students.d118.org", "ASCENDING")).await;
+    assert_eq!(
+        (s.as_u16(), v["users"].as_array().map_or(0, Vec::len)),
+        (200, 0)
+    );
     let (s, err) = get(
         &c,
         &format!("{base}/users?customer=my_customer&query=Nope.X%3D1"),

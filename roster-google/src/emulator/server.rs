@@ -731,8 +731,19 @@ fn users_list(st: &State, p: &Map<String, Value>) -> Result<UserPage, ApiError> 
     let mut page: Vec<(Vec<String>, &state::StoredUser)> = Vec::with_capacity(max + 1);
     if order == "email" {
         let start = after.as_ref().and_then(|k| k.first().cloned());
-        let iter: Box<dyn Iterator<Item = (&String, &state::StoredUser)>> =
-            match (&start, descending) {
+        // `email=` names at most one user: Google answers it from an index, and so do we
+        // (the map is keyed by the lower-cased email), instead of walking every user.
+        let exact = clauses.iter().find_map(|c| match c {
+            state::Clause::EmailExact(e) => Some(e.clone()),
+            _ => None,
+        });
+        let iter: Box<dyn Iterator<Item = (&String, &state::StoredUser)>> = match exact {
+            Some(e) => Box::new(st.users.range(e.clone()..=e).filter(|(k, _)| match &start {
+                None => true,
+                Some(s) if descending => *k < s,
+                Some(s) => *k > s,
+            })),
+            None => match (&start, descending) {
                 (None, false) => Box::new(st.users.iter()),
                 (None, true) => Box::new(st.users.iter().rev()),
                 (Some(s), false) => Box::new(
@@ -740,7 +751,8 @@ fn users_list(st: &State, p: &Map<String, Value>) -> Result<UserPage, ApiError> 
                         .range::<String, _>((Bound::Excluded(s), Bound::Unbounded)),
                 ),
                 (Some(s), true) => Box::new(st.users.range::<String, _>(..s).rev()),
-            };
+            },
+        };
         for (k, u) in iter {
             if wanted(u, k) {
                 page.push((vec![k.clone()], u));

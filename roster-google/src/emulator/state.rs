@@ -1133,12 +1133,13 @@ fn value_matches(stored: &Value, wanted: &str) -> bool {
 
 /// Whether a user satisfies every clause.
 pub fn matches(user: &StoredUser, clauses: &[Clause]) -> bool {
-    let email = user
-        .data
-        .get("primaryEmail")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_lowercase();
+    let email = || {
+        user.data
+            .get("primaryEmail")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_lowercase()
+    };
     clauses.iter().all(|c| match c {
         Clause::OrgUnit(p) => {
             let ou = user
@@ -1149,8 +1150,8 @@ pub fn matches(user: &StoredUser, clauses: &[Clause]) -> bool {
                 .to_lowercase();
             p == "/" || &ou == p || ou.starts_with(&format!("{p}/"))
         }
-        Clause::EmailPrefix(p) => email.starts_with(p.as_str()),
-        Clause::EmailExact(e) => &email == e,
+        Clause::EmailPrefix(p) => email().starts_with(p.as_str()),
+        Clause::EmailExact(e) => &email() == e,
         Clause::Suspended(b) => {
             user.data
                 .get("suspended")
