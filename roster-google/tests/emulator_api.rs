@@ -833,3 +833,59 @@ async fn counters_fields_and_state_round_trip() {
     assert_eq!(s, 200, "id index rebuilt after PUT");
     fresh.shutdown();
 }
+
+/// Not a check: prints what one `users.list` costs at 100,000 users (over HTTP, no added
+/// latency), for docs/PERFORMANCE.md. Run with
+/// `cargo test --release -p roster-google --test emulator_api -- --ignored --nocapture lookup_cost`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "measurement, prints timings"]
+async fn lookup_cost_at_100k_users() {
+    const USERS: usize = 100_000;
+    const LOOKUPS: usize = 200;
+    let emu = start();
+    let seeded = std::time::Instant::now();
+    for i in 0..USERS {
+        let ou = ["/Students/HS", "/Students/MS", "/Staff"][i % 3];
+        let mut u = user(&format!("User{i:06}@d118.org"), ou);
+        u["name"] = json!({"givenName": format!("Given{}", i % 977), "familyName": "Family"});
+        emu.add_user(&u).unwrap();
+    }
+    println!("seeded {USERS} users in {:.2?}", seeded.elapsed());
+    let c = Client::new();
+    let base = emu.base_url();
+    let time = |label: &'static str, query: fn(usize) -> String, n: usize| {
+        let c = c.clone();
+        let url = format!("{base}/users?customer=my_customer&maxResults=500");
+        async move {
+            let t = std::time::Instant::now();
+            let mut found = 0;
+            for i in 0..n {
+                let resp = c
+                    .get(&url)
+                    .query(&[("query", query(i * 7919 % USERS).as_str())])
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(resp.status(), 200);
+                let v: Value = resp.json().await.unwrap();
+                found += v["users"].as_array().map_or(0, Vec::len);
+            }
+            let per = t.elapsed().as_secs_f64() * 1000.0 / n as f64;
+            println!("{label}: {per:.3} ms per call ({n} calls, {found} users returned)");
+        }
+    };
+    let t = std::time::Instant::now();
+    for i in 0..LOOKUPS {
+        let (s, _) = get(&c, &format!("{base}/users/user{:06}@d118.org", i * 7919 % USERS)).await;
+        assert_eq!(s, 200);
+    }
+    println!(
+        "users.get (HTTP floor): {:.3} ms per call",
+        t.elapsed().as_secs_f64() * 1000.0 / LOOKUPS as f64
+    );
+    time("email= hit", |i| format!("email=user{i:06}@d118.org"), LOOKUPS).await;
+    time("email= miss", |i| format!("email=nobody{i}@d118.org"), LOOKUPS).await;
+    time("email: prefix (first page)", |i| format!("email:user{:03}", i % 1000), 20).await;
+    time("orgUnitPath (first page)", |_| "orgUnitPath='/Students'".into(), 20).await;
+    time("givenName= (first page)", |i| format!("givenName=given{}", i % 977), 20).await;
+}
