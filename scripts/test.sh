@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The test suite's one entry point (README: "Two commands"; `.ci/run` calls it too).
+#
+# 1. Installs the system packages the tests use, where it can: as root, or with password-less
+#    sudo. Where it cannot, it names what is missing and the command that installs it, and
+#    stops (exit 3): a test never skips because a tool is absent.
+# 2. Runs the whole workspace's tests: `cargo test --workspace --locked --no-fail-fast`.
+#    Extra arguments go to `cargo test` (e.g. `scripts/test.sh -p roster-core`);
+#    `scripts/test.sh --install` only does step 1.
+#
+# What the tests need, and why:
+#   build-essential pkg-config libssl-dev  C parts of libssh2/openssl-sys and bundled SQLite
+#   ca-certificates                        TLS roots for the HTTP clients
+#   openssh-server openssh-client          a real sshd on 127.0.0.1 receives the SFTP uploads
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(build-essential pkg-config libssl-dev ca-certificates openssh-server openssh-client)
+
+missing=()
+for pkg in "${packages[@]}"; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "scripts/test.sh: missing ${missing[*]}, and this is not a Debian/Ubuntu machine:" >&2
+    echo "install the equivalents with your package manager, then run this script again." >&2
+    exit 3
+  fi
+  if [ "$(id -u)" -eq 0 ]; then
+    as_root=()
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    as_root=(sudo -n)
+  else
+    echo "scripts/test.sh: the tests need these packages: ${missing[*]}" >&2
+    echo "install them, then run this script again:" >&2
+    echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+    exit 3
+  fi
+  echo "== installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  "${as_root[@]}" apt-get update -qq
+  "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+command -v cargo >/dev/null 2>&1 || {
+  echo "scripts/test.sh: cargo is missing: install Rust with rustup (https://rustup.rs)" >&2
+  exit 3
+}
+
+[ "${1:-}" = "--install" ] && exit 0
+
+echo "== cargo test --workspace"
+exec cargo test --workspace --locked --no-fail-fast "$@"
