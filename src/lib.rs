@@ -36,7 +36,7 @@ pub use roster_sftp as sftp;
 pub use roster_sis as sis;
 
 pub use cli::{Cli, Mode, RunOptions};
-pub use error::{ConfigError, GoogleSetupError, RunError};
 pub use district::{Site, accounts_cli, accounts_main, vendor_cli, vendor_main};
+pub use error::{ConfigError, GoogleSetupError, RunError};
 pub use run::{AccountJob, Population, run_accounts};
 pub use vendor::{SftpSettings, VendorJob, run_vendor};

@@ -14,12 +14,12 @@
 use std::io::IsTerminal;
 use std::sync::Arc;
 
+use roster_core::SourceError;
 use roster_google::auth::DEFAULT_SCOPES;
 use roster_google::{
     ClientConfig, DirectoryClient, GoogleDirectory, InstalledAppAuth, ServiceAccountAuth,
     TokenSource,
 };
-use roster_core::SourceError;
 use roster_sis::powerschool::{OracleBackend, PowerSchoolOptions, PowerSchoolSource};
 
 use crate::error::{ConfigError, GoogleSetupError};
