@@ -23,6 +23,7 @@
 pub mod cli;
 pub mod demo;
 pub mod district;
+pub mod error;
 pub mod logging;
 pub mod progress;
 pub mod run;
@@ -36,5 +37,6 @@ pub use roster_sis as sis;
 
 pub use cli::{Cli, Mode, RunOptions};
 pub use district::{Site, accounts_cli, accounts_main, vendor_cli, vendor_main};
+pub use error::{ConfigError, GoogleSetupError, RunError};
 pub use run::{AccountJob, Population, run_accounts};
 pub use vendor::{SftpSettings, VendorJob, run_vendor};

@@ -11,20 +11,15 @@
 //! 4. a 1,000,000-row ST Math `students.csv` and a OneRoster zip for the same roster.
 //!
 //! ```text
-//! cargo run --release -p roster --bin roster-bench -- [--quick] [--json] [--only sync,apply,plan,vendor]
+//! cargo run --release -p roster-bench -- [--quick] [--json] [--only sync,apply,plan,vendor]
 //! ```
 //! Sections 3 and 4 run first (so the peak RSS of section 3 is not the emulator's), the
 //! table lists them in the order above. Output: a Markdown table, or JSON with `--json`.
 
-#[path = "roster-bench/google.rs"]
 mod google;
-#[path = "roster-bench/inmem.rs"]
 mod inmem;
-#[path = "roster-bench/synth.rs"]
 mod synth;
-#[path = "roster-bench/sys.rs"]
 mod sys;
-#[path = "roster-bench/table.rs"]
 mod table;
 
 use std::path::PathBuf;
