@@ -14,6 +14,9 @@ use super::values::numeric_or_derived;
 /// Classes by `sourcedId`: the section, and whether it is a homeroom.
 pub(super) type ClassMap = BTreeMap<String, (Section, bool)>;
 
+/// The terms of the classes, by (school, term id).
+type TermMap = BTreeMap<(i64, i64), Term>;
+
 impl Read {
     pub(super) fn classes(&self, scope: &Scope, today: NaiveDate) -> Result<Classes, SourceError> {
         let orgs = self.orgs()?;
@@ -48,14 +51,14 @@ impl Read {
         scope: &Scope,
         current: &HashMap<String, Session>,
         problems: &mut Vec<RowError>,
-    ) -> Result<(ClassMap, BTreeMap<(i64, i64), Term>), SourceError> {
+    ) -> Result<(ClassMap, TermMap), SourceError> {
         let classes = Table::read(
             &self.dir,
             "classes.csv",
             &["sourcedId", "title", "schoolSourcedId", "termSourcedIds"],
         )?;
         let mut sections: ClassMap = BTreeMap::new();
-        let mut terms: BTreeMap<(i64, i64), Term> = BTreeMap::new();
+        let mut terms: TermMap = BTreeMap::new();
         problems.extend(classes.unreadable.iter().cloned());
         for row in classes.rows() {
             if row.is_deleted() {

@@ -103,7 +103,7 @@ pub fn enrollments(rows: &Rows) -> (Vec<Enrollment>, Vec<RowError>) {
 }
 
 /// Student number -> the lowest `STUDENT_DCID` among the rows: the record that
-/// [`super::students`] loads when a number is duplicated (it loads the lowest DCID first).
+/// [`super::students()`] loads when a number is duplicated (it loads the lowest DCID first).
 fn first_records(rows: &Rows, idx: &ColumnIndex) -> HashMap<String, i64> {
     let mut owner: HashMap<String, i64> = HashMap::new();
     for row in &rows.rows {

@@ -1,9 +1,10 @@
 //! PowerSchool rows -> model values. Shared by both backends; every bad value becomes a
-//! [`RowError`] naming the table, the row's key and the column, and the rest still load.
-
+//! [`RowError`](roster_core::RowError) naming the table, the row's key and the column, and
+//! the rest still load.
 //!
-//! One file per thing mapped ([`schools`], [`students`], [`staff`], and the class rows:
-//! [`terms`], [`sections`], [`enrollments`], [`homerooms`]), on the parse helpers of `parse`.
+//! One file per thing mapped ([`schools()`], [`students()`], [`staff()`], and the class rows:
+//! [`terms()`], [`sections()`], [`enrollments()`], [`homerooms()`]), on the parse helpers of
+//! `parse`.
 
 mod classes;
 mod parse;
