@@ -12,8 +12,8 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use roster_core::{DirectoryTarget, OrgUnitPath};
-use roster_google::emulator::{Emulator, EmulatorConfig, RunningEmulator, test_keys};
 use roster_google::{ClientConfig, DirectoryClient, GoogleDirectory, ServiceAccountAuth};
+use roster_google_emulator::{Emulator, EmulatorConfig, RunningEmulator, test_keys};
 use roster_sis::demo::{self, DemoConfig};
 use roster_sis::powerschool::{PowerSchoolOptions, PowerSchoolSource, SqliteBackend};
 use serde_json::json;

@@ -6,7 +6,7 @@
 //! own thread and tokio runtime, so it can be started from sync code and from any async test.
 //!
 //! ```
-//! use roster_google::emulator::{Emulator, EmulatorConfig, test_keys};
+//! use roster_google_emulator::{Emulator, EmulatorConfig, test_keys};
 //! let emu = Emulator::start(EmulatorConfig { domains: vec!["d118.org".into()], ..Default::default() })?;
 //! emu.add_org_unit("/Students/HS")?;
 //! emu.add_user(&serde_json::json!({"primaryEmail": "ann@d118.org", "orgUnitPath": "/Students/HS",
@@ -21,7 +21,7 @@
 //! let bearer = emu.issue_access_token("admin@d118.org");
 //! # let _ = (key_file_json, bearer);
 //! assert_eq!(emu.users().len(), 1);
-//! # Ok::<(), roster_google::emulator::EmulatorError>(())
+//! # Ok::<(), roster_google_emulator::EmulatorError>(())
 //! ```
 //!
 //! ## What it emulates
