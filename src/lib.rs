@@ -32,6 +32,7 @@ pub mod wiring;
 
 pub use roster_core as core;
 pub use roster_google as google;
+pub use roster_google_emulator as google_emulator;
 pub use roster_sftp as sftp;
 pub use roster_sis as sis;
 

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
-use roster_google::emulator::{Auth, Emulator, EmulatorConfig, Faults, OverQuota, Quota};
+use roster_google_emulator::{Auth, Emulator, EmulatorConfig, Faults, OverQuota, Quota};
 
 #[derive(Debug, Parser)]
 #[command(

@@ -191,8 +191,8 @@ pub fn refresh_grant(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emulator::state::ServiceAccount;
-    use crate::emulator::test_keys::TestKey;
+    use crate::state::ServiceAccount;
+    use crate::test_keys::TestKey;
     use rsa::RsaPrivateKey;
     use rsa::pkcs1v15::SigningKey;
     use rsa::pkcs8::DecodePrivateKey;

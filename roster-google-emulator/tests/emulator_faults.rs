@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::time::{Duration, Instant};
 
 use reqwest::Client;
-use roster_google::emulator::{
+use roster_google_emulator::{
     Auth, Emulator, EmulatorConfig, Faults, OverQuota, Quota, RunningEmulator,
 };
 use serde_json::{Value, json};

@@ -2,7 +2,7 @@
 //! emulator_auth.rs).
 
 use reqwest::{Client, StatusCode};
-use roster_google::emulator::{Auth, Emulator, EmulatorConfig, RunningEmulator};
+use roster_google_emulator::{Auth, Emulator, EmulatorConfig, RunningEmulator};
 use serde_json::{Value, json};
 
 fn start() -> RunningEmulator {
@@ -836,7 +836,7 @@ async fn counters_fields_and_state_round_trip() {
 
 /// Not a check: prints what one `users.list` costs at 100,000 users (over HTTP, no added
 /// latency), for docs/PERFORMANCE.md. Run with
-/// `cargo test --release -p roster-google --test emulator_api -- --ignored --nocapture lookup_cost`.
+/// `cargo test --release -p roster-google-emulator --test emulator_api -- --ignored --nocapture lookup_cost`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "measurement, prints timings"]
 async fn lookup_cost_at_100k_users() {
@@ -876,16 +876,45 @@ async fn lookup_cost_at_100k_users() {
     };
     let t = std::time::Instant::now();
     for i in 0..LOOKUPS {
-        let (s, _) = get(&c, &format!("{base}/users/user{:06}@d118.org", i * 7919 % USERS)).await;
+        let (s, _) = get(
+            &c,
+            &format!("{base}/users/user{:06}@d118.org", i * 7919 % USERS),
+        )
+        .await;
         assert_eq!(s, 200);
     }
     println!(
         "users.get (HTTP floor): {:.3} ms per call",
         t.elapsed().as_secs_f64() * 1000.0 / LOOKUPS as f64
     );
-    time("email= hit", |i| format!("email=user{i:06}@d118.org"), LOOKUPS).await;
-    time("email= miss", |i| format!("email=nobody{i}@d118.org"), LOOKUPS).await;
-    time("email: prefix (first page)", |i| format!("email:user{:03}", i % 1000), 20).await;
-    time("orgUnitPath (first page)", |_| "orgUnitPath='/Students'".into(), 20).await;
-    time("givenName= (first page)", |i| format!("givenName=given{}", i % 977), 20).await;
+    time(
+        "email= hit",
+        |i| format!("email=user{i:06}@d118.org"),
+        LOOKUPS,
+    )
+    .await;
+    time(
+        "email= miss",
+        |i| format!("email=nobody{i}@d118.org"),
+        LOOKUPS,
+    )
+    .await;
+    time(
+        "email: prefix (first page)",
+        |i| format!("email:user{:03}", i % 1000),
+        20,
+    )
+    .await;
+    time(
+        "orgUnitPath (first page)",
+        |_| "orgUnitPath='/Students'".into(),
+        20,
+    )
+    .await;
+    time(
+        "givenName= (first page)",
+        |i| format!("givenName=given{}", i % 977),
+        20,
+    )
+    .await;
 }

@@ -4,8 +4,8 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use reqwest::Client;
-use roster_google::emulator::test_keys::{TestKey, service_account_key};
-use roster_google::emulator::{Auth, Emulator, EmulatorConfig, InstalledClient, RunningEmulator};
+use roster_google_emulator::test_keys::{TestKey, service_account_key};
+use roster_google_emulator::{Auth, Emulator, EmulatorConfig, InstalledClient, RunningEmulator};
 use serde_json::{Value, json};
 
 const SA: &str = "roster-sync@d118-roster.iam.gserviceaccount.com";
@@ -135,7 +135,7 @@ async fn jwt_bearer_grant_end_to_end() {
     }
 
     // sign with the key file's private key, as a client library would
-    let assertion = roster_google::emulator::test_keys::sign_jwt(pem, &claims(&emu));
+    let assertion = roster_google_emulator::test_keys::sign_jwt(pem, &claims(&emu));
     let (status, body) = jwt_grant(&emu, &assertion).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["token_type"], "Bearer");
