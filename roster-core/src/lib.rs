@@ -26,6 +26,7 @@ pub mod safety;
 pub mod secret;
 pub mod source;
 pub mod target;
+pub mod validate;
 pub mod vendor;
 
 pub use apply::{ApplyOptions, RateLimiter, Retry, apply};

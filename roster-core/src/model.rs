@@ -237,6 +237,9 @@ impl RowError {
 pub struct Loaded<T> {
     pub rows: Vec<T>,
     pub errors: Vec<RowError>,
+    /// Bad optional values (a DOB, a CLASSOF): the row loaded without them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<RowError>,
 }
 
 impl<T> Default for Loaded<T> {
@@ -244,13 +247,18 @@ impl<T> Default for Loaded<T> {
         Loaded {
             rows: Vec::new(),
             errors: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 }
 
 impl<T> Loaded<T> {
     pub fn new(rows: Vec<T>, errors: Vec<RowError>) -> Self {
-        Loaded { rows, errors }
+        Loaded {
+            rows,
+            errors,
+            warnings: Vec::new(),
+        }
     }
 }
 

@@ -66,6 +66,9 @@ pub struct RunReport {
     pub people_read: usize,
     /// SIS rows that could not be read, each with its location.
     pub row_errors: Vec<RowError>,
+    /// Bad optional SIS values (DOB, CLASSOF): the person was read without them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub row_warnings: Vec<RowError>,
     /// Planned changes per kind (skips included).
     pub planned: BTreeMap<String, usize>,
     /// Applied changes per kind.
@@ -99,6 +102,7 @@ impl RunReport {
             finished_at: None,
             people_read: 0,
             row_errors: Vec::new(),
+            row_warnings: Vec::new(),
             planned: BTreeMap::new(),
             applied: BTreeMap::new(),
             failures: Vec::new(),
