@@ -79,10 +79,13 @@ async fn run_inner(
 
     let t = Instant::now();
     let schools = sis.schools(&scope).await?;
+    report.row_errors.extend(schools.errors);
+    let schools = schools.rows;
     let desired: Vec<Intent> = match &job.population {
         Population::Students(p) => {
             let loaded = sis.students(&scope).await?;
             report.row_errors.extend(loaded.errors);
+            report.row_warnings.extend(loaded.warnings);
             p.desired(&loaded.rows, &all_schools(sis, &schools).await?, today)
         }
         Population::Staff(p) => {
@@ -175,7 +178,7 @@ async fn all_schools(
     sis: &dyn SisSource,
     in_scope: &[roster_core::School],
 ) -> Result<Vec<roster_core::School>, SourceError> {
-    let all = sis.schools(&roster_core::Scope::All).await?;
+    let all = sis.schools(&roster_core::Scope::All).await?.rows;
     Ok(if all.is_empty() {
         in_scope.to_vec()
     } else {

@@ -85,10 +85,13 @@ async fn vendor_inner(
     let scope = opts.scope()?;
     let t = Instant::now();
     let schools = sis.schools(&scope).await?;
+    report.row_errors.extend(schools.errors);
+    let schools = schools.rows;
     let students = sis.students(&scope).await?;
     let staff = sis.staff(&scope).await?;
     let classes = sis.classes(&scope, opts.today()).await?;
     report.row_errors.extend(students.errors);
+    report.row_warnings.extend(students.warnings);
     report.row_errors.extend(staff.errors);
     report.row_errors.extend(classes.errors.iter().cloned());
     let roster = Roster {

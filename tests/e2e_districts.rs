@@ -129,7 +129,7 @@ async fn d118_syncs_apply_then_follow_sis_changes_exactly() {
     // Students: the accounts the policy wants, and none it does not.
     let sis = demo.sis(s_site.powerschool.clone()).unwrap();
     let all = sis.students(&roster::core::Scope::All).await.unwrap().rows;
-    let schools = sis.schools(&roster::core::Scope::All).await.unwrap();
+    let schools = sis.schools(&roster::core::Scope::All).await.unwrap().rows;
     let obrien = all
         .iter()
         .find(|s| s.student_number == edge::STUDENT_APOSTROPHE)

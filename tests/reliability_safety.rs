@@ -44,7 +44,7 @@ enum Change {
 // `SisSource` is an `async_trait`; written out by hand so the root package needs no extra
 // dependency for this test.
 impl SisSource for Tampered {
-    fn schools<'a, 'b, 'f>(&'a self, scope: &'b Scope) -> Fut<'f, Vec<School>>
+    fn schools<'a, 'b, 'f>(&'a self, scope: &'b Scope) -> Fut<'f, Loaded<School>>
     where
         'a: 'f,
         'b: 'f,
@@ -342,7 +342,7 @@ async fn force_lets_mass_suspensions_through() {
 struct StaffLeave(PowerSchoolSource<SqliteBackend>);
 
 impl SisSource for StaffLeave {
-    fn schools<'a, 'b, 'f>(&'a self, scope: &'b Scope) -> Fut<'f, Vec<School>>
+    fn schools<'a, 'b, 'f>(&'a self, scope: &'b Scope) -> Fut<'f, Loaded<School>>
     where
         'a: 'f,
         'b: 'f,

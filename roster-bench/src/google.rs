@@ -215,7 +215,8 @@ pub async fn run(cfg: &GoogleBench, work_dir: &Path) -> Result<GoogleResult, Ben
     let schools = sis
         .schools(&Scope::All)
         .await
-        .map_err(setup("SIS schools"))?;
+        .map_err(setup("SIS schools"))?
+        .rows;
     let loaded = sis
         .students(&Scope::All)
         .await

@@ -81,7 +81,9 @@ impl SourceError {
 /// A student information system. Object-safe: districts hold a `Box<dyn SisSource>`.
 #[async_trait]
 pub trait SisSource: Send + Sync {
-    async fn schools(&self, scope: &Scope) -> Result<Vec<School>, SourceError>;
+    /// Schools in scope; a SCHOOLS row with a bad value (an abbreviation or name that cannot
+    /// be an OU name) is a row error, and the people at that school are row errors too.
+    async fn schools(&self, scope: &Scope) -> Result<Loaded<School>, SourceError>;
     async fn students(&self, scope: &Scope) -> Result<Loaded<Student>, SourceError>;
     async fn staff(&self, scope: &Scope) -> Result<Loaded<Staff>, SourceError>;
     /// Terms, sections, enrollments and homeroom teachers as of `today`, for vendor rosters.

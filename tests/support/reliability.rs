@@ -75,7 +75,7 @@ pub async fn desired(
     job: &AccountJob,
     sis: &dyn SisSource,
 ) -> (Vec<DesiredAccount>, Vec<DesiredAccount>) {
-    let schools = sis.schools(&Scope::All).await.unwrap();
+    let schools = sis.schools(&Scope::All).await.unwrap().rows;
     let intents = match &job.population {
         Population::Students(p) => {
             let rows = sis.students(&Scope::All).await.unwrap().rows;

@@ -202,7 +202,7 @@ async fn load(
         "{}: {} schools, {} students ({} row errors), {} staff ({} row errors) in {:.2?}; \
          {} terms, {} sections, {} enrollments, {} homerooms in {:.2?}; total {:.2?}",
         label,
-        schools.len(),
+        schools.rows.len(),
         students.rows.len(),
         students.errors.len(),
         staff.rows.len(),
@@ -216,7 +216,12 @@ async fn load(
         total
     );
     if show_errors {
-        for e in students.errors.iter().chain(&staff.errors) {
+        for e in schools
+            .errors
+            .iter()
+            .chain(&students.errors)
+            .chain(&staff.errors)
+        {
             println!("  {e}");
         }
     }

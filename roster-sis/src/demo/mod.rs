@@ -116,7 +116,8 @@ pub mod edge {
     pub const STUDENT_INACTIVE: &str = "100018";
     /// Historical import (4).
     pub const STUDENT_HISTORICAL: &str = "100019";
-    /// Enroll status 5, which PowerSchool does not define: `EnrollStatus::Other(5)`.
+    /// Enroll status 5, which PowerSchool does not define: a row error (skipped, never
+    /// suspended).
     pub const STUDENT_UNKNOWN_STATUS: &str = "100020";
     /// At the alternative school (excluded from state reporting), grade 11.
     pub const STUDENT_STATE_EXCLUDED: &str = "100021";

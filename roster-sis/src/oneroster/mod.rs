@@ -42,6 +42,7 @@ use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
+use roster_core::validate::FieldRules;
 use roster_core::{Classes, Loaded, School, Scope, SisSource, SourceError, Staff, Student};
 
 use crate::powerschool::NameCase;
@@ -53,6 +54,7 @@ pub use self::values::{derived_id, numeric_or_derived, parse_grade};
 pub struct OneRosterSource {
     dir: PathBuf,
     name_case: NameCase,
+    rules: FieldRules,
 }
 
 impl OneRosterSource {
@@ -60,7 +62,14 @@ impl OneRosterSource {
         OneRosterSource {
             dir: dir.into(),
             name_case: NameCase::Keep,
+            rules: FieldRules::default(),
         }
+    }
+
+    /// Limits of the field checks ([`roster_core::validate`]), e.g. the longest student number.
+    pub fn with_rules(mut self, rules: FieldRules) -> Self {
+        self.rules = rules;
+        self
     }
 
     /// Title-case person names (default: keep the spelling of the file).
@@ -80,6 +89,7 @@ impl OneRosterSource {
         let read = Read {
             dir: self.dir.clone(),
             names: self.name_case,
+            rules: self.rules,
         };
         tokio::task::spawn_blocking(move || f(read))
             .await
@@ -89,15 +99,16 @@ impl OneRosterSource {
 
 #[async_trait]
 impl SisSource for OneRosterSource {
-    async fn schools(&self, scope: &Scope) -> Result<Vec<School>, SourceError> {
+    async fn schools(&self, scope: &Scope) -> Result<Loaded<School>, SourceError> {
         let scope = scope.clone();
         self.blocking(move |r| {
             let orgs = r.orgs()?;
-            Ok(orgs
+            let rows = orgs
                 .schools
                 .into_iter()
                 .filter(|s| scope.includes(s))
-                .collect())
+                .collect();
+            Ok(Loaded::new(rows, orgs.errors))
         })
         .await
     }
@@ -130,4 +141,5 @@ impl SisSource for OneRosterSource {
 struct Read {
     dir: PathBuf,
     names: NameCase,
+    rules: FieldRules,
 }

@@ -116,6 +116,29 @@ impl<'a> RowRef<'a> {
         )
     }
 
+    /// A value put through one of the [`roster_core::validate`] checks; a refusal is pushed
+    /// onto `errors`, located at this row and `column`.
+    pub(super) fn check<V, T>(
+        &self,
+        column: &str,
+        value: Option<V>,
+        errors: &mut Vec<RowError>,
+        f: impl FnOnce(V) -> Result<T, roster_core::validate::Invalid>,
+    ) -> Option<T> {
+        match f(value?) {
+            Ok(v) => Some(v),
+            Err(why) => {
+                errors.push(why.at(self.location(), column));
+                None
+            }
+        }
+    }
+
+    /// `file line N`.
+    pub(super) fn location(&self) -> String {
+        format!("{} line {}", self.table.file, self.line)
+    }
+
     pub(super) fn required(&self, column: &str, errors: &mut Vec<RowError>) -> Option<&'a str> {
         if self.get(column).is_empty() {
             errors.push(self.error(column, "is empty"));

@@ -4,12 +4,14 @@
 use std::collections::HashMap;
 
 use roster_core::{
-    EnrollStatus, Loaded, SchoolAssignment, Scope, SourceError, Staff, StaffType, Student,
+    EnrollStatus, Loaded, RowError, SchoolAssignment, Scope, SourceError, Staff, StaffType, Student,
 };
+
+use roster_core::validate::{self, Emails};
 
 use super::Read;
 use super::orgs::Orgs;
-use super::table::Table;
+use super::table::{RowRef, Table};
 use super::values::{numeric_or_derived, parse_grade};
 
 pub(super) struct Users {
@@ -44,6 +46,7 @@ impl Read {
         out.staff.errors.extend(t.unreadable.iter().cloned());
         let mut seen_students: HashMap<String, u64> = HashMap::new();
         let mut seen_staff: HashMap<i64, u64> = HashMap::new();
+        let mut emails = Emails::new();
         for row in t.rows() {
             let role = row.get("role").to_ascii_lowercase();
             let is_student = role == "student";
@@ -62,9 +65,20 @@ impl Read {
             for org in row.list("orgSourcedIds") {
                 match orgs.by_id.get(org) {
                     Some(&n) => schools.push(n),
+                    None if orgs.refused.contains_key(org) => errors.push(row.error(
+                        "orgSourcedIds",
+                        format!(
+                            "school org {} is refused ({}); this row is not loaded",
+                            validate::show(org),
+                            orgs.refused[org]
+                        ),
+                    )),
                     // Districts and departments are orgs too; only unknown ids are errors.
                     None if orgs.others.contains(org) => {}
-                    None => errors.push(row.error("orgSourcedIds", format!("unknown org '{org}'"))),
+                    None => errors.push(row.error(
+                        "orgSourcedIds",
+                        format!("unknown org '{}'", validate::escape(org)),
+                    )),
                 }
             }
             if schools.is_empty() && errors.iter().all(|e| e.field != "orgSourcedIds") {
@@ -77,9 +91,12 @@ impl Read {
                 continue;
             }
             let first = row.required("givenName", &mut errors);
+            let first = row.check("givenName", first, &mut errors, validate::person_name);
             let last = row.required("familyName", &mut errors);
+            let last = row.check("familyName", last, &mut errors, validate::person_name);
             let disabled = row.get("enabledUser").eq_ignore_ascii_case("false") || row.is_deleted();
-            let email = Some(row.get("email").to_string()).filter(|e| !e.is_empty());
+            let email = Some(row.raw("email")).filter(|e| !e.trim().is_empty());
+            let email = row.check("email", email, &mut errors, validate::email);
             let identifier = Some(row.get("identifier").to_string()).filter(|e| !e.is_empty());
             if is_student {
                 let grade = match row.list("grades").first() {
@@ -96,15 +113,24 @@ impl Read {
                     },
                 };
                 let number = identifier.clone().or_else(|| source_id.map(str::to_string));
+                let number_field = if identifier.is_some() {
+                    "identifier"
+                } else {
+                    "sourcedId"
+                };
+                let number = row.check(number_field, number, &mut errors, |n| {
+                    validate::identifier(&n, &self.rules)
+                });
                 if let (Some(n), Some(sid)) = (&number, source_id) {
                     out.student_numbers.insert(sid.to_string(), n.clone());
                     if let Some(line) = seen_students.get(n) {
                         errors.push(row.error(
-                            if identifier.is_some() { "identifier" } else { "sourcedId" },
+                            number_field,
                             format!("duplicate student number {n}: already loaded from line {line}; this row is not loaded"),
                         ));
                     }
                 }
+                claim(&mut emails, email.as_deref(), &row, &mut errors);
                 if !errors.is_empty() {
                     out.students.errors.append(&mut errors);
                     continue;
@@ -119,8 +145,8 @@ impl Read {
                     student_number: number,
                     id: None,
                     dcid: source_id.and_then(|s| s.parse().ok()),
-                    first_name: self.names.apply(first.to_string()),
-                    last_name: self.names.apply(last.to_string()),
+                    first_name: self.names.apply(first),
+                    last_name: self.names.apply(last),
                     grade,
                     school: schools[0],
                     enroll_status: if disabled {
@@ -144,6 +170,7 @@ impl Read {
                         ));
                     }
                 }
+                claim(&mut emails, email.as_deref(), &row, &mut errors);
                 if !errors.is_empty() {
                     out.staff.errors.append(&mut errors);
                     continue;
@@ -158,8 +185,8 @@ impl Read {
                 out.staff.rows.push(Staff {
                     dcid,
                     email,
-                    first_name: self.names.apply(first.to_string()),
-                    last_name: self.names.apply(last.to_string()),
+                    first_name: self.names.apply(first),
+                    last_name: self.names.apply(last),
                     teacher_number: identifier,
                     home_school: schools[0],
                     schools: schools
@@ -179,5 +206,16 @@ impl Read {
             tracing::warn!(row = %e.source_row, field = %e.field, reason = %e.reason, "bad OneRoster row");
         }
         Ok(out)
+    }
+}
+
+/// Email uniqueness across the file (students and staff): the first row keeps an address;
+/// a later row of an otherwise good person is a row error naming the first.
+fn claim(emails: &mut Emails, email: Option<&str>, row: &RowRef<'_>, errors: &mut Vec<RowError>) {
+    if errors.is_empty()
+        && let Some(e) = email
+        && let Err(why) = emails.claim(e, &row.location())
+    {
+        errors.push(why.at(row.location(), "email"));
     }
 }

@@ -25,6 +25,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
+use roster_core::validate::FieldRules;
 use roster_core::{
     Classes, Loaded, RowError, School, Scope, SisSource, SourceError, Staff, Student,
 };
@@ -46,6 +47,8 @@ pub struct PowerSchoolOptions {
     /// e.g. [`sql::D118_CELL_PHONES`]. `None` (default) leaves `Staff::cell_phone` empty.
     /// A `&'static str` on purpose: statements are constants, never built from values.
     pub cell_phone_sql: Option<&'static str>,
+    /// Limits of the field checks ([`roster_core::validate`]), e.g. the longest student number.
+    pub rules: FieldRules,
 }
 
 impl Default for PowerSchoolOptions {
@@ -54,6 +57,7 @@ impl Default for PowerSchoolOptions {
             name_case: NameCase::Keep,
             homeroom_expression: "1(A)".into(),
             cell_phone_sql: None,
+            rules: FieldRules::default(),
         }
     }
 }
@@ -145,6 +149,14 @@ impl<B: SqlBackend> PowerSchoolSource<B> {
         self.run(q.name, q.sql(scope), binds).await
     }
 
+    /// Schools whose SCHOOLS row is refused (any scope: a student's school may be out of it).
+    async fn refused_schools(&self) -> Result<map::RefusedSchools, SourceError> {
+        let rows = self
+            .run_scoped(sql::SCHOOLS, &Scope::All, Vec::new())
+            .await?;
+        Ok(map::schools(&rows, &self.options.rules).1)
+    }
+
     fn log_errors(what: &str, errors: &[roster_core::RowError]) {
         for e in errors {
             tracing::warn!(source = what, row = %e.source_row, field = %e.field, reason = %e.reason, "bad SIS row");
@@ -154,27 +166,36 @@ impl<B: SqlBackend> PowerSchoolSource<B> {
 
 #[async_trait]
 impl<B: SqlBackend> SisSource for PowerSchoolSource<B> {
-    async fn schools(&self, scope: &Scope) -> Result<Vec<School>, SourceError> {
+    async fn schools(&self, scope: &Scope) -> Result<Loaded<School>, SourceError> {
         let rows = self.run_scoped(sql::SCHOOLS, scope, Vec::new()).await?;
-        let (schools, errors) = map::schools(&rows);
-        Self::log_errors("SCHOOLS", &errors);
-        Ok(schools)
+        let (loaded, _) = map::schools(&rows, &self.options.rules);
+        Self::log_errors("SCHOOLS", &loaded.errors);
+        Ok(loaded)
     }
 
     async fn students(&self, scope: &Scope) -> Result<Loaded<Student>, SourceError> {
+        let refused = self.refused_schools().await?;
         let rows = self.run_scoped(sql::STUDENTS, scope, Vec::new()).await?;
-        let loaded = map::students(&rows, self.options.name_case);
+        let loaded = map::students(&rows, self.options.name_case, &self.options.rules, &refused);
         Self::log_errors("STUDENTS", &loaded.errors);
+        Self::log_errors("STUDENTS (optional values ignored)", &loaded.warnings);
         Ok(loaded)
     }
 
     async fn staff(&self, scope: &Scope) -> Result<Loaded<Staff>, SourceError> {
+        let refused = self.refused_schools().await?;
         let rows = self.run_scoped(sql::STAFF, scope, Vec::new()).await?;
         let (phones, mut phone_errors) = match self.options.cell_phone_sql {
             Some(q) => map::cell_phones(&self.run("cell_phones", q, Vec::new()).await?),
             None => (HashMap::new(), Vec::new()),
         };
-        let mut loaded = map::staff(&rows, self.options.name_case, &phones);
+        let mut loaded = map::staff(
+            &rows,
+            self.options.name_case,
+            &phones,
+            &self.options.rules,
+            &refused,
+        );
         loaded.errors.append(&mut phone_errors);
         Self::log_errors("USERS", &loaded.errors);
         Ok(loaded)

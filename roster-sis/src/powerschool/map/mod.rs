@@ -16,7 +16,7 @@ use roster_core::policy::title_case;
 
 pub use self::classes::{enrollments, homerooms, sections, terms};
 pub use self::parse::{date, int, text};
-pub use self::schools::schools;
+pub use self::schools::{RefusedSchools, refused_school_reason, schools};
 pub use self::staff::{cell_phones, staff};
 pub use self::students::students;
 

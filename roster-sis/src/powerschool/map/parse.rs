@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 use roster_core::RowError;
+use roster_core::validate::Invalid;
 
 use super::super::backend::{ColumnIndex, Value};
 
@@ -88,6 +89,24 @@ impl<'a> RowCheck<'a> {
     pub(super) fn fail(&mut self, column: &str, reason: impl Into<String>) {
         let e = RowError::new(self.source_row(), column, reason);
         self.errors.push(e);
+    }
+
+    /// A value read above, put through one of the [`roster_core::validate`] checks; a refusal
+    /// is recorded against `column` with the value shown safely.
+    pub(super) fn check<V, T>(
+        &mut self,
+        column: &str,
+        value: Option<V>,
+        f: impl FnOnce(V) -> Result<T, Invalid>,
+    ) -> Option<T> {
+        match f(value?) {
+            Ok(v) => Some(v),
+            Err(why) => {
+                let e = why.at(self.source_row(), column);
+                self.errors.push(e);
+                None
+            }
+        }
     }
 
     pub(super) fn value(&self, column: &str) -> &'a Value {

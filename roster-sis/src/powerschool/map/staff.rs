@@ -2,20 +2,34 @@
 
 use std::collections::HashMap;
 
-use roster_core::{Loaded, RowError, SchoolAssignment, Staff, StaffType};
+use roster_core::validate::{self, Emails, FieldRules};
+use roster_core::{Loaded, RowError, SchoolAssignment, Staff};
 
 use super::super::backend::Rows;
 use super::NameCase;
 use super::parse::{RowCheck, text};
+use super::schools::{RefusedSchools, refused_school_reason};
 
 /// `USERS` x `SCHOOLSTAFF` rows ordered by DCID, grouped into one [`Staff`] per user.
 /// A bad user column drops the user (row error on `USERS DCID=n`); a bad assignment drops
 /// only that assignment (row error on `SCHOOLSTAFF ID=n`). A NULL `STAFFSTATUS` reads as 0
 /// (not assigned), as PowerSchool's screens show it. `cell_phones` come from the optional
 /// district query.
-pub fn staff(rows: &Rows, names: NameCase, cell_phones: &HashMap<i64, String>) -> Loaded<Staff> {
+///
+/// Every value goes through [`roster_core::validate`]: a bad DCID, name or email, an
+/// email another user already has (the first in DCID order keeps it), a home school whose
+/// SCHOOLS row was refused, or an assignment with a `STAFFSTATUS` PowerSchool does not
+/// define is a row error and the user is not loaded (never created, moved or suspended).
+pub fn staff(
+    rows: &Rows,
+    names: NameCase,
+    cell_phones: &HashMap<i64, String>,
+    rules: &FieldRules,
+    refused: &RefusedSchools,
+) -> Loaded<Staff> {
     let idx = rows.index();
     let mut loaded: Loaded<Staff> = Loaded::default();
+    let mut emails = Emails::new();
     let mut i = 0;
     while i < rows.rows.len() {
         let row = &rows.rows[i];
@@ -32,11 +46,20 @@ pub fn staff(rows: &Rows, names: NameCase, cell_phones: &HashMap<i64, String>) -
             text(dcid_value).map_or_else(|| format!("row {}", i + 1), |d| format!("DCID={d}"));
         let mut c = RowCheck::new("USERS", key, &idx, row);
         let dcid = c.req_int("DCID");
+        let dcid = c.check("DCID", dcid, |d| validate::id_number(d, rules));
         let first_name = c.req_text("FIRST_NAME");
+        let first_name = c.check("FIRST_NAME", first_name, |n| validate::person_name(&n));
         let last_name = c.req_text("LAST_NAME");
+        let last_name = c.check("LAST_NAME", last_name, |n| validate::person_name(&n));
         let home_school = c.req_int("HOMESCHOOLID");
+        if let Some(n) = home_school
+            && let Some(at) = refused.get(&n)
+        {
+            c.fail("HOMESCHOOLID", refused_school_reason(n, at));
+        }
         let group = c.opt_int("GROUPVALUE");
         let email = c.opt_text("EMAIL_ADDR");
+        let email = c.check("EMAIL_ADDR", email, |e| validate::email(&e));
         let teacher_number = c.opt_text("TEACHERNUMBER");
         let mut schools = Vec::new();
         for arow in &rows.rows[i..j] {
@@ -47,18 +70,38 @@ pub fn staff(rows: &Rows, names: NameCase, cell_phones: &HashMap<i64, String>) -
             let school = a.req_int("SCHOOLID");
             let status = a.req_i32("STATUS");
             let staff_type = a.opt_i32("STAFFSTATUS").unwrap_or(0);
+            let Some(staff_type) = a.check("STAFFSTATUS", Some(staff_type), validate::staff_type)
+            else {
+                // Unknown type: the whole user is skipped, never treated as inactive.
+                c.fail(
+                    "SCHOOLSTAFF",
+                    format!(
+                        "assignment {} is refused; this user is not loaded",
+                        a.source_row()
+                    ),
+                );
+                loaded.errors.append(&mut a.errors);
+                continue;
+            };
             match (school, status) {
                 (Some(school), Some(status)) if a.errors.is_empty() => {
                     schools.push(SchoolAssignment {
                         school,
                         status,
-                        staff_type: StaffType::from(staff_type),
+                        staff_type,
                     })
                 }
                 _ => loaded.errors.append(&mut a.errors),
             }
         }
         i = j;
+        if c.errors.is_empty()
+            && let Some(e) = &email
+            && let Err(why) = emails.claim(e, &c.source_row())
+        {
+            let e = why.at(c.source_row(), "EMAIL_ADDR");
+            c.errors.push(e);
+        }
         if !c.errors.is_empty() {
             loaded.errors.append(&mut c.errors);
             continue;
@@ -105,6 +148,7 @@ mod tests {
     use super::super::super::backend::Value;
     use super::super::test_rows as rows;
     use super::*;
+    use roster_core::StaffType;
 
     #[test]
     fn staff_groups_assignments_and_drops_only_bad_ones() {
@@ -164,7 +208,13 @@ mod tests {
             ],
         );
         let phones = HashMap::from([(1, "555-0100".to_string())]);
-        let loaded = staff(&r, NameCase::Keep, &phones);
+        let loaded = staff(
+            &r,
+            NameCase::Keep,
+            &phones,
+            &FieldRules::default(),
+            &RefusedSchools::new(),
+        );
         assert_eq!(loaded.rows.len(), 2);
         let one = &loaded.rows[0];
         assert_eq!(one.schools.len(), 2);
