@@ -23,6 +23,7 @@
 pub mod cli;
 pub mod demo;
 pub mod district;
+pub mod error;
 pub mod logging;
 pub mod progress;
 pub mod run;
@@ -31,6 +32,7 @@ pub mod wiring;
 
 pub use roster_core as core;
 pub use roster_google as google;
+pub use roster_google_emulator as google_emulator;
 pub use roster_sftp as sftp;
 pub use roster_sis as sis;
 
@@ -39,5 +41,6 @@ pub use district::{
     Site, Unset, accounts_cli, accounts_main, production_refusal, vendor_cli, vendor_cli_requiring,
     vendor_main, vendor_main_requiring,
 };
+pub use error::{ConfigError, GoogleSetupError, RunError};
 pub use run::{AccountJob, Population, run_accounts};
 pub use vendor::{SftpSettings, VendorJob, run_vendor};
