@@ -366,3 +366,19 @@ async fn vendor_files_for_the_demo_district_match_snapshots() {
         }
     }
 }
+
+/// The demo district carries its own constants; where the D118 binaries rely on a demo value
+/// (school numbers and names the jobs look for), the two agree.
+#[test]
+fn demo_district_fits_the_d118_constants() {
+    use roster::sis::demo::{GRADUATED_SCHOOL, SCHOOLS, SUBSTITUTE_SCHOOL};
+    assert_eq!(GRADUATED_SCHOOL, d118_students::GRADUATED_SCHOOL);
+    assert_eq!(GRADUATED_SCHOOL, d118_staff::GRADUATED_SCHOOL);
+    assert_eq!(SUBSTITUTE_SCHOOL, d118_students::SUBSTITUTE_SCHOOL);
+    let name = |n: i64| SCHOOLS.iter().find(|s| s.number == n).map(|s| s.name);
+    assert_eq!(
+        name(GRADUATED_SCHOOL),
+        Some(d118_students::GRADUATED_SCHOOL_NAME)
+    );
+    assert_eq!(name(SUBSTITUTE_SCHOOL), Some(d118_staff::SUB_BUILDING_NAME));
+}
