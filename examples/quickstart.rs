@@ -106,7 +106,7 @@ async fn account_run(
         .await
     {
         Ok(parts) => parts,
-        Err(e) => return roster::district::fatal(&job.name, mode, e.to_string()),
+        Err(e) => return roster::district::fatal(&job.name, mode, e),
     };
     let mut opts = cli.opts.clone();
     opts.report = Some(format!("out/{}-{title}.json", job.name).into());
@@ -127,7 +127,7 @@ async fn vendor_run(demo: &Demo, job: &VendorJob, site: &Site, cli: &Cli) -> Run
     );
     let sis = match demo.sis(site.powerschool.clone()) {
         Ok(s) => s,
-        Err(e) => return roster::district::fatal(&job.name, Mode::Plan, e.to_string()),
+        Err(e) => return roster::district::fatal(&job.name, Mode::Plan, e),
     };
     let dir = Path::new("out").join(&job.name);
     let mut opts = cli.opts.clone();

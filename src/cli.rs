@@ -6,6 +6,8 @@ use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use roster_core::Scope;
 
+use crate::error::ConfigError;
+
 /// Flags shared by every district binary. A district main parses this and hands it to
 /// [`crate::run_accounts`] or [`crate::run_vendor`].
 #[derive(Debug, Clone, Parser)]
@@ -97,12 +99,12 @@ pub struct RunOptions {
 }
 
 impl RunOptions {
-    pub fn scope(&self) -> Result<Scope, String> {
+    pub fn scope(&self) -> Result<Scope, ConfigError> {
         match (self.scope, self.school) {
             (ScopeArg::All, _) => Ok(Scope::All),
             (ScopeArg::StateReporting, _) => Ok(Scope::StateReporting),
             (ScopeArg::School, Some(n)) => Ok(Scope::School(n)),
-            (ScopeArg::School, None) => Err("--scope school needs --school NUMBER".into()),
+            (ScopeArg::School, None) => Err(ConfigError::SchoolWithoutNumber),
         }
     }
 

@@ -11,9 +11,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
+use roster_core::source::BoxError;
 use roster_core::{DirectoryTarget, OrgUnitPath};
-use roster_google::emulator::{Emulator, EmulatorConfig, RunningEmulator, test_keys};
 use roster_google::{ClientConfig, DirectoryClient, GoogleDirectory, ServiceAccountAuth};
+use roster_google_emulator::{Emulator, EmulatorConfig, RunningEmulator, test_keys};
 use roster_sis::demo::{self, DemoConfig};
 use roster_sis::powerschool::{PowerSchoolOptions, PowerSchoolSource, SqliteBackend};
 use serde_json::json;
@@ -33,14 +34,22 @@ pub struct Demo {
     pub emulator: RunningEmulator,
 }
 
+/// Why the demo could not be set up: the step, and the cause.
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
-    #[error("demo: {0}")]
-    Setup(String),
+    #[error("demo: {what}: {source}")]
+    Setup {
+        what: String,
+        #[source]
+        source: BoxError,
+    },
 }
 
-fn setup<E: std::fmt::Display>(what: &str) -> impl FnOnce(E) -> DemoError + '_ {
-    move |e| DemoError::Setup(format!("{what}: {e}"))
+fn setup<E: Into<BoxError>>(what: &str) -> impl FnOnce(E) -> DemoError + '_ {
+    move |e| DemoError::Setup {
+        what: what.to_string(),
+        source: e.into(),
+    }
 }
 
 impl Demo {
@@ -142,7 +151,7 @@ impl Demo {
             target
                 .ensure_org_unit(root)
                 .await
-                .map_err(|e| DemoError::Setup(format!("cannot create {root}: {e}")))?;
+                .map_err(setup(&format!("cannot create {root}")))?;
         }
         Ok((sis, target))
     }

@@ -11,6 +11,7 @@ use roster_sis::powerschool::PowerSchoolOptions;
 
 use crate::cli::{Cli, Mode};
 use crate::demo::{DEMO_STUDENTS, Demo};
+use crate::error::RunError;
 use crate::run::{AccountJob, run_accounts};
 use crate::vendor::{VendorJob, run_vendor};
 use crate::{logging, wiring};
@@ -55,10 +56,11 @@ fn finish(report: &RunReport, cli: &Cli) -> ExitCode {
 }
 
 /// A report for a run that could not start (exit code 2).
-pub fn fatal(job: &str, mode: Mode, why: String) -> RunReport {
+pub fn fatal(job: &str, mode: Mode, why: impl Into<RunError>) -> RunReport {
+    let why = why.into();
     tracing::error!("{why}");
     let mut r = RunReport::new(job, mode.name());
-    r.aborted = Some(why);
+    r.aborted = Some(why.to_string());
     r.finished_at = Some(chrono::Utc::now());
     r
 }
@@ -74,14 +76,14 @@ pub async fn accounts_cli(
     if cli.opts.demo {
         let demo = match Demo::start(&cli.opts.out, &site.domain, cli.opts.today(), DEMO_STUDENTS) {
             Ok(d) => d,
-            Err(e) => return fatal(&job.name, mode, e.to_string()),
+            Err(e) => return fatal(&job.name, mode, e),
         };
         let report = match demo
             .connect(site.powerschool.clone(), &job.policy.managed_roots)
             .await
         {
             Ok((sis, target)) => run_accounts(job, mode, &cli.opts, &sis, &target, out).await,
-            Err(e) => fatal(&job.name, mode, e.to_string()),
+            Err(e) => fatal(&job.name, mode, e),
         };
         if let Err(e) = demo.save() {
             tracing::error!("{e}");
@@ -106,11 +108,11 @@ pub async fn vendor_cli(job: &VendorJob, site: &Site, cli: &Cli, out: &mut dyn W
     if cli.opts.demo {
         let demo = match Demo::start(&cli.opts.out, &site.domain, cli.opts.today(), DEMO_STUDENTS) {
             Ok(d) => d,
-            Err(e) => return fatal(&job.name, mode, e.to_string()),
+            Err(e) => return fatal(&job.name, mode, e),
         };
         let sis = match demo.sis(site.powerschool.clone()) {
             Ok(s) => s,
-            Err(e) => return fatal(&job.name, mode, e.to_string()),
+            Err(e) => return fatal(&job.name, mode, e),
         };
         // The demo has no vendor server: files are written, delivery is skipped.
         return run_vendor(job, Mode::Plan, &cli.opts, &sis, &dir, None, out).await;

@@ -23,6 +23,7 @@
 pub mod cli;
 pub mod demo;
 pub mod district;
+pub mod error;
 pub mod logging;
 pub mod progress;
 pub mod run;
@@ -31,10 +32,12 @@ pub mod wiring;
 
 pub use roster_core as core;
 pub use roster_google as google;
+pub use roster_google_emulator as google_emulator;
 pub use roster_sftp as sftp;
 pub use roster_sis as sis;
 
 pub use cli::{Cli, Mode, RunOptions};
 pub use district::{Site, accounts_cli, accounts_main, vendor_cli, vendor_main};
+pub use error::{ConfigError, GoogleSetupError, RunError};
 pub use run::{AccountJob, Population, run_accounts};
 pub use vendor::{SftpSettings, VendorJob, run_vendor};

@@ -8,9 +8,10 @@ use chrono::Utc;
 use roster_core::apply::ApplyOptions;
 use roster_core::policy::{Intent, StaffPolicy, StudentPolicy};
 use roster_core::report::{AuditLog, RunReport, Skipped};
-use roster_core::{DirectoryTarget, Plan, Policy, SisSource, plan, safety};
+use roster_core::{DirectoryTarget, Plan, Policy, SisSource, SourceError, plan, safety};
 
 use crate::cli::{Mode, RunOptions};
+use crate::error::RunError;
 use crate::progress::Bar;
 
 /// Whose accounts a job manages, with the rules that make their desired state.
@@ -44,12 +45,12 @@ pub async fn run_accounts(
 /// Ends a run: records why it stopped, if it did, stamps the time, writes `--report`.
 pub(crate) fn conclude(
     mut report: RunReport,
-    result: Result<(), String>,
+    result: Result<(), RunError>,
     opts: &RunOptions,
 ) -> RunReport {
     if let Err(why) = result {
         tracing::error!("{why}");
-        report.aborted = Some(why);
+        report.aborted = Some(why.to_string());
     }
     report.finished_at = Some(Utc::now());
     if let Some(path) = &opts.report
@@ -68,7 +69,7 @@ async fn run_inner(
     target: &dyn DirectoryTarget,
     out: &mut dyn Write,
     report: &mut RunReport,
-) -> Result<(), String> {
+) -> Result<(), RunError> {
     let scope = opts.scope()?;
     let today = opts.today();
     let mut policy = job.policy.clone();
@@ -77,15 +78,15 @@ async fn run_inner(
     }
 
     let t = Instant::now();
-    let schools = sis.schools(&scope).await.map_err(|e| e.to_string())?;
+    let schools = sis.schools(&scope).await?;
     let desired: Vec<Intent> = match &job.population {
         Population::Students(p) => {
-            let loaded = sis.students(&scope).await.map_err(|e| e.to_string())?;
+            let loaded = sis.students(&scope).await?;
             report.row_errors.extend(loaded.errors);
             p.desired(&loaded.rows, &all_schools(sis, &schools).await?, today)
         }
         Population::Staff(p) => {
-            let loaded = sis.staff(&scope).await.map_err(|e| e.to_string())?;
+            let loaded = sis.staff(&scope).await?;
             report.row_errors.extend(loaded.errors);
             p.desired(&loaded.rows, &all_schools(sis, &schools).await?)
         }
@@ -98,7 +99,7 @@ async fn run_inner(
     let observed = target
         .list_accounts(&policy.managed_roots)
         .await
-        .map_err(|e| format!("cannot list the directory: {e}"))?;
+        .map_err(RunError::ListDirectory)?;
     report.timings.read_directory_ms = t.elapsed().as_millis() as u64;
 
     let t = Instant::now();
@@ -117,11 +118,7 @@ async fn run_inner(
             tracing::warn!("safety valve: {v}");
         }
         if !opts.force {
-            let why: Vec<String> = report.violations.iter().map(ToString::to_string).collect();
-            return Err(format!(
-                "safety valve (use --force to override): {}",
-                why.join("; ")
-            ));
+            return Err(RunError::Refused(report.violations.clone()));
         }
         tracing::warn!("--force: applying despite the safety valve");
     }
@@ -129,11 +126,9 @@ async fn run_inner(
         return Ok(());
     }
 
-    let audit = AuditLog::open(&opts.audit_log).map_err(|e| {
-        format!(
-            "cannot open the audit log {}: {e}",
-            opts.audit_log.display()
-        )
+    let audit = AuditLog::open(&opts.audit_log).map_err(|source| RunError::AuditLog {
+        path: opts.audit_log.clone(),
+        source,
     })?;
     let apply_opts = ApplyOptions {
         concurrency: opts.concurrency,
@@ -179,11 +174,8 @@ fn skipped(plan: &Plan) -> Vec<Skipped> {
 async fn all_schools(
     sis: &dyn SisSource,
     in_scope: &[roster_core::School],
-) -> Result<Vec<roster_core::School>, String> {
-    let all = sis
-        .schools(&roster_core::Scope::All)
-        .await
-        .map_err(|e| e.to_string())?;
+) -> Result<Vec<roster_core::School>, SourceError> {
+    let all = sis.schools(&roster_core::Scope::All).await?;
     Ok(if all.is_empty() {
         in_scope.to_vec()
     } else {

@@ -11,6 +11,7 @@ use roster_sftp::Secret;
 use roster_sftp::delivery::{SftpAuth, SftpTarget, Upload};
 
 use crate::cli::{Mode, RunOptions};
+use crate::error::{ConfigError, RunError};
 
 type StudentFilter = Box<dyn Fn(&Student) -> bool + Send + Sync>;
 
@@ -38,11 +39,11 @@ pub struct SftpSettings {
 
 impl SftpSettings {
     /// The delivery target, with a dated copy of every file kept under `dir/archive`.
-    pub fn target_from_env(&self, dir: &Path) -> Result<SftpTarget, String> {
-        let user =
-            std::env::var(&self.user_env).map_err(|_| format!("{} is not set", self.user_env))?;
+    pub fn target_from_env(&self, dir: &Path) -> Result<SftpTarget, ConfigError> {
+        let user = std::env::var(&self.user_env)
+            .map_err(|_| ConfigError::MissingEnv(self.user_env.clone()))?;
         let password = Secret::from_env(&self.password_env)
-            .ok_or_else(|| format!("{} is not set", self.password_env))?;
+            .ok_or_else(|| ConfigError::MissingEnv(self.password_env.clone()))?;
         Ok(SftpTarget::new(
             &self.host,
             user,
@@ -80,16 +81,13 @@ async fn vendor_inner(
     target: Option<&SftpTarget>,
     out: &mut dyn Write,
     report: &mut RunReport,
-) -> Result<(), String> {
+) -> Result<(), RunError> {
     let scope = opts.scope()?;
     let t = Instant::now();
-    let schools = sis.schools(&scope).await.map_err(|e| e.to_string())?;
-    let students = sis.students(&scope).await.map_err(|e| e.to_string())?;
-    let staff = sis.staff(&scope).await.map_err(|e| e.to_string())?;
-    let classes = sis
-        .classes(&scope, opts.today())
-        .await
-        .map_err(|e| e.to_string())?;
+    let schools = sis.schools(&scope).await?;
+    let students = sis.students(&scope).await?;
+    let staff = sis.staff(&scope).await?;
+    let classes = sis.classes(&scope, opts.today()).await?;
     report.row_errors.extend(students.errors);
     report.row_errors.extend(staff.errors);
     report.row_errors.extend(classes.errors.iter().cloned());
@@ -106,23 +104,29 @@ async fn vendor_inner(
     report.people_read = roster.students.len() + roster.staff.len();
     report.timings.read_sis_ms = t.elapsed().as_millis() as u64;
     if report.people_read == 0 {
-        return Err("the SIS returned nobody: refusing to send an empty roster (a full refresh would wipe the vendor's)".into());
+        return Err(RunError::EmptyRoster);
     }
 
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|source| RunError::CreateDir {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     let mut uploads = Vec::new();
     for export in &job.exports {
-        let built = export
-            .export(&roster)
-            .map_err(|e| format!("{}: {e}", export.name()))?;
+        let built = export.export(&roster).map_err(|source| RunError::Export {
+            export: export.name().to_string(),
+            source,
+        })?;
         for e in &built.errors {
             tracing::warn!(export = export.name(), row = %e.source_row, "left out: {}: {}", e.field, e.reason);
         }
         report.row_errors.extend(built.errors);
         for file in built.files {
             let path = dir.join(&file.name);
-            std::fs::write(&path, &file.bytes)
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            std::fs::write(&path, &file.bytes).map_err(|source| RunError::WriteFile {
+                path: path.clone(),
+                source,
+            })?;
             let _ = writeln!(
                 out,
                 "{:<10} {:>12} bytes  {}",
@@ -149,7 +153,10 @@ async fn vendor_inner(
     let sent = target
         .upload(uploads)
         .await
-        .map_err(|e| format!("SFTP delivery to {} failed: {e}", target.addr()))?;
+        .map_err(|source| RunError::Deliver {
+            addr: target.addr(),
+            source,
+        })?;
     for s in &sent {
         let _ = writeln!(
             out,

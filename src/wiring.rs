@@ -14,6 +14,7 @@
 use std::io::IsTerminal;
 use std::sync::Arc;
 
+use roster_core::SourceError;
 use roster_google::auth::DEFAULT_SCOPES;
 use roster_google::{
     ClientConfig, DirectoryClient, GoogleDirectory, InstalledAppAuth, ServiceAccountAuth,
@@ -21,17 +22,17 @@ use roster_google::{
 };
 use roster_sis::powerschool::{OracleBackend, PowerSchoolOptions, PowerSchoolSource};
 
+use crate::error::{ConfigError, GoogleSetupError};
+
 /// PowerSchool over Oracle, credentials from the environment.
 pub async fn powerschool_from_env(
     options: PowerSchoolOptions,
-) -> Result<PowerSchoolSource<OracleBackend>, String> {
-    PowerSchoolSource::oracle_from_env(options)
-        .await
-        .map_err(|e| e.to_string())
+) -> Result<PowerSchoolSource<OracleBackend>, SourceError> {
+    PowerSchoolSource::oracle_from_env(options).await
 }
 
 /// The client settings from the environment (API root, quota).
-pub fn client_config_from_env() -> Result<ClientConfig, String> {
+pub fn client_config_from_env() -> Result<ClientConfig, ConfigError> {
     let mut config = ClientConfig::default();
     if let Ok(url) = std::env::var("GOOGLE_DIRECTORY_URL") {
         config.base_url = url;
@@ -39,22 +40,22 @@ pub fn client_config_from_env() -> Result<ClientConfig, String> {
     if let Ok(q) = std::env::var("GOOGLE_QUOTA_PER_MINUTE") {
         let per_minute: f64 = q
             .parse()
-            .map_err(|_| format!("GOOGLE_QUOTA_PER_MINUTE={q:?} is not a number"))?;
+            .map_err(|source| ConfigError::BadQuota { value: q, source })?;
         config.rate_per_second = per_minute / 60.0;
     }
     Ok(config)
 }
 
 /// The Google directory, authenticated from the environment.
-pub async fn google_from_env() -> Result<GoogleDirectory, String> {
+pub async fn google_from_env() -> Result<GoogleDirectory, GoogleSetupError> {
     let auth: Arc<dyn TokenSource> = match std::env::var("GOOGLE_SERVICE_ACCOUNT_KEY") {
         Ok(key) => {
             let subject = std::env::var("GOOGLE_ADMIN_SUBJECT")
-                .map_err(|_| "GOOGLE_SERVICE_ACCOUNT_KEY is set but GOOGLE_ADMIN_SUBJECT (the admin to act as) is not".to_string())?;
+                .map_err(|_| ConfigError::MissingAdminSubject)?;
             Arc::new(
                 ServiceAccountAuth::from_key_file(&key, &subject, DEFAULT_SCOPES)
                     .await
-                    .map_err(|e| e.to_string())?,
+                    .map_err(GoogleSetupError::Auth)?,
             )
         }
         Err(_) => {
@@ -62,19 +63,17 @@ pub async fn google_from_env() -> Result<GoogleDirectory, String> {
                 std::env::var("GOOGLE_CREDENTIALS").unwrap_or_else(|_| "credentials.json".into());
             let token = std::env::var("GOOGLE_TOKEN").unwrap_or_else(|_| "token.json".into());
             if !std::path::Path::new(&credentials).exists() {
-                return Err(format!(
-                    "no Google credentials: set GOOGLE_SERVICE_ACCOUNT_KEY and GOOGLE_ADMIN_SUBJECT, or put an OAuth client's {credentials} here (see README)"
-                ));
+                return Err(ConfigError::NoGoogleCredentials { credentials }.into());
             }
             let interactive = std::io::stdin().is_terminal();
             Arc::new(
                 InstalledAppAuth::new(&credentials, &token, DEFAULT_SCOPES, interactive)
                     .await
-                    .map_err(|e| e.to_string())?,
+                    .map_err(GoogleSetupError::Auth)?,
             )
         }
     };
     let client =
-        DirectoryClient::new(client_config_from_env()?, auth).map_err(|e| e.to_string())?;
+        DirectoryClient::new(client_config_from_env()?, auth).map_err(GoogleSetupError::Client)?;
     Ok(GoogleDirectory::new(Arc::new(client)))
 }

@@ -15,7 +15,7 @@ use reliability::{audit_lines, cli, desired, differences, fast_directory, manage
 use roster::core::report::{ExitCode, RunReport};
 use roster::core::{Account, Applied, Change, DirectoryTarget, OrgUnitPath, TargetError};
 use roster::demo::Demo;
-use roster::google::emulator::Faults;
+use roster::google_emulator::Faults;
 use roster::{AccountJob, Mode, run_accounts};
 
 /// Students in the generated district (see docs/RELIABILITY.md for the measured time).
@@ -395,7 +395,7 @@ async fn quota_and_concurrency_limits_are_waited_out() {
     let demo = Demo::start(dir.path(), &site.domain, today(), 1_500).unwrap();
     let _ = fast_directory(&demo, &job).await;
     demo.emulator
-        .set_quota(Some(roster::google::emulator::Quota::per_minute(60 * 400)));
+        .set_quota(Some(roster::google_emulator::Quota::per_minute(60 * 400)));
     demo.emulator.set_max_concurrent(Some(4));
     // Requests stay in flight for a while, as at Google, so they overlap.
     demo.emulator.set_latency(Duration::from_millis(5));

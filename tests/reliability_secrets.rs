@@ -27,7 +27,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use reliability::{cli, today};
 use roster::core::report::ExitCode;
 use roster::demo::Demo;
-use roster::google::emulator::test_keys::{self, TestKey};
+use roster::google_emulator::test_keys::{self, TestKey};
 use roster::sftp::testing::{Sshd, TestUser};
 use roster::{Mode, SftpSettings, accounts_cli, run_accounts, run_vendor};
 

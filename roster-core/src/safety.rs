@@ -7,26 +7,9 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::limits::SafetyLimits;
 use crate::model::{School, SchoolNumber};
 use crate::plan::Plan;
-
-/// Limits on a run's suspensions.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SafetyLimits {
-    /// Refuse when suspensions exceed this share of the managed accounts (default 0.05).
-    pub max_suspend_share: Option<f64>,
-    /// Refuse when suspensions exceed this many accounts.
-    pub max_suspend_count: Option<usize>,
-}
-
-impl Default for SafetyLimits {
-    fn default() -> Self {
-        SafetyLimits {
-            max_suspend_share: Some(0.05),
-            max_suspend_count: None,
-        }
-    }
-}
 
 /// Why a plan was refused.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]

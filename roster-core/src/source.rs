@@ -30,17 +30,52 @@ impl Scope {
     }
 }
 
+/// The cause kept inside a [`SourceError`]: the driver's own error, or its scrubbed message.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
 /// Errors that stop a whole SIS read (a bad row is a [`crate::RowError`] instead).
+///
+/// No variant holds a password: a backend whose driver might echo one (Oracle) scrubs the
+/// driver's message when it builds the error, and keeps that text as the cause.
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
+    /// The SIS could not be reached or logged into.
     #[error("cannot connect to the SIS: {0}")]
-    Connect(String),
+    Connect(#[source] BoxError),
+    /// A database file exists but could not be opened.
+    #[error("cannot connect to the SIS: {path}: {source}")]
+    Open {
+        path: String,
+        #[source]
+        source: BoxError,
+    },
+    /// A statement failed, or was refused before it ran (binds that do not match).
     #[error("SIS query failed: {0}")]
-    Query(String),
+    Query(#[source] BoxError),
+    /// A file the source reads is missing or malformed.
     #[error("cannot read {path}: {reason}")]
     File { path: String, reason: String },
+    /// A read on a worker thread panicked or was cancelled.
+    #[error("{what} failed: {source}")]
+    Task {
+        what: String,
+        #[source]
+        source: BoxError,
+    },
     #[error("{0}")]
     Other(String),
+}
+
+impl SourceError {
+    /// A [`SourceError::Connect`] from a driver error or a (scrubbed) message.
+    pub fn connect(cause: impl Into<BoxError>) -> Self {
+        SourceError::Connect(cause.into())
+    }
+
+    /// A [`SourceError::Query`] from a driver error or a (scrubbed) message.
+    pub fn query(cause: impl Into<BoxError>) -> Self {
+        SourceError::Query(cause.into())
+    }
 }
 
 /// A student information system. Object-safe: districts hold a `Box<dyn SisSource>`.

@@ -5,12 +5,13 @@
 //! * [`auth`]: access tokens: service account with domain-wide delegation, the installed-app
 //!   flow with `credentials.json`/`token.json`, or a static token ([`auth::TokenSource`]).
 //! * [`target`]: [`target::GoogleDirectory`], the `roster_core::DirectoryTarget` for Google.
-//! * [`emulator`]: a local emulator of the Directory API and Google's OAuth token endpoint
-//!   (library module and the `directory-emulator` binary) for tests and benchmarks.
+//!
+//! The local emulator of the Directory API used by the tests, the demo and the benchmarks is
+//! its own crate, `roster-google-emulator` (a dev-dependency here), so this crate carries no
+//! HTTP server.
 
 pub mod auth;
 pub mod client;
-pub mod emulator;
 pub mod target;
 
 pub use auth::{InstalledAppAuth, ServiceAccountAuth, StaticToken, TokenSource};

@@ -10,14 +10,14 @@ use std::sync::Arc;
 use client_support::*;
 use roster_google::auth::{DEFAULT_SCOPES, InstalledAppAuth, ServiceAccountAuth, TokenSource};
 use roster_google::client::{DirectoryClient, ListUsers, Projection};
-use roster_google::emulator::InstalledClient;
-use roster_google::emulator::test_keys::{service_account_key, service_account_key_in_slot};
+use roster_google_emulator::InstalledClient;
+use roster_google_emulator::test_keys::{service_account_key, service_account_key_in_slot};
 use serde_json::{Value, json};
 
 const SA: &str = "roster-sync@d118-project.iam.gserviceaccount.com";
 
 fn client_for(
-    emu: &roster_google::emulator::RunningEmulator,
+    emu: &roster_google_emulator::RunningEmulator,
     auth: impl TokenSource + 'static,
 ) -> DirectoryClient {
     DirectoryClient::new(config(emu), Arc::new(auth)).unwrap()

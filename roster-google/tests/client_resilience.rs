@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 
 use client_support::*;
 use roster_google::client::{ClientConfig, ListUsers, Projection, User, ou_query};
-use roster_google::emulator::{Faults, OverQuota, Quota};
+use roster_google_emulator::{Faults, OverQuota, Quota};
 
-fn seed(emu: &roster_google::emulator::RunningEmulator, n: usize) {
+fn seed(emu: &roster_google_emulator::RunningEmulator, n: usize) {
     emu.add_org_unit("/Students").unwrap();
     for i in 0..n {
         add_user(emu, &format!("s{i:04}@d118.org"), "S", "T", "/Students");

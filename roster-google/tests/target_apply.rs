@@ -15,7 +15,7 @@ use roster_core::{
     PersonKind, SchemaValues, Secret,
 };
 use roster_google::GoogleDirectory;
-use roster_google::emulator::{Faults, RunningEmulator};
+use roster_google_emulator::{Faults, RunningEmulator};
 use serde_json::{Value, json};
 
 const ROOT: &str = "/D118 Students";

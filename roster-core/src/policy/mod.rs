@@ -19,8 +19,8 @@ pub use staff::{StaffPolicy, StaffSchema};
 pub use students::{GradeOus, StudentPolicy, StudentSchema};
 
 use crate::directory::{ExternalId, OrgUnitPath, SchemaValues};
+use crate::limits::SafetyLimits;
 use crate::model::{Person, SchoolNumber};
-use crate::safety::SafetyLimits;
 use crate::secret::Secret;
 
 /// How observed accounts are matched to SIS people.

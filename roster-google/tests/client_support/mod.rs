@@ -9,7 +9,7 @@ use std::time::Duration;
 use roster_core::Retry;
 use roster_google::auth::StaticToken;
 use roster_google::client::{ClientConfig, DirectoryClient};
-use roster_google::emulator::{Emulator, EmulatorConfig, RunningEmulator};
+use roster_google_emulator::{Emulator, EmulatorConfig, RunningEmulator};
 use serde_json::{Value, json};
 
 pub const DOMAIN: &str = "d118.org";

@@ -131,7 +131,7 @@ pub fn check_binds(sql: &str, binds: &[Bind]) -> Result<(), SourceError> {
     if want == got {
         Ok(())
     } else {
-        Err(SourceError::Query(format!(
+        Err(SourceError::query(format!(
             "binds {got:?} do not match the statement's placeholders {want:?}"
         )))
     }

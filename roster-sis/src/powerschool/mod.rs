@@ -121,7 +121,10 @@ impl<B: SqlBackend> PowerSchoolSource<B> {
         let started = std::time::Instant::now();
         let rows = tokio::task::spawn_blocking(move || backend.query(sql, &binds))
             .await
-            .map_err(|e| SourceError::Other(format!("query task {name} failed: {e}")))??;
+            .map_err(|e| SourceError::Task {
+                what: format!("query task {name}"),
+                source: Box::new(e),
+            })??;
         tracing::debug!(
             query = name,
             backend = self.backend.name(),

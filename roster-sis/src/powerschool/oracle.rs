@@ -79,11 +79,12 @@ pub enum OracleError {
     Query(String),
 }
 
+/// An [`OracleError`] is scrubbed when it is built, so it is kept whole as the cause.
 impl From<OracleError> for SourceError {
     fn from(e: OracleError) -> Self {
         match e {
-            OracleError::Query(m) => SourceError::Query(m),
-            other => SourceError::Connect(other.to_string()),
+            OracleError::Query(m) => SourceError::query(m),
+            other => SourceError::connect(other),
         }
     }
 }
@@ -258,7 +259,8 @@ impl SqlBackend for OracleBackend {
     fn query(&self, sql: &str, binds: &[Bind]) -> Result<Rows, SourceError> {
         check_binds(sql, binds)?;
         self.query_inner(sql, binds)
-            .map_err(|e| SourceError::Query(scrub(e.to_string(), &self.password)))
+            // The driver's error may echo the password: keep only its scrubbed text.
+            .map_err(|e| SourceError::query(scrub(e.to_string(), &self.password)))
     }
 }
 

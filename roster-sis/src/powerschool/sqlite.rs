@@ -37,7 +37,10 @@ impl SqliteBackend {
             &path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
-        .map_err(|e| SourceError::Connect(format!("{}: {e}", path.display())))?;
+        .map_err(|e| SourceError::Open {
+            path: path.display().to_string(),
+            source: Box::new(e),
+        })?;
         Ok(SqliteBackend {
             conn: Mutex::new(conn),
             path,
@@ -68,14 +71,14 @@ impl SqlBackend for SqliteBackend {
             .conn
             .lock()
             .map_err(|_| SourceError::Other("SQLite connection poisoned".into()))?;
-        let q = |e: rusqlite::Error| SourceError::Query(e.to_string());
+        let q = SourceError::query;
         let mut stmt = conn.prepare_cached(sql).map_err(q)?;
         for (name, value) in binds {
             let key = format!(":{name}");
             let i = stmt
                 .parameter_index(&key)
                 .map_err(q)?
-                .ok_or_else(|| SourceError::Query(format!("statement has no bind {key}")))?;
+                .ok_or_else(|| SourceError::query(format!("statement has no bind {key}")))?;
             match value {
                 Value::Null => stmt.raw_bind_parameter(i, rusqlite::types::Null),
                 Value::Int(n) => stmt.raw_bind_parameter(i, n),

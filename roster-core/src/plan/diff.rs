@@ -1,0 +1,110 @@
+//! The diff of one existing account against the account its person should have.
+
+use super::{AccountPatch, Change, ChangeKind};
+use crate::directory::{Account, schema_field};
+use crate::policy::{DesiredAccount, Policy};
+
+/// What happens to an existing account's primary email.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum EmailChange {
+    /// The account already has the person's email (compared as Google does).
+    Keep,
+    Rename,
+    /// The person's email belongs to another account, or to an earlier person of the plan.
+    Blocked,
+}
+
+/// The changes that bring one existing account to its desired state.
+pub(super) fn diff(
+    d: &DesiredAccount,
+    a: &Account,
+    policy: &Policy,
+    email_change: EmailChange,
+    changes: &mut Vec<Change>,
+) {
+    let mut email = a.primary_email.as_str();
+    let mut push = |email: &str, kind: ChangeKind| {
+        changes.push(Change {
+            person: d.person.clone(),
+            email: email.to_string(),
+            account_id: a.id.clone(),
+            kind,
+        })
+    };
+    match email_change {
+        EmailChange::Keep => {}
+        EmailChange::Blocked => {
+            let reason = format!(
+                "cannot rename {} to {}: that email is in use",
+                a.primary_email, d.primary_email
+            );
+            push(email, ChangeKind::Skip { reason });
+        }
+        EmailChange::Rename => {
+            push(
+                email,
+                ChangeKind::Rename {
+                    from: a.primary_email.clone(),
+                    to: d.primary_email.clone(),
+                },
+            );
+            email = &d.primary_email;
+        }
+    }
+    let mut patch = AccountPatch::default();
+    if a.given_name != d.given_name {
+        patch.given_name = Some(d.given_name.clone());
+    }
+    if a.family_name != d.family_name {
+        patch.family_name = Some(d.family_name.clone());
+    }
+    for (schema, fields) in &d.custom_schemas {
+        for (field, value) in fields {
+            if schema_field(&a.custom_schemas, schema, field) != Some(value) {
+                patch
+                    .custom_schemas
+                    .entry(schema.clone())
+                    .or_default()
+                    .insert(field.clone(), value.clone());
+            }
+        }
+    }
+    if !d.external_ids.is_empty() && d.external_ids != a.external_ids {
+        let mut want = d.external_ids.clone();
+        let mut have = a.external_ids.clone();
+        want.sort();
+        have.sort();
+        if want != have {
+            patch.external_ids = Some(d.external_ids.clone());
+        }
+    }
+    if !patch.is_empty() {
+        push(email, ChangeKind::Update(patch));
+    }
+    let reactivated = policy.is_reactivated(&a.org_unit_path);
+    if reactivated {
+        return;
+    }
+    if a.suspended && !d.suspended {
+        push(email, ChangeKind::Unsuspend);
+    }
+    let same_ou = a
+        .org_unit_path
+        .as_str()
+        .eq_ignore_ascii_case(d.org_unit_path.as_str());
+    if !same_ou && !policy.is_frozen(&a.org_unit_path) {
+        push(
+            email,
+            ChangeKind::Move {
+                from: a.org_unit_path.clone(),
+                to: d.org_unit_path.clone(),
+            },
+        );
+    }
+    if d.suspended && !a.suspended {
+        push(email, ChangeKind::Suspend);
+        if policy.remove_groups_on_suspend {
+            push(email, ChangeKind::RemoveFromGroups);
+        }
+    }
+}

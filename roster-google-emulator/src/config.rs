@@ -1,0 +1,106 @@
+//! Configuration: start-up settings and the knobs that can also change at run time (latency,
+//! faults, quota, concurrency, authentication).
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// Fault injection rates, each a probability in `0.0..=1.0` per API call.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Faults {
+    /// 503 `backendError`.
+    pub backend_error: f64,
+    /// 429 `rateLimitExceeded`.
+    pub too_many_requests: f64,
+    /// Close the TCP connection without a response.
+    pub drop_connection: f64,
+}
+
+/// What an over-quota call answers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OverQuota {
+    /// 403 `userRateLimitExceeded` (Google's usual answer).
+    #[default]
+    Forbidden,
+    /// 429 `rateLimitExceeded`.
+    TooManyRequests,
+}
+
+/// Per-user token bucket.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Quota {
+    /// Sustained rate.
+    pub per_minute: u32,
+    /// Bucket size (calls allowed back to back).
+    pub burst: u32,
+    /// Answer when exceeded.
+    #[serde(default)]
+    pub over_quota: OverQuota,
+}
+
+impl Quota {
+    /// `per_minute` with a burst of one second's worth (at least 1), answering 403.
+    pub fn per_minute(per_minute: u32) -> Self {
+        Self {
+            per_minute,
+            burst: (per_minute / 60).max(1),
+            over_quota: OverQuota::Forbidden,
+        }
+    }
+}
+
+/// Whether API calls need a bearer token.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Auth {
+    /// A valid access token from `/token` (or [`RunningEmulator::issue_access_token`]).
+    #[default]
+    Required,
+    /// No authentication; every call acts as `anonymous`.
+    Open,
+}
+
+/// Start-up configuration.
+#[derive(Debug, Clone)]
+pub struct EmulatorConfig {
+    /// The customer's domains (default `example.edu`).
+    pub domains: Vec<String>,
+    /// The customer id (`my_customer` is accepted as an alias).
+    pub customer_id: String,
+    /// Address to bind (default 127.0.0.1).
+    pub bind: IpAddr,
+    /// Port (0 = any free port).
+    pub port: u16,
+    /// Added latency per API call.
+    pub latency: Duration,
+    /// Fault rates.
+    pub faults: Faults,
+    /// Quota (None = unlimited).
+    pub quota: Option<Quota>,
+    /// Requests one user may have in flight at once; more answer 403 `quotaExceeded`
+    /// (None = unlimited).
+    pub max_concurrent_per_user: Option<u32>,
+    /// Authentication mode.
+    pub auth: Auth,
+    /// Seed of the fault generator.
+    pub seed: u64,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        Self {
+            domains: vec!["example.edu".into()],
+            customer_id: "C03emu1at0r".into(),
+            bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 0,
+            latency: Duration::ZERO,
+            faults: Faults::default(),
+            quota: None,
+            max_concurrent_per_user: None,
+            auth: Auth::Required,
+            seed: 0,
+        }
+    }
+}

@@ -1,0 +1,215 @@
+//! The HTTP side: connection handling (including really dropping connections) and the request
+//! pipeline (counters, auth, quota, concurrency, latency, faults, validation), which hands a
+//! recognised call to [`routing`] and from there to the handlers of each resource.
+
+mod control;
+mod fields;
+mod groups;
+mod orgunits;
+mod request;
+mod response;
+mod routing;
+mod schemas;
+mod shared;
+mod token;
+mod users;
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Instant;
+
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use rand::Rng;
+use tokio::sync::{Notify, oneshot};
+
+use crate::discovery;
+use crate::error::ApiError;
+use crate::{Auth, OverQuota};
+use response::{Body, api_error, empty, json_response};
+
+pub(crate) use shared::{Counters, Shared, lock};
+
+/// What a request ends in.
+enum Outcome {
+    Respond(Response<Body>),
+    Drop,
+}
+
+/// Accept connections until `shutdown` fires. Each connection is served by hyper; a handler
+/// that decides to drop the connection signals the connection task, which then drops the
+/// connection (and its socket) without writing a response.
+pub(crate) async fn serve(
+    listener: tokio::net::TcpListener,
+    shared: Arc<Shared>,
+    mut shutdown: oneshot::Receiver<()>,
+) {
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let _ = stream.set_nodelay(true);
+                let shared = shared.clone();
+                tokio::spawn(async move {
+                    let drop_signal = Arc::new(Notify::new());
+                    let signal = drop_signal.clone();
+                    let svc = service_fn(move |req| {
+                        let shared = shared.clone();
+                        let signal = signal.clone();
+                        async move {
+                            match handle(shared, req).await {
+                                Outcome::Respond(r) => Ok::<_, Infallible>(r),
+                                Outcome::Drop => {
+                                    signal.notify_one();
+                                    std::future::pending().await
+                                }
+                            }
+                        }
+                    });
+                    let conn = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), svc);
+                    tokio::select! {
+                        _ = conn => {}
+                        _ = drop_signal.notified() => {
+                            tracing::debug!("emulator: dropping connection (injected fault)");
+                        }
+                    }
+                });
+            }
+        }
+    }
+}
+
+async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Outcome {
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let query: Vec<(String, String)> = req
+        .uri()
+        .query()
+        .map(|q| {
+            form_urlencoded::parse(q.as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let auth_header = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let body = match req.into_body().collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => return Outcome::Respond(empty(400)),
+    };
+
+    if path == "/token" {
+        return Outcome::Respond(token::token_endpoint(&shared, &method, &body));
+    }
+    if let Some(rest) = path.strip_prefix("/emulator/") {
+        return Outcome::Respond(control::control(&shared, &method, rest, &body));
+    }
+    let Some(rest) = path.strip_prefix("/admin/directory/v1/") else {
+        return Outcome::Respond(api_error(&ApiError::new(404, "notFound", "Not Found")));
+    };
+    let Some(route) = routing::route(&method, rest.trim_end_matches('/')) else {
+        return Outcome::Respond(api_error(&ApiError::new(404, "notFound", "Not Found")));
+    };
+    let (resource, name) = route.id();
+    {
+        let mut c = lock(&shared.counters);
+        *c.methods.entry(format!("{resource}.{name}")).or_default() += 1;
+        if route.is_write() {
+            c.writes += 1;
+        }
+    }
+    let knobs = lock(&shared.knobs).clone();
+
+    // Authentication and authorisation.
+    let user = match knobs.auth {
+        Auth::Open => "anonymous".to_string(),
+        Auth::Required => {
+            let token = auth_header
+                .as_deref()
+                .and_then(|h| {
+                    h.strip_prefix("Bearer ")
+                        .or_else(|| h.strip_prefix("bearer "))
+                })
+                .map(|t| t.trim().to_string())
+                .or_else(|| {
+                    query
+                        .iter()
+                        .find(|(k, _)| k == "access_token" || k == "oauth_token")
+                        .map(|(_, v)| v.clone())
+                });
+            let info = token.and_then(|t| lock(&shared.tokens).get(&t).cloned());
+            let Some(info) = info.filter(|i| i.expires > Instant::now()) else {
+                shared.event("unauthorized");
+                return Outcome::Respond(api_error(&ApiError::unauthorized()));
+            };
+            if !info.admin {
+                shared.event("forbidden");
+                return Outcome::Respond(api_error(&ApiError::forbidden()));
+            }
+            let allowed = discovery::method_scopes(resource, name);
+            if !info.scopes.iter().any(|s| allowed.contains(&s.as_str())) {
+                shared.event("insufficientScopes");
+                return Outcome::Respond(api_error(&ApiError::insufficient_scopes()));
+            }
+            info.subject
+        }
+    };
+
+    // Quota.
+    if let Some(quota) = &knobs.quota
+        && !shared.take_quota(&user, quota)
+    {
+        shared.event("overQuota");
+        let e = ApiError::rate_limited(quota.over_quota == OverQuota::TooManyRequests);
+        return Outcome::Respond(api_error(&e));
+    }
+
+    // Concurrency limit, then the added latency (spent while the request is in flight).
+    let Some(_in_flight) = shared.enter(&user, knobs.max_concurrent) else {
+        shared.event("concurrencyExceeded");
+        return Outcome::Respond(api_error(&ApiError::concurrency_exceeded()));
+    };
+    if !knobs.latency.is_zero() {
+        tokio::time::sleep(knobs.latency).await;
+    }
+
+    // Injected faults (one draw from the seeded generator per call).
+    let f = knobs.faults;
+    if f.drop_connection + f.backend_error + f.too_many_requests > 0.0 {
+        let r: f64 = lock(&shared.rng).r#gen();
+        if r < f.drop_connection {
+            shared.event("dropped");
+            return Outcome::Drop;
+        } else if r < f.drop_connection + f.backend_error {
+            shared.event("backendError");
+            return Outcome::Respond(api_error(&ApiError::backend_error()));
+        } else if r < f.drop_connection + f.backend_error + f.too_many_requests {
+            shared.event("tooManyRequests");
+            return Outcome::Respond(api_error(&ApiError::rate_limited(true)));
+        }
+    }
+
+    let result = discovery::validate_params(resource, name, &query)
+        .and_then(|params| routing::dispatch(&shared, &route, &params, &body));
+    Outcome::Respond(match result {
+        Ok((status, Some(mut v))) => {
+            if let Some(fields) = query.iter().rev().find(|(k, _)| k == "fields") {
+                v = fields::apply_fields(&v, &fields.1);
+            }
+            json_response(status, &v)
+        }
+        Ok((status, None)) => empty(status),
+        Err(e) => {
+            tracing::debug!(method = %format!("{resource}.{name}"), error = %e, "emulator: API error");
+            api_error(&e)
+        }
+    })
+}

@@ -1,0 +1,133 @@
+//! Routing: which API method a path names (with its path parameters), and dispatch to the
+//! handlers under the directory lock.
+
+use bytes::Bytes;
+use hyper::Method;
+use serde_json::{Map, Value};
+
+use super::response::Handled;
+use super::{Shared, groups, lock, orgunits, schemas, users};
+
+/// A recognised API method with its path parameters.
+#[derive(Debug)]
+pub(super) enum Route {
+    UsersList,
+    UsersInsert,
+    UsersGet(String),
+    UsersUpdate(String),
+    UsersPatch(String),
+    OrgunitsList(String),
+    OrgunitsInsert(String),
+    OrgunitsGet(String, String),
+    SchemasList(String),
+    SchemasGet(String, String),
+    GroupsList,
+    MembersList(String),
+    MembersDelete(String, String),
+}
+
+impl Route {
+    pub(super) fn id(&self) -> (&'static str, &'static str) {
+        match self {
+            Route::UsersList => ("users", "list"),
+            Route::UsersInsert => ("users", "insert"),
+            Route::UsersGet(_) => ("users", "get"),
+            Route::UsersUpdate(_) => ("users", "update"),
+            Route::UsersPatch(_) => ("users", "patch"),
+            Route::OrgunitsList(_) => ("orgunits", "list"),
+            Route::OrgunitsInsert(_) => ("orgunits", "insert"),
+            Route::OrgunitsGet(..) => ("orgunits", "get"),
+            Route::SchemasList(_) => ("schemas", "list"),
+            Route::SchemasGet(..) => ("schemas", "get"),
+            Route::GroupsList => ("groups", "list"),
+            Route::MembersList(_) => ("members", "list"),
+            Route::MembersDelete(..) => ("members", "delete"),
+        }
+    }
+
+    pub(super) fn is_write(&self) -> bool {
+        matches!(
+            self,
+            Route::UsersInsert
+                | Route::UsersUpdate(_)
+                | Route::UsersPatch(_)
+                | Route::OrgunitsInsert(_)
+                | Route::MembersDelete(..)
+        )
+    }
+}
+
+fn decode(s: &str) -> String {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+pub(super) fn route(method: &Method, rest: &str) -> Option<Route> {
+    let raw: Vec<&str> = rest.split('/').collect();
+    let seg: Vec<String> = raw.iter().map(|s| decode(s)).collect();
+    let s: Vec<&str> = seg.iter().map(String::as_str).collect();
+    Some(match (method.as_str(), s.as_slice()) {
+        ("GET", ["users"]) => Route::UsersList,
+        ("POST", ["users"]) => Route::UsersInsert,
+        ("GET", ["users", k]) => Route::UsersGet(k.to_string()),
+        ("PUT", ["users", k]) => Route::UsersUpdate(k.to_string()),
+        ("PATCH", ["users", k]) => Route::UsersPatch(k.to_string()),
+        ("GET", ["customer", c, "orgunits"]) => Route::OrgunitsList(c.to_string()),
+        ("POST", ["customer", c, "orgunits"]) => Route::OrgunitsInsert(c.to_string()),
+        ("GET", ["customer", c, "orgunits", _, ..]) => {
+            // {+orgUnitPath}: the rest of the path, slashes included (raw or %2F-encoded).
+            Route::OrgunitsGet(c.to_string(), decode(&raw[3..].join("/")))
+        }
+        ("GET", ["customer", c, "schemas"]) => Route::SchemasList(c.to_string()),
+        ("GET", ["customer", c, "schemas", k]) => Route::SchemasGet(c.to_string(), k.to_string()),
+        ("GET", ["groups"]) => Route::GroupsList,
+        ("GET", ["groups", g, "members"]) => Route::MembersList(g.to_string()),
+        ("DELETE", ["groups", g, "members", m]) => {
+            Route::MembersDelete(g.to_string(), m.to_string())
+        }
+        _ => return None,
+    })
+}
+
+/// Run a recognised call against the directory.
+pub(super) fn dispatch(
+    shared: &Shared,
+    route: &Route,
+    p: &Map<String, Value>,
+    body: &Bytes,
+) -> Handled {
+    let mut st = lock(&shared.state);
+    match route {
+        Route::UsersList => users::list(st, p),
+        Route::UsersGet(key) => users::get(&st, key, p),
+        Route::UsersInsert => users::insert(&mut st, body),
+        Route::UsersUpdate(key) | Route::UsersPatch(key) => users::update(&mut st, key, body),
+        Route::OrgunitsList(c) => orgunits::list(&st, c, p),
+        Route::OrgunitsGet(c, path) => orgunits::get(&st, c, path),
+        Route::OrgunitsInsert(c) => orgunits::insert(&mut st, c, body),
+        Route::SchemasList(c) => schemas::list(&st, c),
+        Route::SchemasGet(c, key) => schemas::get(&st, c, key),
+        Route::GroupsList => groups::list(&st, p),
+        Route::MembersList(g) => groups::members_list(&st, g, p),
+        Route::MembersDelete(g, m) => groups::members_delete(&mut st, g, m),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes() {
+        let r = route(&Method::GET, "customer/my_customer/orgunits/Students%2FHS").unwrap();
+        assert!(matches!(r, Route::OrgunitsGet(c, p) if c == "my_customer" && p == "Students/HS"));
+        let r = route(&Method::GET, "customer/my_customer/orgunits/Students/HS").unwrap();
+        assert!(matches!(r, Route::OrgunitsGet(_, p) if p == "Students/HS"));
+        assert!(route(&Method::DELETE, "users/x").is_none());
+        assert!(matches!(
+            route(&Method::DELETE, "groups/g%40x.edu/members/m@x.edu"),
+            Some(Route::MembersDelete(g, _)) if g == "g@x.edu"
+        ));
+    }
+}

@@ -1,0 +1,149 @@
+//! The CSV plumbing shared by every reader: a file read whole with its header, and rows
+//! whose values are found by column name and whose errors name the file and line.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use csv::StringRecord;
+use roster_core::{RowError, SourceError};
+
+/// One CSV file read whole: header positions and records with their line numbers.
+pub(super) struct Table {
+    pub(super) file: &'static str,
+    pub(super) columns: HashMap<String, usize>,
+    pub(super) records: Vec<(u64, StringRecord)>,
+    /// Rows that are not UTF-8 (a file saved as Windows-1252, say): reported, not read.
+    pub(super) unreadable: Vec<RowError>,
+}
+
+impl Table {
+    pub(super) fn read(
+        dir: &Path,
+        file: &'static str,
+        required: &[&str],
+    ) -> Result<Table, SourceError> {
+        let path = dir.join(file);
+        let err = |reason: String| SourceError::File {
+            path: path.display().to_string(),
+            reason,
+        };
+        let mut rdr = csv::ReaderBuilder::new()
+            .flexible(true)
+            .trim(csv::Trim::None)
+            .from_path(&path)
+            .map_err(|e| err(e.to_string()))?;
+        let headers = rdr.headers().map_err(|e| err(e.to_string()))?.clone();
+        let columns: HashMap<String, usize> = headers
+            .iter()
+            .enumerate()
+            // A UTF-8 byte-order mark may precede the first header.
+            .map(|(i, h)| (h.trim_start_matches('\u{feff}').trim().to_string(), i))
+            .collect();
+        if let Some(missing) = required.iter().find(|c| !columns.contains_key(**c)) {
+            return Err(err(format!("missing column {missing}")));
+        }
+        let mut records = Vec::new();
+        let mut unreadable = Vec::new();
+        for rec in rdr.byte_records() {
+            let rec = rec.map_err(|e| err(e.to_string()))?;
+            let line = rec.position().map_or(0, |p| p.line());
+            match StringRecord::from_byte_record(rec) {
+                Ok(rec) => records.push((line, rec)),
+                Err(e) => {
+                    let field = e.utf8_error().field();
+                    let column = headers
+                        .get(field)
+                        .unwrap_or("?")
+                        .trim_start_matches('\u{feff}');
+                    unreadable.push(RowError::new(
+                        format!("{file} line {line}"),
+                        column,
+                        "is not valid UTF-8 (export the file as UTF-8)",
+                    ));
+                }
+            }
+        }
+        Ok(Table {
+            file,
+            columns,
+            records,
+            unreadable,
+        })
+    }
+
+    pub(super) fn rows(&self) -> impl Iterator<Item = RowRef<'_>> {
+        self.records.iter().map(move |(line, rec)| RowRef {
+            table: self,
+            line: *line,
+            rec,
+        })
+    }
+}
+
+#[derive(Clone, Copy)]
+pub(super) struct RowRef<'a> {
+    pub(super) table: &'a Table,
+    pub(super) line: u64,
+    pub(super) rec: &'a StringRecord,
+}
+
+impl<'a> RowRef<'a> {
+    /// The trimmed value of a column ("" when absent).
+    pub(super) fn get(&self, column: &str) -> &'a str {
+        self.table
+            .columns
+            .get(column)
+            .and_then(|&i| self.rec.get(i))
+            .map(str::trim)
+            .unwrap_or("")
+    }
+
+    /// The value as written (not trimmed), for names.
+    pub(super) fn raw(&self, column: &str) -> &'a str {
+        self.table
+            .columns
+            .get(column)
+            .and_then(|&i| self.rec.get(i))
+            .unwrap_or("")
+    }
+
+    pub(super) fn error(&self, column: &str, reason: impl Into<String>) -> RowError {
+        RowError::new(
+            format!("{} line {}", self.table.file, self.line),
+            column,
+            reason,
+        )
+    }
+
+    pub(super) fn required(&self, column: &str, errors: &mut Vec<RowError>) -> Option<&'a str> {
+        if self.get(column).is_empty() {
+            errors.push(self.error(column, "is empty"));
+            None
+        } else {
+            Some(self.raw(column))
+        }
+    }
+
+    pub(super) fn is_deleted(&self) -> bool {
+        self.get("status").eq_ignore_ascii_case("tobedeleted")
+    }
+
+    pub(super) fn list(&self, column: &str) -> Vec<&'a str> {
+        self.get(column)
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect()
+    }
+
+    pub(super) fn date(&self, column: &str) -> Result<Option<NaiveDate>, RowError> {
+        let v = self.get(column);
+        if v.is_empty() {
+            return Ok(None);
+        }
+        NaiveDate::parse_from_str(v.get(..10).unwrap_or(v), "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| self.error(column, format!("is not a date (YYYY-MM-DD): '{v}'")))
+    }
+}

@@ -1,0 +1,183 @@
+//! `users.csv`: students, and staff (teachers, administrators, aides); other roles are
+//! skipped.
+
+use std::collections::HashMap;
+
+use roster_core::{
+    EnrollStatus, Loaded, SchoolAssignment, Scope, SourceError, Staff, StaffType, Student,
+};
+
+use super::Read;
+use super::orgs::Orgs;
+use super::table::Table;
+use super::values::{numeric_or_derived, parse_grade};
+
+pub(super) struct Users {
+    pub(super) students: Loaded<Student>,
+    pub(super) staff: Loaded<Staff>,
+    /// sourcedId -> student number / staff DCID, for enrollments.
+    pub(super) student_numbers: HashMap<String, String>,
+    pub(super) staff_dcids: HashMap<String, i64>,
+}
+
+impl Read {
+    pub(super) fn users(&self, orgs: &Orgs, scope: &Scope) -> Result<Users, SourceError> {
+        let t = Table::read(
+            &self.dir,
+            "users.csv",
+            &[
+                "sourcedId",
+                "role",
+                "givenName",
+                "familyName",
+                "orgSourcedIds",
+            ],
+        )?;
+        let mut out = Users {
+            students: Loaded::default(),
+            staff: Loaded::default(),
+            student_numbers: HashMap::new(),
+            staff_dcids: HashMap::new(),
+        };
+        // An unreadable row may be a student or staff: both jobs hear about it.
+        out.students.errors.extend(t.unreadable.iter().cloned());
+        out.staff.errors.extend(t.unreadable.iter().cloned());
+        let mut seen_students: HashMap<String, u64> = HashMap::new();
+        let mut seen_staff: HashMap<i64, u64> = HashMap::new();
+        for row in t.rows() {
+            let role = row.get("role").to_ascii_lowercase();
+            let is_student = role == "student";
+            let staff_type = match role.as_str() {
+                "teacher" => Some(StaffType::Teacher),
+                "administrator" | "aide" => Some(StaffType::Staff),
+                _ => None,
+            };
+            if !is_student && staff_type.is_none() {
+                continue;
+            }
+            let mut errors = Vec::new();
+            let source_id = row.required("sourcedId", &mut errors).map(str::trim);
+            // Schools first: a row for a school out of scope is not this run's business.
+            let mut schools = Vec::new();
+            for org in row.list("orgSourcedIds") {
+                match orgs.by_id.get(org) {
+                    Some(&n) => schools.push(n),
+                    // Districts and departments are orgs too; only unknown ids are errors.
+                    None if orgs.others.contains(org) => {}
+                    None => errors.push(row.error("orgSourcedIds", format!("unknown org '{org}'"))),
+                }
+            }
+            if schools.is_empty() && errors.iter().all(|e| e.field != "orgSourcedIds") {
+                errors.push(row.error("orgSourcedIds", "names no school"));
+            }
+            let in_scope = schools
+                .iter()
+                .any(|&n| orgs.school(n).is_some_and(|s| scope.includes(s)));
+            if !schools.is_empty() && !in_scope {
+                continue;
+            }
+            let first = row.required("givenName", &mut errors);
+            let last = row.required("familyName", &mut errors);
+            let disabled = row.get("enabledUser").eq_ignore_ascii_case("false") || row.is_deleted();
+            let email = Some(row.get("email").to_string()).filter(|e| !e.is_empty());
+            let identifier = Some(row.get("identifier").to_string()).filter(|e| !e.is_empty());
+            if is_student {
+                let grade = match row.list("grades").first() {
+                    None => {
+                        errors.push(row.error("grades", "is empty"));
+                        None
+                    }
+                    Some(g) => match parse_grade(g) {
+                        Ok(g) => Some(g),
+                        Err(reason) => {
+                            errors.push(row.error("grades", reason));
+                            None
+                        }
+                    },
+                };
+                let number = identifier.clone().or_else(|| source_id.map(str::to_string));
+                if let (Some(n), Some(sid)) = (&number, source_id) {
+                    out.student_numbers.insert(sid.to_string(), n.clone());
+                    if let Some(line) = seen_students.get(n) {
+                        errors.push(row.error(
+                            if identifier.is_some() { "identifier" } else { "sourcedId" },
+                            format!("duplicate student number {n}: already loaded from line {line}; this row is not loaded"),
+                        ));
+                    }
+                }
+                if !errors.is_empty() {
+                    out.students.errors.append(&mut errors);
+                    continue;
+                }
+                let (Some(number), Some(first), Some(last), Some(grade)) =
+                    (number, first, last, grade)
+                else {
+                    continue;
+                };
+                seen_students.insert(number.clone(), row.line);
+                out.students.rows.push(Student {
+                    student_number: number,
+                    id: None,
+                    dcid: source_id.and_then(|s| s.parse().ok()),
+                    first_name: self.names.apply(first.to_string()),
+                    last_name: self.names.apply(last.to_string()),
+                    grade,
+                    school: schools[0],
+                    enroll_status: if disabled {
+                        EnrollStatus::Inactive
+                    } else {
+                        EnrollStatus::Active
+                    },
+                    class_of: None,
+                    home_room: None,
+                    dob: None,
+                    email,
+                });
+            } else {
+                let dcid = source_id.map(numeric_or_derived);
+                if let (Some(d), Some(sid)) = (dcid, source_id) {
+                    out.staff_dcids.insert(sid.to_string(), d);
+                    if let Some(line) = seen_staff.get(&d) {
+                        errors.push(row.error(
+                            "sourcedId",
+                            format!("duplicate staff id {d}: already loaded from line {line}; this row is not loaded"),
+                        ));
+                    }
+                }
+                if !errors.is_empty() {
+                    out.staff.errors.append(&mut errors);
+                    continue;
+                }
+                let (Some(dcid), Some(first), Some(last), Some(staff_type)) =
+                    (dcid, first, last, staff_type)
+                else {
+                    continue;
+                };
+                seen_staff.insert(dcid, row.line);
+                let status = if disabled { 2 } else { 1 };
+                out.staff.rows.push(Staff {
+                    dcid,
+                    email,
+                    first_name: self.names.apply(first.to_string()),
+                    last_name: self.names.apply(last.to_string()),
+                    teacher_number: identifier,
+                    home_school: schools[0],
+                    schools: schools
+                        .iter()
+                        .map(|&school| SchoolAssignment {
+                            school,
+                            status,
+                            staff_type,
+                        })
+                        .collect(),
+                    group: None,
+                    cell_phone: Some(row.get("sms").to_string()).filter(|p| !p.is_empty()),
+                });
+            }
+        }
+        for e in out.students.errors.iter().chain(&out.staff.errors) {
+            tracing::warn!(row = %e.source_row, field = %e.field, reason = %e.reason, "bad OneRoster row");
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,111 @@
+//! Why a run stopped, as typed errors that name the step and keep their cause (`#[source]`).
+//!
+//! Every message includes its cause's, so the rendered error is the whole chain: that text is
+//! what the log prints and what `RunReport.aborted` records. No variant holds a secret.
+
+use std::num::ParseFloatError;
+use std::path::PathBuf;
+
+use roster_core::vendor::VendorError;
+use roster_core::{SafetyViolation, SourceError, TargetError};
+use roster_google::DirectoryError;
+use roster_google::auth::AuthError;
+use roster_sftp::delivery::SftpError;
+
+use crate::demo::DemoError;
+
+/// A flag or an environment variable that is missing or wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("--scope school needs --school NUMBER")]
+    SchoolWithoutNumber,
+    /// A variable the district's code names (e.g. the SFTP login) is not set.
+    #[error("{0} is not set")]
+    MissingEnv(String),
+    #[error(
+        "GOOGLE_SERVICE_ACCOUNT_KEY is set but GOOGLE_ADMIN_SUBJECT (the admin to act as) is not"
+    )]
+    MissingAdminSubject,
+    #[error(
+        "no Google credentials: set GOOGLE_SERVICE_ACCOUNT_KEY and GOOGLE_ADMIN_SUBJECT, or put an OAuth client's {credentials} here (see README)"
+    )]
+    NoGoogleCredentials { credentials: String },
+    #[error("GOOGLE_QUOTA_PER_MINUTE={value:?} is not a number")]
+    BadQuota {
+        value: String,
+        #[source]
+        source: ParseFloatError,
+    },
+}
+
+/// Why the production Google directory could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum GoogleSetupError {
+    #[error("{0}")]
+    Config(#[from] ConfigError),
+    #[error("{0}")]
+    Auth(#[source] AuthError),
+    #[error("{0}")]
+    Client(#[source] DirectoryError),
+}
+
+/// Why an account or vendor run stopped before it finished (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("{0}")]
+    Config(#[from] ConfigError),
+    #[error("{0}")]
+    Demo(#[from] DemoError),
+    #[error("{0}")]
+    Google(#[from] GoogleSetupError),
+    /// Connecting to or reading the SIS failed.
+    #[error("{0}")]
+    ReadSis(#[from] SourceError),
+    #[error("cannot list the directory: {0}")]
+    ListDirectory(#[source] TargetError),
+    /// The safety valve objected and `--force` was not given.
+    #[error("safety valve (use --force to override): {}", joined(.0))]
+    Refused(Vec<SafetyViolation>),
+    #[error("cannot open the audit log {}: {source}", path.display())]
+    AuditLog {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "the SIS returned nobody: refusing to send an empty roster (a full refresh would wipe the vendor's)"
+    )]
+    EmptyRoster,
+    /// A vendor export could not be built.
+    #[error("{export}: {source}")]
+    Export {
+        export: String,
+        #[source]
+        source: VendorError,
+    },
+    /// The directory for the vendor files could not be created.
+    #[error("cannot create {}: {source}", path.display())]
+    CreateDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A vendor file could not be written locally.
+    #[error("cannot write {}: {source}", path.display())]
+    WriteFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("SFTP delivery to {addr} failed: {source}")]
+    Deliver {
+        addr: String,
+        #[source]
+        source: SftpError,
+    },
+}
+
+fn joined(violations: &[SafetyViolation]) -> String {
+    let why: Vec<String> = violations.iter().map(ToString::to_string).collect();
+    why.join("; ")
+}
