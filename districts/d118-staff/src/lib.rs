@@ -5,7 +5,7 @@
 //! seed line).
 
 use roster::core::directory::{FieldValue, SchemaFields, SchemaValues};
-use roster::core::policy::{BadNames, StaffPolicy, StaffSchema};
+use roster::core::policy::{BadNames, InactiveAccounts, NameUpdates, StaffPolicy, StaffSchema};
 use roster::core::{MatchKey, Policy, School, Secret, Staff, StaffType};
 use roster::sis::powerschool::PowerSchoolOptions;
 use roster::sis::powerschool::sql::D118_CELL_PHONES;
@@ -141,6 +141,10 @@ pub fn job() -> AccountJob {
         roots,
     );
     policy.frozen_ous = FROZEN_OUS.iter().map(|s| s.to_string()).collect();
+    // Names are written only with an email change (lines 204-208); inactive staff are only
+    // suspended and moved, unless in a temporary re-activation OU (lines 319-352).
+    policy.name_updates = NameUpdates::WithEmailChange;
+    policy.inactive = InactiveAccounts::SuspendAndMoveOnly;
     policy.reactivation_ous = TEMPORARY_REACTIVATION_OUS
         .iter()
         .map(|s| s.to_string())

@@ -270,3 +270,48 @@ fn external_id_is_the_teacher_number() {
     );
     let _ = SchemaValues::new();
 }
+
+/// Lines 204-208: names are rewritten only with an email change.
+#[test]
+fn names_follow_only_an_email_change() {
+    let d = desired(&[staff(1, "ROBERT", "SMITH", 5, &[(5, 1, 1)])]);
+    let mut a = created(account(&d[0]));
+    a.given_name = "Bob".into();
+    let p = plan(&d, std::slice::from_ref(&a), &job().policy, today());
+    assert!(p.is_empty(), "a preferred name stays: {}", p.table());
+    a.primary_email = "bob.old@d118.org".into();
+    let p = plan(&d, &[a], &job().policy, today());
+    assert_eq!(labels(&p), ["rename", "update"], "{}", p.table());
+}
+
+/// Lines 319-383: an inactive person is only suspended and moved (no schema update), out
+/// of a frozen OU too, and leaves their groups.
+#[test]
+fn inactive_staff_are_only_suspended_and_moved() {
+    let active = desired(&[staff(1, "Ann", "Lee", 5, &[(5, 1, 1)])]);
+    let mut a = created(account(&active[0]));
+    a.org_unit_path = "/D118 Staff/Wauconda High School Staff/Administrators".into();
+    let gone = desired(&[staff(1, "Ann", "Lee", 5, &[(5, 2, 1)])]);
+    let p = plan(&gone, &[a], &job().policy, today());
+    assert_eq!(
+        labels(&p),
+        ["move", "suspend", "remove_from_groups"],
+        "{}",
+        p.table()
+    );
+}
+
+/// Lines 331-352: in `/Temporary Re-Activations` an inactive person is neither suspended nor
+/// moved; an active person there is handled as anywhere else (moved to their building).
+#[test]
+fn temporary_reactivations_as_the_script() {
+    let active = desired(&[staff(1, "Ann", "Lee", 5, &[(5, 1, 1)])]);
+    let mut a = created(account(&active[0]));
+    a.org_unit_path = TEMPORARY_REACTIVATION_OUS[0].into();
+    let gone = desired(&[staff(1, "Ann", "Lee", 5, &[(5, 2, 1)])]);
+    let p = plan(&gone, std::slice::from_ref(&a), &job().policy, today());
+    assert!(p.is_empty(), "{}", p.table());
+    a.suspended = true;
+    let p = plan(&active, &[a], &job().policy, today());
+    assert_eq!(labels(&p), ["unsuspend", "move"], "{}", p.table());
+}

@@ -4,7 +4,7 @@
 //! (`../shared/seeds/upstream/d118-studentsync.py`; `docs/PARITY.md` maps each rule to its
 //! seed line). Fork this file for your district.
 
-use roster::core::policy::{BadNames, StudentPolicy, StudentSchema};
+use roster::core::policy::{BadNames, InactiveAccounts, NameUpdates, StudentPolicy, StudentSchema};
 use roster::core::{MatchKey, Policy, Secret};
 use roster::{AccountJob, Population, Site};
 
@@ -98,6 +98,10 @@ pub fn job() -> AccountJob {
         ],
     );
     policy.frozen_ous = FROZEN_OUS.iter().map(|s| s.to_string()).collect();
+    // Names compare as `upper()` (lines 207, 211); inactive students are only suspended
+    // and moved (lines 257-277).
+    policy.name_updates = NameUpdates::IgnoringCase;
+    policy.inactive = InactiveAccounts::SuspendAndMoveOnly;
     policy.new_account.password = Secret::from_env("NEW_USER_PASSWORD");
     policy.new_account.change_password_at_next_login = true;
     policy.may_be_empty = [DISTRICT_OFFICE, SUBSTITUTE_SCHOOL, GRADUATED_SCHOOL].into();

@@ -241,3 +241,45 @@ fn frozen_ous_block_moves_of_active_students() {
         assert!(p.is_empty(), "{frozen}: {}", p.table());
     }
 }
+
+/// Lines 205-214: names compare as `upper()`; a case-only difference is left alone.
+#[test]
+fn names_differing_only_in_case_are_left_alone() {
+    let job = job();
+    let d = desired(&[student("1", "ROBERT", "MACDONALD", 9, 5, 0)], today());
+    let ou = "/D118 Students/WHS Students/9th";
+    let fixed = observed("1@d118.org", ou, "Robert", "MacDonald", false);
+    let p = plan(&d, &[fixed], &job.policy, today());
+    assert!(p.is_empty(), "{}", p.table());
+    let married = observed("1@d118.org", ou, "Robert", "Smith", false);
+    let p = plan(&d, &[married], &job.policy, today());
+    let Some(ChangeKind::Update(patch)) = p.writes().next().map(|c| &c.kind) else {
+        panic!("{}", p.table())
+    };
+    assert_eq!(patch.family_name.as_deref(), Some("Macdonald"));
+}
+
+/// Lines 257-290: an inactive student is only suspended and moved (no name or schema
+/// update), out of a frozen OU too, and leaves their groups.
+#[test]
+fn inactive_students_are_only_suspended_and_moved() {
+    let job = job();
+    let mut leaver = student("1", "Ann", "Newname", 9, 1, 2);
+    leaver.class_of = Some(2031);
+    let d = desired(&[leaver], today());
+    let a = observed(
+        "1@d118.org",
+        "/D118 Students/WHS Students/Restricted",
+        "Ann",
+        "Lee",
+        false,
+    );
+    let p = plan(&d, &[a], &job.policy, today());
+    let kinds: Vec<&str> = p.writes().map(|c| c.kind.label()).collect();
+    assert_eq!(
+        kinds,
+        ["move", "suspend", "remove_from_groups"],
+        "{}",
+        p.table()
+    );
+}
