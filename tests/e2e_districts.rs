@@ -250,8 +250,8 @@ async fn d118_syncs_apply_then_follow_sis_changes_exactly() {
             (edge::STUDENT_ACCENT, "remove_from_groups"),
             (edge::STUDENT_APOSTROPHE, "move"),
             (edge::STUDENT_APOSTROPHE, "suspend"),
+            // Inactive: only suspended and moved, Graduation_Year left (d118-studentsync.py:257-277).
             (edge::STUDENT_APOSTROPHE, "remove_from_groups"),
-            (edge::STUDENT_APOSTROPHE, "update"), // Graduation_Year
             (edge::STUDENT_DO, "update"),
             ("900001", "create"),
         ]),
@@ -266,7 +266,7 @@ async fn d118_syncs_apply_then_follow_sis_changes_exactly() {
     assert_eq!(
         writes(&json),
         set(&[
-            (&leaver, "update"), // School_Access_List empties
+            // Inactive: only suspended and moved (d118-staffsync.pyw:319-352).
             (&leaver, "move"),
             (&leaver, "suspend"),
             (&leaver, "remove_from_groups"),
