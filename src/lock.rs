@@ -204,14 +204,23 @@ mod tests {
         let first = RunLock::acquire(&path, "students").unwrap();
         assert!(first.took_over.is_none());
         let err = RunLock::acquire(&path, "students").unwrap_err();
-        let LockError::Held { holder: Some(h), .. } = &err else {
+        let LockError::Held {
+            holder: Some(h), ..
+        } = &err
+        else {
             panic!("{err}")
         };
         assert_eq!(h.pid, std::process::id());
-        assert!(err.to_string().contains(&format!("pid {}", std::process::id())));
+        assert!(
+            err.to_string()
+                .contains(&format!("pid {}", std::process::id()))
+        );
         drop(first);
         let again = RunLock::acquire(&path, "students").unwrap();
-        assert!(again.took_over.is_none(), "a clean release leaves no stale record");
+        assert!(
+            again.took_over.is_none(),
+            "a clean release leaves no stale record"
+        );
     }
 
     #[test]

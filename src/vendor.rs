@@ -148,7 +148,12 @@ async fn vendor_inner(
                 path.display()
             );
             *report.planned.entry("file".into()).or_insert(0) += 1;
-            built_files.push((file.name.clone(), guard::summarize(&file.name, &file.bytes, now)));
+            let key_column = state
+                .files
+                .get(&file.name)
+                .and_then(|d| d.key_column.as_deref());
+            let summary = guard::summarize(&file.name, &file.bytes, now, key_column);
+            built_files.push((file.name.clone(), summary));
             uploads.push(Upload::from(file));
         }
     }

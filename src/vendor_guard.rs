@@ -2,7 +2,7 @@
 //! data removed will be removed"), so a near-empty file removes everyone at the vendor.
 //!
 //! Each vendor job keeps, next to its audit log, what it last delivered: per file the row
-//! count, a SHA-256 checksum, the time, and the row keys (the first column). A CSV that has a
+//! count, a SHA-256 checksum, the time, and the row keys (the person's id column). A CSV that has a
 //! header and no rows, or that has more than `--max-drop` percent (default 10) fewer rows than
 //! the last delivery, is refused with the missing keys; `--force` sends it anyway. Non-CSV
 //! files (the OneRoster zip) are recorded but not row-checked.
@@ -29,7 +29,10 @@ pub struct Delivered {
     pub bytes: usize,
     pub sha256: String,
     pub at: DateTime<Utc>,
-    /// First-column values of the rows, sorted.
+    /// The column that names a row's person (`student_id`), if one has distinct values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_column: Option<String>,
+    /// The rows' keys (that column's values, or whole rows), sorted.
     #[serde(default)]
     pub keys: Vec<String>,
 }
@@ -101,44 +104,83 @@ impl DeliveryState {
     }
 }
 
-/// Summarises a file as the state would record it, delivered at `at`.
-pub fn summarize(name: &str, bytes: &[u8], at: DateTime<Utc>) -> Delivered {
+/// Summarises a file as the state would record it, delivered at `at`. `key_column` is the
+/// column the last delivery keyed its rows by, if any (so keys compare like with like).
+pub fn summarize(
+    name: &str,
+    bytes: &[u8],
+    at: DateTime<Utc>,
+    key_column: Option<&str>,
+) -> Delivered {
     let sha256 = Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    let (rows, keys) = if name.to_ascii_lowercase().ends_with(".csv") {
-        let (rows, keys) = csv_rows(bytes);
-        (Some(rows), keys)
+    let (rows, key_column, keys) = if name.to_ascii_lowercase().ends_with(".csv") {
+        let (rows, column, keys) = csv_rows(bytes, key_column);
+        (Some(rows), column, keys)
     } else {
-        (None, Vec::new())
+        (None, None, Vec::new())
     };
     Delivered {
         rows,
         bytes: bytes.len(),
         sha256,
         at,
+        key_column,
         keys,
     }
 }
 
-/// Data rows and their sorted first-column keys (a UTF-8 BOM is ignored).
-fn csv_rows(bytes: &[u8]) -> (usize, Vec<String>) {
+/// Data rows, the key column and the sorted keys (a UTF-8 BOM is ignored). The key column is
+/// `hint` when the file has it; else the first `...id` column whose values are all distinct
+/// (`student_id`, `district_teacher_id`, `sourcedId`), else the first distinct column; with
+/// none, a row's key is the whole row.
+fn csv_rows(bytes: &[u8], hint: Option<&str>) -> (usize, Option<String>, Vec<String>) {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
         .from_reader(bytes);
-    let mut rows = 0;
-    let mut keys = BTreeSet::new();
-    for record in reader.byte_records() {
-        let Ok(record) = record else { continue };
-        rows += 1;
-        if let Some(k) = record.get(0) {
-            keys.insert(String::from_utf8_lossy(k).into_owned());
-        }
-    }
-    (rows, keys.into_iter().collect())
+    let headers: Vec<String> = reader
+        .byte_headers()
+        .map(|h| {
+            h.iter()
+                .map(|f| String::from_utf8_lossy(f).into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    let records: Vec<csv::ByteRecord> = reader.byte_records().flatten().collect();
+    let field = |r: &csv::ByteRecord, i: usize| {
+        String::from_utf8_lossy(r.get(i).unwrap_or_default()).into_owned()
+    };
+    let distinct = |i: usize| {
+        let mut seen = BTreeSet::new();
+        records.iter().all(|r| {
+            let v = field(r, i);
+            !v.is_empty() && seen.insert(v)
+        })
+    };
+    let is_id = |h: &String| h.to_ascii_lowercase().ends_with("id");
+    let column = hint
+        .and_then(|h| headers.iter().position(|c| c == h))
+        .or_else(|| (0..headers.len()).find(|&i| is_id(&headers[i]) && distinct(i)))
+        .or_else(|| (0..headers.len()).find(|&i| distinct(i)));
+    let keys: BTreeSet<String> = records
+        .iter()
+        .map(|r| match column {
+            Some(i) => field(r, i),
+            None => (0..r.len())
+                .map(|i| field(r, i))
+                .collect::<Vec<_>>()
+                .join(","),
+        })
+        .collect();
+    (
+        records.len(),
+        column.map(|i| headers[i].clone()),
+        keys.into_iter().collect(),
+    )
 }
 
 /// The files to refuse: empty CSVs, and CSVs with more than `max_drop_pct` percent fewer rows
@@ -188,13 +230,25 @@ mod tests {
     use super::*;
 
     fn file(name: &str, body: &str) -> (String, Delivered) {
-        (name.into(), summarize(name, body.as_bytes(), Utc::now()))
+        (
+            name.into(),
+            summarize(name, body.as_bytes(), Utc::now(), None),
+        )
     }
 
     #[test]
     fn a_header_only_csv_is_refused_even_on_the_first_delivery() {
-        let v = check(&DeliveryState::default(), &[file("s.csv", "id,name\n")], 10.0);
-        assert_eq!(v, [SafetyViolation::EmptyFile { file: "s.csv".into() }]);
+        let v = check(
+            &DeliveryState::default(),
+            &[file("s.csv", "id,name\n")],
+            10.0,
+        );
+        assert_eq!(
+            v,
+            [SafetyViolation::EmptyFile {
+                file: "s.csv".into()
+            }]
+        );
     }
 
     #[test]
@@ -202,10 +256,28 @@ mod tests {
         let mut state = DeliveryState::default();
         state.record(&[file("s.csv", "id\n1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n")]);
         // 1 of 10 gone: 10% is not over 10%.
-        assert!(check(&state, &[file("s.csv", "id\n1\n2\n3\n4\n5\n6\n7\n8\n9\n")], 10.0).is_empty());
-        let v = check(&state, &[file("s.csv", "\u{feff}id\n1\n2\n3\n4\n5\n6\n7\n")], 10.0);
-        let [SafetyViolation::FileShrank { previous: 10, rows: 7, missing, dropped_pct, .. }] =
-            v.as_slice()
+        assert!(
+            check(
+                &state,
+                &[file("s.csv", "id\n1\n2\n3\n4\n5\n6\n7\n8\n9\n")],
+                10.0
+            )
+            .is_empty()
+        );
+        let v = check(
+            &state,
+            &[file("s.csv", "\u{feff}id\n1\n2\n3\n4\n5\n6\n7\n")],
+            10.0,
+        );
+        let [
+            SafetyViolation::FileShrank {
+                previous: 10,
+                rows: 7,
+                missing,
+                dropped_pct,
+                ..
+            },
+        ] = v.as_slice()
         else {
             panic!("{v:?}")
         };
@@ -214,8 +286,15 @@ mod tests {
     }
 
     #[test]
+    fn rows_are_keyed_by_the_first_distinct_id_column() {
+        let (_, d) = file("s.csv", "iid,student_id,name\nK1,7,A\nK1,8,B\n");
+        assert_eq!(d.key_column.as_deref(), Some("student_id"));
+        assert_eq!(d.keys, ["7", "8"]);
+    }
+
+    #[test]
     fn a_zip_is_recorded_but_not_row_checked() {
-        let d = summarize("OneRoster.zip", b"PK\x03\x04", Utc::now());
+        let d = summarize("OneRoster.zip", b"PK\x03\x04", Utc::now(), None);
         assert_eq!((d.rows, d.bytes), (None, 4));
         assert_eq!(d.sha256.len(), 64);
     }

@@ -14,8 +14,8 @@ use chrono::NaiveDate;
 use reliability::{audit_lines, cli, desired, fast_directory, managed_users, today};
 use roster::core::report::{ExitCode, RunReport};
 use roster::core::{
-    Classes, EnrollStatus, LimitedKind, Loaded, SafetyViolation, School, Scope, SisSource, SourceError, Staff,
-    Student,
+    Classes, EnrollStatus, LimitedKind, Loaded, SafetyViolation, School, Scope, SisSource,
+    SourceError, Staff, Student,
 };
 use roster::demo::Demo;
 use roster::sis::powerschool::{PowerSchoolSource, SqliteBackend};

@@ -262,11 +262,17 @@ mod tests {
     fn bad_caps_are_clear_errors() {
         assert!(matches!("-5%".parse::<Cap>(), Err(CapError::Negative(_))));
         assert!(matches!("-3".parse::<Cap>(), Err(CapError::Negative(_))));
-        assert!(matches!("101%".parse::<Cap>(), Err(CapError::OverHundred(_))));
+        assert!(matches!(
+            "101%".parse::<Cap>(),
+            Err(CapError::OverHundred(_))
+        ));
         assert!(matches!("NaN%".parse::<Cap>(), Err(CapError::NotFinite(_))));
         assert!(matches!("inf".parse::<Cap>(), Err(CapError::NotFinite(_))));
         assert!(matches!("2.5".parse::<Cap>(), Err(CapError::NotANumber(_))));
-        assert!(matches!("lots".parse::<Cap>(), Err(CapError::NotANumber(_))));
+        assert!(matches!(
+            "lots".parse::<Cap>(),
+            Err(CapError::NotANumber(_))
+        ));
         assert_eq!("".parse::<Cap>(), Err(CapError::Empty));
         let e = "150%".parse::<Cap>().unwrap_err().to_string();
         assert!(e.contains("150%") && e.contains("over 100%"), "{e}");

@@ -52,7 +52,7 @@ pub enum SafetyViolation {
         rows: usize,
         dropped_pct: f64,
         max_drop_pct: f64,
-        /// Row keys (first column) delivered last time and absent now.
+        /// Row keys (the person's id column) delivered last time and absent now.
         missing: Vec<String>,
     },
 }
@@ -99,7 +99,13 @@ pub fn check_with_schools(
             .filter(|c| c.kind.label() == kind.label())
             .map(|c| &c.person)
             .collect();
-        if let Some(over) = over(kind, None, &people, plan.managed_accounts, limits.run.get(kind)) {
+        if let Some(over) = over(
+            kind,
+            None,
+            &people,
+            plan.managed_accounts,
+            limits.run.get(kind),
+        ) {
             v.push(over);
         }
         let cap = limits.per_school.get(kind);
