@@ -8,7 +8,7 @@ use std::time::Instant;
 use chrono::Utc;
 
 use roster_core::report::RunReport;
-use roster_core::{Roster, SisSource, Student, VendorExport};
+use roster_core::{Roster, SafetyViolation, SisSource, Student, VendorExport};
 use roster_sftp::Secret;
 use roster_sftp::delivery::{SftpAuth, SftpTarget, Upload};
 
@@ -158,7 +158,7 @@ async fn vendor_inner(
         }
     }
 
-    refresh_guard(&state, &built_files, opts, report)?;
+    refresh_guard(&state, &built_files, opts, report).map_err(RunError::DeliveryRefused)?;
     if mode == Mode::Plan {
         return Ok(());
     }
@@ -192,13 +192,14 @@ async fn vendor_inner(
     Ok(())
 }
 
-/// Refuses files that would empty or shrink the vendor's roster, unless `--force`.
+/// Refuses files that would empty or shrink the vendor's roster, unless `--force`; what it
+/// finds goes in the report either way.
 fn refresh_guard(
     state: &DeliveryState,
     files: &[(String, guard::Delivered)],
     opts: &RunOptions,
     report: &mut RunReport,
-) -> Result<(), RunError> {
+) -> Result<(), Vec<SafetyViolation>> {
     let violations = guard::check(state, files, opts.max_drop);
     if violations.is_empty() {
         return Ok(());
@@ -208,7 +209,7 @@ fn refresh_guard(
     }
     report.violations.extend(violations.iter().cloned());
     if !opts.force {
-        return Err(RunError::DeliveryRefused(violations));
+        return Err(violations);
     }
     tracing::warn!("--force: delivering despite the vendor refresh guard");
     Ok(())
