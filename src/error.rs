@@ -40,6 +40,10 @@ pub enum ConfigError {
         #[source]
         source: CapError,
     },
+    /// A value only the district knows (see [`crate::Unset`]) is still unset or a
+    /// placeholder: production refuses to start.
+    #[error("{0}")]
+    UnsetDistrictValues(String),
     #[error("GOOGLE_QUOTA_PER_MINUTE={value:?} is not a number")]
     BadQuota {
         value: String,
