@@ -16,7 +16,7 @@ use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use reliability::{cli, today};
+use reliability::{cli, listing, today};
 use roster::core::report::{ExitCode, RunReport};
 use roster::core::{Cap, LimitedKind, SafetyViolation, Student};
 use roster::demo::Demo;
@@ -40,6 +40,15 @@ fn target(sshd: &Sshd, inbox: &Path) -> SftpTarget {
     )
     .port(sshd.port())
     .remote_dir(inbox.to_str().unwrap())
+}
+
+/// A scratch directory and a real sshd with an empty inbox, and a target that delivers there.
+fn server() -> (tempfile::TempDir, Sshd, PathBuf, SftpTarget) {
+    let dir = tempfile::tempdir().unwrap();
+    let sshd = Sshd::start();
+    let inbox = sshd.make_dir("inbox");
+    let t = target(&sshd, &inbox);
+    (dir, sshd, inbox, t)
 }
 
 /// KIPP's ST Math job with `keep` as its student filter, run with `args` on the demo.
@@ -78,16 +87,6 @@ fn nobody(_: &Student) -> bool {
     false
 }
 
-fn listing(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
-}
-
 fn state(dir: &Path) -> DeliveryState {
     let path = state_path(&dir.join("audit.jsonl"), "kipp-chicago-stmath");
     DeliveryState::load(&path).unwrap()
@@ -95,10 +94,7 @@ fn state(dir: &Path) -> DeliveryState {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_header_only_st_math_file_never_reaches_the_server() {
-    let dir = tempfile::tempdir().unwrap();
-    let sshd = Sshd::start();
-    let inbox = sshd.make_dir("inbox");
-    let t = target(&sshd, &inbox);
+    let (dir, sshd, inbox, t) = server();
 
     let (report, files) = stmath(dir.path(), Some(&t), nobody, &["apply"]).await;
     assert_eq!(report.exit_code(), ExitCode::Aborted);
@@ -120,10 +116,7 @@ async fn a_header_only_st_math_file_never_reaches_the_server() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_30_percent_drop_is_refused_force_sends_and_a_normal_day_updates_the_state() {
-    let dir = tempfile::tempdir().unwrap();
-    let sshd = Sshd::start();
-    let inbox = sshd.make_dir("inbox");
-    let t = target(&sshd, &inbox);
+    let (dir, sshd, inbox, t) = server();
 
     // Day 1: the first delivery; the state records every file.
     let (report, files) = stmath(dir.path(), Some(&t), in_feed, &["apply"]).await;
