@@ -116,7 +116,7 @@ async fn a_header_only_st_math_file_never_reaches_the_server() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_30_percent_drop_is_refused_force_sends_and_a_normal_day_updates_the_state() {
-    let (dir, sshd, inbox, t) = server();
+    let (dir, _sshd, inbox, t) = server();
 
     // Day 1: the first delivery; the state records every file.
     let (report, files) = stmath(dir.path(), Some(&t), in_feed, &["apply"]).await;
