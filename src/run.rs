@@ -84,9 +84,9 @@ async fn run_inner(
         .safety
         .validate()
         .map_err(|(at, source)| ConfigError::BadLimit { at, source })?;
-    let _lock = RunLock::acquire(&lock_path(&opts.audit_log, &job.name), &job.name)
+    let lock = RunLock::acquire(&lock_path(&opts.audit_log, &job.name), &job.name)
         .map_err(RunError::Locked)?;
-    if let Some(stale) = &_lock.took_over {
+    if let Some(stale) = &lock.took_over {
         report.notes.push(stale.to_string());
     }
 
