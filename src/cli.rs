@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use roster_core::Scope;
+use roster_core::{Cap, LimitedKind, Scope};
 
 use crate::error::ConfigError;
 
@@ -78,9 +78,26 @@ pub struct RunOptions {
     /// Apply even when the safety valve objects.
     #[arg(long, global = true)]
     pub force: bool,
-    /// Refuse a run that suspends more than this percent of the managed accounts.
-    #[arg(long, global = true, value_name = "PCT")]
-    pub max_suspend: Option<f64>,
+    /// Refuse a run that suspends more than this: a percent of the managed accounts (`5%`)
+    /// or a count (`200`); `none` lifts the limit. Overrides the district's policy.
+    #[arg(long, global = true, value_name = "CAP")]
+    pub max_suspend: Option<Cap>,
+    /// Refuse a run that creates more accounts than this (`5%` or `200`).
+    #[arg(long, global = true, value_name = "CAP")]
+    pub max_create: Option<Cap>,
+    /// Refuse a run that renames more accounts than this (`5%` or `200`).
+    #[arg(long, global = true, value_name = "CAP")]
+    pub max_rename: Option<Cap>,
+    /// Refuse a run that moves more accounts than this (`5%` or `200`).
+    #[arg(long, global = true, value_name = "CAP")]
+    pub max_move: Option<Cap>,
+    /// Refuse a run that unsuspends more accounts than this (`5%` or `200`).
+    #[arg(long, global = true, value_name = "CAP")]
+    pub max_unsuspend: Option<Cap>,
+    /// Vendor jobs: refuse a full-refresh file that has this percent fewer rows than the last
+    /// one delivered (0 to 100).
+    #[arg(long, global = true, value_name = "PCT", default_value_t = 10.0, value_parser = percent)]
+    pub max_drop: f64,
     /// Run against the embedded demo district and an in-process Directory emulator.
     #[arg(long, global = true)]
     pub demo: bool,
@@ -108,8 +125,34 @@ impl RunOptions {
         }
     }
 
+    /// The per-run caps the flags set, to override the policy's.
+    pub fn cap_overrides(&self) -> Vec<(LimitedKind, Cap)> {
+        [
+            (LimitedKind::Create, self.max_create),
+            (LimitedKind::Rename, self.max_rename),
+            (LimitedKind::Move, self.max_move),
+            (LimitedKind::Suspend, self.max_suspend),
+            (LimitedKind::Unsuspend, self.max_unsuspend),
+        ]
+        .into_iter()
+        .filter_map(|(k, c)| c.map(|c| (k, c)))
+        .collect()
+    }
+
     pub fn today(&self) -> NaiveDate {
         self.today
             .unwrap_or_else(|| chrono::Local::now().date_naive())
     }
+}
+
+/// A percent from 0 to 100 (`10` or `10%`): negative, over 100 and NaN are refused.
+fn percent(s: &str) -> Result<f64, String> {
+    let t = s.trim().trim_end_matches('%');
+    let v: f64 = t
+        .parse()
+        .map_err(|_| format!("{s:?} is not a percent (0 to 100)"))?;
+    if !v.is_finite() || !(0.0..=100.0).contains(&v) {
+        return Err(format!("{s:?} is not a percent from 0 to 100"));
+    }
+    Ok(v)
 }

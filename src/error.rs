@@ -7,7 +7,10 @@ use std::num::ParseFloatError;
 use std::path::PathBuf;
 
 use roster_core::vendor::VendorError;
-use roster_core::{SafetyViolation, SourceError, TargetError};
+use roster_core::{CapError, SafetyViolation, SourceError, TargetError};
+
+use crate::lock::LockError;
+use crate::vendor_guard::StateError;
 use roster_google::DirectoryError;
 use roster_google::auth::AuthError;
 use roster_sftp::delivery::SftpError;
@@ -30,6 +33,13 @@ pub enum ConfigError {
         "no Google credentials: set GOOGLE_SERVICE_ACCOUNT_KEY and GOOGLE_ADMIN_SUBJECT, or put an OAuth client's {credentials} here (see README)"
     )]
     NoGoogleCredentials { credentials: String },
+    /// A limit in the district's policy is unusable (a flag's is refused by the parser).
+    #[error("the policy's limit {at}: {source}")]
+    BadLimit {
+        at: String,
+        #[source]
+        source: CapError,
+    },
     /// A value only the district knows (see [`crate::Unset`]) is still unset or a
     /// placeholder: production refuses to start.
     #[error("{0}")]
@@ -65,6 +75,15 @@ pub enum RunError {
     /// Connecting to or reading the SIS failed.
     #[error("{0}")]
     ReadSis(#[from] SourceError),
+    /// Another run of the same job holds its lock.
+    #[error("{0}")]
+    Locked(#[source] LockError),
+    /// The vendor guard refused a file and `--force` was not given.
+    #[error("vendor refresh guard (use --force to override): {}", joined(.0))]
+    DeliveryRefused(Vec<SafetyViolation>),
+    /// The vendor delivery state could not be read or written.
+    #[error("{0}")]
+    DeliveryState(#[from] StateError),
     #[error("cannot list the directory: {0}")]
     ListDirectory(#[source] TargetError),
     /// The safety valve objected and `--force` was not given.

@@ -24,10 +24,12 @@ pub mod cli;
 pub mod demo;
 pub mod district;
 pub mod error;
+pub mod lock;
 pub mod logging;
 pub mod progress;
 pub mod run;
 pub mod vendor;
+pub mod vendor_guard;
 pub mod wiring;
 
 pub use roster_core as core;

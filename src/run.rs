@@ -1,6 +1,7 @@
 //! The account job every district runs: read the SIS, plan against the directory, check the
 //! safety valve, apply, report.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::time::Instant;
 
@@ -8,10 +9,13 @@ use chrono::Utc;
 use roster_core::apply::ApplyOptions;
 use roster_core::policy::{Intent, StaffPolicy, StudentPolicy};
 use roster_core::report::{AuditLog, RunReport, Skipped};
-use roster_core::{DirectoryTarget, Plan, Policy, SisSource, SourceError, plan, safety};
+use roster_core::{
+    DirectoryTarget, Plan, Policy, SisSource, SourceError, model::SchoolNumber, plan, safety,
+};
 
 use crate::cli::{Mode, RunOptions};
-use crate::error::RunError;
+use crate::error::{ConfigError, RunError};
+use crate::lock::{RunLock, lock_path};
 use crate::progress::Bar;
 
 /// Whose accounts a job manages, with the rules that make their desired state.
@@ -73,8 +77,17 @@ async fn run_inner(
     let scope = opts.scope()?;
     let today = opts.today();
     let mut policy = job.policy.clone();
-    if let Some(pct) = opts.max_suspend {
-        policy.safety.max_suspend_share = Some(pct / 100.0);
+    for (kind, cap) in opts.cap_overrides() {
+        *policy.safety.run.get_mut(kind) = cap;
+    }
+    policy
+        .safety
+        .validate()
+        .map_err(|(at, source)| ConfigError::BadLimit { at, source })?;
+    let lock = RunLock::acquire(&lock_path(&opts.audit_log, &job.name), &job.name)
+        .map_err(RunError::Locked)?;
+    if let Some(stale) = &lock.took_over {
+        report.notes.push(stale.to_string());
     }
 
     let t = Instant::now();
@@ -114,7 +127,17 @@ async fn run_inner(
     report.skipped = skipped(&plan);
     print_plan(&plan, opts.json, out);
 
-    report.violations = safety::check(&plan, &schools, &policy.may_be_empty, &policy.safety);
+    let school_of: BTreeMap<String, SchoolNumber> = desired
+        .iter()
+        .filter_map(|i| i.school().map(|s| (i.person().id.clone(), s)))
+        .collect();
+    report.violations = safety::check_with_schools(
+        &plan,
+        &schools,
+        &policy.may_be_empty,
+        &policy.safety,
+        &school_of,
+    );
     report.api_calls = target.api_calls().saturating_sub(calls_before);
     if !report.violations.is_empty() {
         for v in &report.violations {

@@ -5,13 +5,17 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
 
+use chrono::Utc;
+
 use roster_core::report::RunReport;
-use roster_core::{Roster, SisSource, Student, VendorExport};
+use roster_core::{Roster, SafetyViolation, SisSource, Student, VendorExport};
 use roster_sftp::Secret;
 use roster_sftp::delivery::{SftpAuth, SftpTarget, Upload};
 
 use crate::cli::{Mode, RunOptions};
 use crate::error::{ConfigError, RunError};
+use crate::lock::{RunLock, lock_path};
+use crate::vendor_guard::{self as guard, DeliveryState};
 
 type StudentFilter = Box<dyn Fn(&Student) -> bool + Send + Sync>;
 
@@ -83,6 +87,13 @@ async fn vendor_inner(
     report: &mut RunReport,
 ) -> Result<(), RunError> {
     let scope = opts.scope()?;
+    let lock = RunLock::acquire(&lock_path(&opts.audit_log, &job.name), &job.name)
+        .map_err(RunError::Locked)?;
+    if let Some(stale) = &lock.took_over {
+        report.notes.push(stale.to_string());
+    }
+    let state_path = guard::state_path(&opts.audit_log, &job.name);
+    let mut state = DeliveryState::load(&state_path)?;
     let t = Instant::now();
     let schools = sis.schools(&scope).await?;
     report.row_errors.extend(schools.errors);
@@ -115,6 +126,8 @@ async fn vendor_inner(
         source,
     })?;
     let mut uploads = Vec::new();
+    let mut built_files = Vec::new();
+    let now = Utc::now();
     for export in &job.exports {
         let built = export.export(&roster).map_err(|source| RunError::Export {
             export: export.name().to_string(),
@@ -138,10 +151,17 @@ async fn vendor_inner(
                 path.display()
             );
             *report.planned.entry("file".into()).or_insert(0) += 1;
+            let key_column = state
+                .files
+                .get(&file.name)
+                .and_then(|d| d.key_column.as_deref());
+            let summary = guard::summarize(&file.name, &file.bytes, now, key_column);
+            built_files.push((file.name.clone(), summary));
             uploads.push(Upload::from(file));
         }
     }
 
+    refresh_guard(&state, &built_files, opts, report).map_err(RunError::DeliveryRefused)?;
     if mode == Mode::Plan {
         return Ok(());
     }
@@ -169,5 +189,31 @@ async fn vendor_inner(
     }
     report.applied.insert("upload".into(), sent.len());
     report.timings.apply_ms = t.elapsed().as_millis() as u64;
+    state.record(&built_files);
+    state.save(&state_path)?;
+    drop(lock);
+    Ok(())
+}
+
+/// Refuses files that would empty or shrink the vendor's roster, unless `--force`; what it
+/// finds goes in the report either way.
+fn refresh_guard(
+    state: &DeliveryState,
+    files: &[(String, guard::Delivered)],
+    opts: &RunOptions,
+    report: &mut RunReport,
+) -> Result<(), Vec<SafetyViolation>> {
+    let violations = guard::check(state, files, opts.max_drop);
+    if violations.is_empty() {
+        return Ok(());
+    }
+    for v in &violations {
+        tracing::warn!("vendor refresh guard: {v}");
+    }
+    report.violations.extend(violations.iter().cloned());
+    if !opts.force {
+        return Err(violations);
+    }
+    tracing::warn!("--force: delivering despite the vendor refresh guard");
     Ok(())
 }

@@ -14,8 +14,8 @@ use chrono::NaiveDate;
 use reliability::{audit_lines, cli, desired, fast_directory, managed_users, today};
 use roster::core::report::{ExitCode, RunReport};
 use roster::core::{
-    Classes, EnrollStatus, Loaded, SafetyViolation, School, Scope, SisSource, SourceError, Staff,
-    Student,
+    Classes, EnrollStatus, LimitedKind, Loaded, SafetyViolation, School, Scope, SisSource,
+    SourceError, Staff, Student,
 };
 use roster::demo::Demo;
 use roster::sis::powerschool::{PowerSchoolSource, SqliteBackend};
@@ -240,10 +240,13 @@ async fn too_many_suspensions_stop_the_run_until_the_limit_is_raised_or_forced()
     let report = run(&demo, &job, &site, dir.path(), leave, &[]).await;
     assert_eq!(report.exit_code(), ExitCode::Aborted);
     let [
-        SafetyViolation::TooManySuspensions {
+        SafetyViolation::OverLimit {
+            kind: LimitedKind::Suspend,
+            school: None,
             planned,
             limit,
-            managed,
+            base: managed,
+            people,
         },
     ] = report.violations.as_slice()
     else {
@@ -252,6 +255,7 @@ async fn too_many_suspensions_stop_the_run_until_the_limit_is_raised_or_forced()
     assert_eq!(*managed, accounts);
     assert_eq!(*limit, accounts * 5 / 100);
     assert!(*planned > *limit && *planned >= accounts / 11, "{planned}");
+    assert_eq!(people.len(), *planned);
     assert_untouched(&demo, &job, dir.path(), accounts);
     assert_eq!(suspended(&demo, &job), suspended_before);
 
@@ -262,7 +266,7 @@ async fn too_many_suspensions_stop_the_run_until_the_limit_is_raised_or_forced()
         &site,
         dir.path(),
         leave,
-        &["--max-suspend", "8"],
+        &["--max-suspend", "8%"],
     )
     .await;
     assert_eq!(report.exit_code(), ExitCode::Aborted);
@@ -276,7 +280,7 @@ async fn too_many_suspensions_stop_the_run_until_the_limit_is_raised_or_forced()
         &site,
         dir.path(),
         leave,
-        &["--max-suspend", "15"],
+        &["--max-suspend", "15%"],
     )
     .await;
     assert_eq!(report.exit_code(), ExitCode::Ok, "{}", report.summary());
@@ -300,7 +304,7 @@ async fn force_lets_mass_suspensions_through() {
     let staff_leave = StaffLeave(demo.sis(site.powerschool.clone()).unwrap());
     let target = fast_directory(&demo, &job).await;
     let mut policy_job = d118_staff::job();
-    policy_job.policy.safety.max_suspend_count = Some(2);
+    policy_job.policy.safety.run.suspend.count = Some(2);
     let mut out = Vec::new();
     let opts = cli(dir.path(), &["apply"]).opts;
     let report = run_accounts(
@@ -315,7 +319,11 @@ async fn force_lets_mass_suspensions_through() {
     assert_eq!(report.exit_code(), ExitCode::Aborted);
     assert!(matches!(
         report.violations.as_slice(),
-        [SafetyViolation::TooManySuspensions { limit: 2, .. }]
+        [SafetyViolation::OverLimit {
+            kind: LimitedKind::Suspend,
+            limit: 2,
+            ..
+        }]
     ));
     assert_eq!(demo.emulator.write_calls(), 0);
     assert_eq!(suspended(&demo, &job), before);

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use reliability::{cli, today};
+use reliability::{cli, listing, today};
 use roster::core::report::{ExitCode, RunReport};
 use roster::demo::Demo;
 use roster::sftp::delivery::{Backoff, SftpAuth, SftpTarget};
@@ -178,16 +178,6 @@ async fn deliver(dir: &Path, target: &SftpTarget) -> (RunReport, PathBuf) {
     )
     .await;
     (report, files)
-}
-
-fn listing(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
 }
 
 fn built_files(files: &Path) -> Vec<String> {

@@ -42,7 +42,7 @@ pub use model::{
 pub use plan::{Change, ChangeKind, Plan, plan};
 pub use policy::{DesiredAccount, Intent, MatchKey, Policy};
 pub use report::{AuditLog, ExitCode, RunReport};
-pub use safety::{SafetyLimits, SafetyViolation};
+pub use safety::{Cap, CapError, KindCaps, LimitedKind, SafetyLimits, SafetyViolation};
 pub use secret::Secret;
 pub use source::{Scope, SisSource, SourceError};
 pub use target::{Applied, DirectoryTarget, TargetError};

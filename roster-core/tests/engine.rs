@@ -5,7 +5,7 @@ mod common;
 use common::*;
 use roster_core::apply::{ApplyOptions, Retry};
 use roster_core::report::{AuditEntry, AuditLog, ExitCode, RunReport};
-use roster_core::safety::{SafetyLimits, SafetyViolation, check};
+use roster_core::safety::{Cap, LimitedKind, SafetyLimits, SafetyViolation, check};
 use roster_core::{
     DirectoryTarget, FieldValue, InMemoryDirectory, Plan, Scope, TargetError, apply, plan,
 };
@@ -294,24 +294,31 @@ fn safety_valve() {
     let desired = student_policy().desired(&students, &schools(), today());
     let p = plan(&desired, &observed, &rules, today());
     let v = check(&p, &scope_schools, &rules.may_be_empty, &rules.safety);
-    assert_eq!(
-        v,
-        vec![SafetyViolation::TooManySuspensions {
+    let [
+        SafetyViolation::OverLimit {
+            kind: LimitedKind::Suspend,
+            school: None,
             planned: 3,
             limit: 2,
-            managed: 40
-        }]
-    );
+            base: 40,
+            people,
+        },
+    ] = v.as_slice()
+    else {
+        panic!("{v:?}")
+    };
+    // The report names the three people who would be suspended.
+    let mut ids: Vec<&str> = people.iter().map(|p| p.id.as_str()).collect();
+    ids.sort();
+    assert_eq!(ids, ["0", "1", "2"]);
     // An absolute cap is the stricter of the two.
-    let limits = SafetyLimits {
-        max_suspend_share: Some(0.5),
-        max_suspend_count: Some(1),
+    let mut limits = SafetyLimits::default();
+    limits.run.suspend = Cap {
+        share: Some(0.5),
+        count: Some(1),
     };
     assert!(!check(&p, &scope_schools, &rules.may_be_empty, &limits).is_empty());
-    let limits = SafetyLimits {
-        max_suspend_share: Some(0.5),
-        max_suspend_count: None,
-    };
+    limits.run.suspend = Cap::share(0.5);
     assert!(check(&p, &scope_schools, &rules.may_be_empty, &limits).is_empty());
 }
 

@@ -179,3 +179,14 @@ pub fn audit_lines(path: &Path) -> Vec<Value> {
         Err(_) => Vec::new(),
     }
 }
+
+/// The names in a directory, sorted.
+pub fn listing(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
