@@ -248,7 +248,7 @@ impl VendorExport for StMath {
                     RowError::new(
                         staff_row(dcid),
                         "district_teacher_id",
-                        "homeroom teacher is not in the staff list",
+                        "homeroom teacher is not in the staff list, or was left out (see their own row error)",
                     )
                 })?;
                 let email = t
