@@ -11,7 +11,7 @@ use roster_sis::powerschool::PowerSchoolOptions;
 
 use crate::cli::{Cli, Mode};
 use crate::demo::{DEMO_STUDENTS, Demo};
-use crate::error::RunError;
+use crate::error::{ConfigError, RunError};
 use crate::run::{AccountJob, run_accounts};
 use crate::vendor::{VendorJob, run_vendor};
 use crate::{logging, wiring};
@@ -32,11 +32,63 @@ pub fn accounts_main(job: AccountJob, site: Site) -> ExitCode {
     finish(&report, &cli)
 }
 
+/// A value only the district knows, absent from the script the binary replaces (a vendor's
+/// school names, an SFTP host-key fingerprint): a production run refuses to start until the
+/// district sets it in its code, rather than run with a placeholder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unset {
+    /// The constant to set, e.g. `kipp_chicago_stmath::STMATH_HOST_KEY_SHA256`.
+    pub constant: &'static str,
+    /// What to put there and where to get it.
+    pub how: &'static str,
+}
+
+/// The SHA256 fingerprint of nothing: what a fingerprint placeholder usually is.
+const EMPTY_SHA256: &str = "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU";
+
+/// Why a production vendor run may not start: every unset district value, and an SFTP host
+/// key that is blank or the fingerprint of nothing. `None` when it may.
+pub fn production_refusal(job: &VendorJob, unset: &[Unset]) -> Option<String> {
+    let mut why: Vec<String> = unset
+        .iter()
+        .map(|u| format!("{} is not set: {}", u.constant, u.how))
+        .collect();
+    if let Some(s) = &job.sftp {
+        let key = s.host_key_sha256.trim();
+        let named = unset.iter().any(|u| u.constant.contains("HOST_KEY"));
+        if (key.is_empty() || key == EMPTY_SHA256) && !named {
+            why.push(format!(
+                "the pinned SFTP host key of {} is a placeholder ({key:?}): set it to what `sftp-fingerprint {}` prints",
+                s.host, s.host
+            ));
+        }
+    }
+    (!why.is_empty()).then(|| {
+        format!(
+            "{} refuses to run in production until the district sets its own values (nothing was read or sent): {}",
+            job.name,
+            why.join("; ")
+        )
+    })
+}
+
 /// The whole `main` of a vendor-roster district binary.
 pub fn vendor_main(job: VendorJob, site: Site) -> ExitCode {
+    vendor_main_requiring(job, site, Vec::new())
+}
+
+/// [`vendor_main`] for a district with values still [`Unset`]: `--demo` runs, production
+/// refuses (exit 2) naming each one.
+pub fn vendor_main_requiring(job: VendorJob, site: Site, unset: Vec<Unset>) -> ExitCode {
     let cli = Cli::parse();
     logging::init(cli.opts.verbose);
-    let report = runtime().block_on(vendor_cli(&job, &site, &cli, &mut std::io::stdout()));
+    let report = runtime().block_on(vendor_cli_requiring(
+        &job,
+        &site,
+        &unset,
+        &cli,
+        &mut std::io::stdout(),
+    ));
     finish(&report, &cli)
 }
 
@@ -103,6 +155,18 @@ pub async fn accounts_cli(
 
 /// Runs a vendor job as the CLI says: `--demo` (files only) or production.
 pub async fn vendor_cli(job: &VendorJob, site: &Site, cli: &Cli, out: &mut dyn Write) -> RunReport {
+    vendor_cli_requiring(job, site, &[], cli, out).await
+}
+
+/// [`vendor_cli`] with the district's [`Unset`] values: production refuses before reading
+/// anything ([`production_refusal`]).
+pub async fn vendor_cli_requiring(
+    job: &VendorJob,
+    site: &Site,
+    unset: &[Unset],
+    cli: &Cli,
+    out: &mut dyn Write,
+) -> RunReport {
     let mode = cli.mode();
     let dir: PathBuf = cli.opts.out.join(&job.name);
     if cli.opts.demo {
@@ -116,6 +180,9 @@ pub async fn vendor_cli(job: &VendorJob, site: &Site, cli: &Cli, out: &mut dyn W
         };
         // The demo has no vendor server: files are written, delivery is skipped.
         return run_vendor(job, Mode::Plan, &cli.opts, &sis, &dir, None, out).await;
+    }
+    if let Some(why) = production_refusal(job, unset) {
+        return fatal(&job.name, mode, ConfigError::UnsetDistrictValues(why));
     }
     let sis = match wiring::powerschool_from_env(site.powerschool.clone()).await {
         Ok(s) => s,

@@ -30,6 +30,10 @@ pub enum ConfigError {
         "no Google credentials: set GOOGLE_SERVICE_ACCOUNT_KEY and GOOGLE_ADMIN_SUBJECT, or put an OAuth client's {credentials} here (see README)"
     )]
     NoGoogleCredentials { credentials: String },
+    /// A value only the district knows (see [`crate::Unset`]) is still unset or a
+    /// placeholder: production refuses to start.
+    #[error("{0}")]
+    UnsetDistrictValues(String),
     #[error("GOOGLE_QUOTA_PER_MINUTE={value:?} is not a number")]
     BadQuota {
         value: String,

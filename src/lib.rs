@@ -37,7 +37,10 @@ pub use roster_sftp as sftp;
 pub use roster_sis as sis;
 
 pub use cli::{Cli, Mode, RunOptions};
-pub use district::{Site, accounts_cli, accounts_main, vendor_cli, vendor_main};
+pub use district::{
+    Site, Unset, accounts_cli, accounts_main, production_refusal, vendor_cli, vendor_cli_requiring,
+    vendor_main, vendor_main_requiring,
+};
 pub use error::{ConfigError, GoogleSetupError, RunError};
 pub use run::{AccountJob, Population, run_accounts};
 pub use vendor::{SftpSettings, VendorJob, run_vendor};

@@ -154,6 +154,8 @@ async fn d118_syncs_apply_then_follow_sis_changes_exactly() {
         edge::STUDENT_TESTA,
         edge::STUDENT_SUBRAMANIAN,
         edge::STUDENT_PRE_REGISTERED,
+        // "demo" is not on D118's bad-name list (d118-studentsync.py:36).
+        edge::STUDENT_DEMO_ACCOUNT,
     ] {
         assert!(
             user(&demo, &format!("{present}@d118.org")).is_some(),
@@ -162,7 +164,6 @@ async fn d118_syncs_apply_then_follow_sis_changes_exactly() {
     }
     for absent in [
         edge::STUDENT_TEST_ACCOUNT,
-        edge::STUDENT_DEMO_ACCOUNT,
         edge::STUDENT_NULL_LAST_NAME,
         edge::STUDENT_GRADUATE_LAST_YEAR,
         edge::STUDENT_TRANSFERRED,
@@ -196,11 +197,10 @@ async fn d118_syncs_apply_then_follow_sis_changes_exactly() {
         staff_user(edge::STAFF_SUBSTITUTE_BY_TYPE).unwrap()["orgUnitPath"],
         "/Substitute Teachers"
     );
-    assert!(
-        staff_user(edge::STAFF_DO).is_some(),
-        "a real teacher surnamed Do keeps an account"
-    );
     for absent in [
+        // D118's staff bad-name list has "do" (d118-staffsync.pyw:40): skipped, as the
+        // script skips them.
+        edge::STAFF_DO,
         edge::STAFF_NULL_EMAIL,
         edge::STAFF_BLANK_EMAIL,
         edge::STAFF_TEST_ACCOUNT,
@@ -237,7 +237,7 @@ async fn d118_syncs_apply_then_follow_sis_changes_exactly() {
         transfer = edge::STUDENT_ACCENT,
         grad = edge::STUDENT_APOSTROPHE,
         rename = edge::STUDENT_DO,
-        leaver = edge::STAFF_DO,
+        leaver = edge::STAFF_DISTRICT_ADMIN,
         sub = edge::STAFF_SUBRAMANIAN,
     ));
     // ...and the next plan holds exactly those changes.
@@ -250,8 +250,8 @@ async fn d118_syncs_apply_then_follow_sis_changes_exactly() {
             (edge::STUDENT_ACCENT, "remove_from_groups"),
             (edge::STUDENT_APOSTROPHE, "move"),
             (edge::STUDENT_APOSTROPHE, "suspend"),
+            // Inactive: only suspended and moved, Graduation_Year left (d118-studentsync.py:257-277).
             (edge::STUDENT_APOSTROPHE, "remove_from_groups"),
-            (edge::STUDENT_APOSTROPHE, "update"), // Graduation_Year
             (edge::STUDENT_DO, "update"),
             ("900001", "create"),
         ]),
@@ -260,13 +260,13 @@ async fn d118_syncs_apply_then_follow_sis_changes_exactly() {
     );
     let (p, json) = run(&demo, &staff, &t_site, Mode::Plan, dir, &[]).await;
     let (leaver, sub) = (
-        edge::STAFF_DO.to_string(),
+        edge::STAFF_DISTRICT_ADMIN.to_string(),
         edge::STAFF_SUBRAMANIAN.to_string(),
     );
     assert_eq!(
         writes(&json),
         set(&[
-            (&leaver, "update"), // School_Access_List empties
+            // Inactive: only suspended and moved (d118-staffsync.pyw:319-352).
             (&leaver, "move"),
             (&leaver, "suspend"),
             (&leaver, "remove_from_groups"),
@@ -365,4 +365,20 @@ async fn vendor_files_for_the_demo_district_match_snapshots() {
             );
         }
     }
+}
+
+/// The demo district carries its own constants; where the D118 binaries rely on a demo value
+/// (school numbers and names the jobs look for), the two agree.
+#[test]
+fn demo_district_fits_the_d118_constants() {
+    use roster::sis::demo::{GRADUATED_SCHOOL, SCHOOLS, SUBSTITUTE_SCHOOL};
+    assert_eq!(GRADUATED_SCHOOL, d118_students::GRADUATED_SCHOOL);
+    assert_eq!(GRADUATED_SCHOOL, d118_staff::GRADUATED_SCHOOL);
+    assert_eq!(SUBSTITUTE_SCHOOL, d118_students::SUBSTITUTE_SCHOOL);
+    let name = |n: i64| SCHOOLS.iter().find(|s| s.number == n).map(|s| s.name);
+    assert_eq!(
+        name(GRADUATED_SCHOOL),
+        Some(d118_students::GRADUATED_SCHOOL_NAME)
+    );
+    assert_eq!(name(SUBSTITUTE_SCHOOL), Some(d118_staff::SUB_BUILDING_NAME));
 }

@@ -180,9 +180,10 @@ fn inactive_person_without_account_gets_none_and_new_active_one_is_created() {
         panic!()
     };
     assert_eq!(account.primary_email, "2@d118.org");
+    // Pre-registered: the building OU, no grade sub-OU (d118-studentsync.py:160).
     assert_eq!(
         account.org_unit_path.as_str(),
-        "/D118 Students/RCE Students/Kindergarten"
+        "/D118 Students/RCE Students"
     );
     assert!(*change_password_at_next_login);
 }

@@ -20,7 +20,8 @@ fn ou_and_suspended(i: &Intent) -> (String, bool) {
 fn each_enroll_status() {
     let today = date(2026, 11, 24);
     let cases = [
-        (-1, "/D118 Students/WHS Students/9th", false), // pre-registered stays active
+        // Pre-registered stays active, in the building OU (d118-studentsync.py:160).
+        (-1, "/D118 Students/WHS Students", false),
         (0, "/D118 Students/WHS Students/9th", false),
         (1, "/Suspended Accounts", true),
         (2, "/Suspended Accounts", true),

@@ -38,7 +38,10 @@ fn errors_text(errors: &[RowError]) -> String {
 }
 
 fn stmath() -> StMath {
-    StMath::new([(101, "KIPPCHI1"), (102, "KIPPCHI2")]).unwrap()
+    StMath::new([(101, "KIPPCHI1"), (102, "KIPPCHI2")])
+        .unwrap()
+        .school_codes([(101, "KAP"), (102, "KAM, \"B\"")])
+        .unwrap()
 }
 
 #[test]
@@ -60,33 +63,75 @@ fn st_math_students_and_teachers() {
             .position(|c| *c == name)
             .unwrap()
     };
-    // 1001, 1002 (school 101), 1003, 1008 (school 102): the others are errors or inactive.
+    // Every active student is kept, as kipp-st-math-rosters.py keeps them (lines 69, 161,
+    // 167: left joins), by school then student number; 1006 (transferred out) is not.
     let ids: Vec<_> = rows[1..]
         .iter()
         .map(|r| r[col("student_id")].as_str())
         .collect();
-    assert_eq!(ids, ["1001", "1002", "1003", "1008"]);
-    for r in &rows[1..] {
-        assert!(!r[col("teacher_email")].is_empty());
-        assert!(r[col("iid")].chars().count() <= 8);
+    assert_eq!(
+        ids,
+        ["1001", "1002", "1005", "1003", "1004", "1008", "1007"]
+    );
+    let row = |id: &str| rows.iter().find(|r| r[col("student_id")] == id).unwrap();
+    // The grade is GRADE_LEVEL as a number (script lines 66, 190).
+    assert_eq!(row("1001")[col("grade")], "0");
+    assert_eq!(row("1001")[col("permanent_login")], "text");
+    assert_eq!(row("1003")[col("permanent_login")], "visual");
+    assert_eq!(row("1008")[col("student_last_name")], "Smith,\nJr");
+    // `school` is the school's code (script lines 111-121), quoted as RFC 4180 wants.
+    assert_eq!(row("1003")[col("school")], "KAM, \"B\"");
+    assert_eq!(row("1001")[col("school")], "KAP");
+    assert_eq!(row("1001")[col("teacher_email")], "ada.lovelace@kipp.org");
+    // Blank as in the script: period (HOME_ROOM is read, never written), birth_date,
+    // curriculum, new_student_id, action.
+    for c in [
+        "period",
+        "birth_date",
+        "curriculum",
+        "new_student_id",
+        "action",
+    ] {
+        assert!(rows[1..].iter().all(|r| r[col(c)].is_empty()), "{c}");
     }
-    assert_eq!(rows[1][col("grade")], "K");
-    assert_eq!(rows[1][col("permanent_login")], "text");
-    assert_eq!(rows[3][col("permanent_login")], "visual");
-    assert_eq!(rows[4][col("student_last_name")], "Smith,\nJr");
-    assert_eq!(rows[3][col("school")], "KIPP Ascend Middle, Campus \"B\"");
-    assert_eq!(rows[1][col("teacher_email")], "ada.lovelace@kipp.org");
+    // Kept with blanks: no homeroom (1004), a teacher without email (1005), an unmapped
+    // school (1007: blank iid and school, the homeroom teacher still filled in).
+    for c in [
+        "district_teacher_id",
+        "teacher_email",
+        "teacher_last_name",
+        "teacher_first_name",
+    ] {
+        assert_eq!(row("1004")[col(c)], "", "{c}");
+    }
+    assert_eq!(row("1005")[col("teacher_email")], "");
+    assert_eq!(row("1005")[col("district_teacher_id")], "T503");
+    assert_eq!(row("1007")[col("iid")], "");
+    assert_eq!(row("1007")[col("school")], "");
+    assert_eq!(row("1007")[col("district_school_id")], "103");
+    assert_eq!(row("1007")[col("district_teacher_id")], "502");
 
     let trows = parse(teachers);
     assert_eq!(trows[0], STMATH_TEACHER_COLUMNS);
-    // Ada at 101; Grace at 102 only (her 101 students are not listed).
+    // Every active assignment of every user with a home school (teacher script lines 41-44),
+    // by school then DCID: not only homeroom teachers; Ina (status 2) is not listed.
     let pairs: Vec<_> = trows[1..]
         .iter()
-        .map(|r| (r[0].as_str(), r[3].as_str()))
+        .map(|r| (r[0].as_str(), r[3].as_str(), r[4].as_str()))
         .collect();
-    assert_eq!(pairs, [("KIPPCHI1", "T501"), ("KIPPCHI2", "502")]);
+    assert_eq!(
+        pairs,
+        [
+            ("KIPPCHI1", "T501", "ada.lovelace@kipp.org"),
+            ("KIPPCHI1", "502", "grace.ohara@kipp.org"),
+            ("KIPPCHI1", "T503", ""),
+            ("KIPPCHI1", "504", "principal@kipp.org"),
+            ("KIPPCHI2", "502", "grace.ohara@kipp.org"),
+            ("KIPPCHI2", "506", "dee.strict@kipp.org"),
+        ]
+    );
 
-    // Each left-out active student is reported, none silently dropped.
+    // Each student kept with a blank required field is reported.
     let reported: BTreeSet<_> = export
         .errors
         .iter()

@@ -426,7 +426,8 @@ async fn title_case_is_an_option() {
         ("Robert", "McDonald")
     );
     assert_eq!(n[edge::STUDENT_APOSTROPHE].last_name, "O'Brien");
-    assert_eq!(n[edge::STUDENT_PARTICLE].last_name, "de la Cruz");
+    // A particle that starts the name is capitalised (roster_core::policy::title_case).
+    assert_eq!(n[edge::STUDENT_PARTICLE].last_name, "De la Cruz");
     assert_eq!(n[edge::STUDENT_DOUBLE_SPACE].first_name, "Mary Ann");
 }
 

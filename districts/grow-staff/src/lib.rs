@@ -1,9 +1,12 @@
-//! SchoolMint Grow's user upload: every active staff member, every time (a full refresh),
+//! SchoolMint Grow's SFTP user upload: every active staff member, every time (a full refresh),
 //! matched by Internal ID so an email change does not archive a profile.
+//!
+//! Grow has no seed script: the rules are those of Grow's SFTP article
+//! (`shared/seeds/002_*.txt`) and DESIGN §8; `docs/PARITY.md` maps each to its line.
 
 use roster::core::{Staff, StaffType, VendorExport};
 use roster::sftp::vendor::{Grow, GrowRole};
-use roster::{SftpSettings, Site, VendorJob};
+use roster::{SftpSettings, Site, Unset, VendorJob};
 
 /// `USERS.GROUPVALUE` of building administrators in this district.
 pub const ADMIN_GROUP: i64 = 9;
@@ -19,25 +22,47 @@ pub fn role(s: &Staff) -> Option<GrowRole> {
     }
 }
 
-/// School names exactly as they were created in Grow (column E must match them).
-pub const GROW_SCHOOLS: &[(i64, &str)] = &[
-    (110, "Alder Creek Elementary"),
-    (120, "Birchwood Elementary"),
-    (130, "Cedar Ridge Elementary"),
-    (210, "Maple Grove Middle"),
-    (220, "Oak Hill Middle"),
-    (310, "Riverside High"),
-    (400, "Early Learning Center"),
-    (500, "Alternative Learning Academy"),
-    (900, "Substitute Pool"),
-];
+/// School names exactly as the district created them in Grow, by SIS school number: Grow
+/// imports a user only when column E matches a Grow school name exactly (seed 002, lines
+/// 15–18). Only the district knows them; until it lists them here a production run refuses
+/// to start ([`unset`]). Empty, the export writes the SIS school names (what `--demo` shows).
+pub const GROW_SCHOOLS: &[(i64, &str)] = &[];
 
+/// Grow's production SFTP host (seed 002, line 39; the QA host of line 38 is
+/// `grow-sftp-connect.qa.schoolmint.com`), port 22 (line 40).
+pub const SFTP_HOST: &str = "grow-sftp-connect.schoolmint.com";
+
+/// The SHA256 fingerprint of [`SFTP_HOST`]'s host key (`sftp-fingerprint
+/// grow-sftp-connect.schoolmint.com`). Grow's article only says to accept the fingerprint on
+/// first connection (seed 002, line 45): only the district can record it, and until it does a
+/// production run refuses to start.
+pub const GROW_HOST_KEY_SHA256: Option<&str> = None;
+
+/// The district values this binary still needs before it may run in production.
+pub fn unset() -> Vec<Unset> {
+    let mut v = Vec::new();
+    if GROW_SCHOOLS.is_empty() {
+        v.push(Unset {
+            constant: "grow_staff::GROW_SCHOOLS",
+            how: "each SIS school number with its name exactly as created in Grow (column E must match it)",
+        });
+    }
+    if GROW_HOST_KEY_SHA256.is_none() {
+        v.push(Unset {
+            constant: "grow_staff::GROW_HOST_KEY_SHA256",
+            how: "the SHA256 host-key fingerprint `sftp-fingerprint grow-sftp-connect.schoolmint.com` prints",
+        });
+    }
+    v
+}
+
+/// Grow's SFTP drop: the file goes to the login directory (Grow reads the latest file, or a
+/// fixed name, from there: seed 002, line 62).
 pub fn sftp() -> SftpSettings {
     SftpSettings {
-        host: "grow-sftp-connect.schoolmint.com".into(),
+        host: SFTP_HOST.into(),
         port: 22,
-        // From `sftp-fingerprint grow-sftp-connect.schoolmint.com` at setup (placeholder).
-        host_key_sha256: "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s".into(),
+        host_key_sha256: GROW_HOST_KEY_SHA256.unwrap_or_default().into(),
         remote_dir: String::new(),
         user_env: "GROW_SFTP_USER".into(),
         password_env: "GROW_SFTP_PASSWORD".into(),
@@ -62,5 +87,17 @@ pub fn site() -> Site {
     Site {
         domain: "d118.org".into(),
         powerschool: Default::default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn production_refuses_until_the_district_values_are_set() {
+        let why = roster::production_refusal(&job(), &unset()).expect("refused");
+        assert!(why.contains("grow_staff::GROW_SCHOOLS"), "{why}");
+        assert!(why.contains("grow_staff::GROW_HOST_KEY_SHA256"), "{why}");
     }
 }

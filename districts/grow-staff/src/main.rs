@@ -1,5 +1,5 @@
-//! `grow-staff`: SchoolMint Grow's user upload; `apply` sends it.
+//! `grow-staff`: build SchoolMint Grow's user upload; `apply` sends it.
 
 fn main() -> std::process::ExitCode {
-    roster::vendor_main(grow_staff::job(), grow_staff::site())
+    roster::vendor_main_requiring(grow_staff::job(), grow_staff::site(), grow_staff::unset())
 }

@@ -1,46 +1,78 @@
-//! KIPP Chicago's ST Math roster push (from the "auto-provisioning ST Math rosters" post):
-//! students and their homeroom teachers, as ST Math's two CSVs (and the OneRoster zip ST Math
-//! now prefers), sent over SFTP to a pinned host.
+//! KIPP Chicago's ST Math roster push: the two scripts of `kippdata/silo`
+//! (`ST_Math_Rosters.py`, `ST_Math_Teacher_Rosters.py` and `ST_Math.config`; copies in
+//! `shared/seeds/upstream/kipp-st-math-*`), rule by rule (see `docs/PARITY.md`): students
+//! and every active teacher, as ST Math's two CSVs (and the OneRoster zip ST Math now
+//! prefers), sent over SFTP to a pinned host.
 
 use roster::core::{Student, VendorExport};
 use roster::sftp::vendor::{OneRoster, StMath};
-use roster::{SftpSettings, Site, VendorJob};
+use roster::{SftpSettings, Site, Unset, VendorJob};
 
-/// ST Math's institution id for each school (at most 8 characters; ST Math assigns them).
-pub const IIDS: &[(i64, &str)] = &[
-    (110, "KACE0110"),
-    (120, "KBES0120"),
-    (130, "KCRE0130"),
-    (210, "KMGM0210"),
-    (220, "KOHM0220"),
-    (310, "KRHS0310"),
-    (400, "KELC0400"),
-    (500, "KALA0500"),
+/// KIPP Chicago's schools as the scripts map them: `SCHOOLID`, ST Math's institution id
+/// (`iid`), and the school's initials (the `school` column). `kipp-st-math-rosters.py`
+/// lines 99–121, `kipp-st-math-teacher-rosters.py` lines 55–77 (the same map twice).
+/// A student or teacher at any other school keeps a row with a blank `iid` and `school`, as
+/// in the scripts.
+pub const SCHOOLS: &[(i64, &str, &str)] = &[
+    (78102, "KIP4OE", "KAP"),
+    (7810, "KIP4OH", "KAMS"),
+    (400146, "KIP4OG", "KCCP"),
+    (400163, "KIP4OF", "KBCP"),
 ];
 
-/// The seed's example condition, `grade_level NOT IN (3,4)`, as code.
+/// The KIPP student condition, `ST_Math.config` line 6: `condition: grade_level NOT IN (3,4)`
+/// (added to the students query's `WHERE enroll_status=0` by `kipp-st-math-rosters.py`
+/// lines 41–44 and 69–70; the active-status half is [`StMath`]'s own rule).
 pub fn in_feed(s: &Student) -> bool {
     !matches!(s.grade.0, 3 | 4)
 }
 
-/// ST Math's SFTP server. The fingerprint is the one `sftp-fingerprint sftp.stmath.com`
-/// printed when the district set the job up; a server presenting another key gets nothing.
-/// (Placeholder value: replace it with your own reading before the first `apply`.)
+/// ST Math's SFTP server, `ST_Math.config` line 9 (`host: sftp.stmath.com`), port 22 (the
+/// script's pysftp default).
+pub const SFTP_HOST: &str = "sftp.stmath.com";
+
+/// The SHA256 fingerprint of `sftp.stmath.com`'s host key, as `sftp-fingerprint
+/// sftp.stmath.com` prints it. The script does not pin a key (pysftp checks
+/// `known_hosts`), so only the district can fill this in: until it does, the binary refuses
+/// to run in production (exit 2, nothing read or sent). `--demo` needs no key.
+pub const STMATH_HOST_KEY_SHA256: Option<&str> = None;
+
+/// The district values this binary still needs before it may run in production.
+pub fn unset() -> Vec<Unset> {
+    let mut v = Vec::new();
+    if STMATH_HOST_KEY_SHA256.is_none() {
+        v.push(Unset {
+            constant: "kipp_chicago_stmath::STMATH_HOST_KEY_SHA256",
+            how: "the SHA256 host-key fingerprint `sftp-fingerprint sftp.stmath.com` prints, checked with ST Math",
+        });
+    }
+    v
+}
+
+/// ST Math's SFTP settings. The remote directory is `/home`: ST Math's rostering instructions
+/// say files go to the "Home" folder (help.stmath.com, "2 File Rostering"); the script
+/// uploads to the login directory, which is that folder.
 pub fn sftp() -> SftpSettings {
     SftpSettings {
-        host: "sftp.stmath.com".into(),
+        host: SFTP_HOST.into(),
         port: 22,
-        host_key_sha256: "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU".into(),
+        host_key_sha256: STMATH_HOST_KEY_SHA256.unwrap_or_default().into(),
         remote_dir: "/home".into(),
         user_env: "STMATH_SFTP_USER".into(),
         password_env: "STMATH_SFTP_PASSWORD".into(),
     }
 }
 
+/// The ST Math export configured with [`SCHOOLS`].
+pub fn stmath() -> StMath {
+    StMath::new(SCHOOLS.iter().map(|&(n, iid, _)| (n, iid)))
+        .and_then(|st| st.school_codes(SCHOOLS.iter().map(|&(n, _, code)| (n, code))))
+        .expect("every iid has 1 to 8 characters and every code an iid")
+}
+
 pub fn job() -> VendorJob {
-    let stmath = StMath::new(IIDS.iter().copied()).expect("every iid has 1 to 8 characters");
     let exports: Vec<Box<dyn VendorExport>> = vec![
-        Box::new(stmath),
+        Box::new(stmath()),
         Box::new(OneRoster::new("kipp-chicago", "KIPP Chicago")),
     ];
     VendorJob {
@@ -55,5 +87,48 @@ pub fn site() -> Site {
     Site {
         domain: "kippchicago.org".into(),
         powerschool: Default::default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use roster::core::Grade;
+
+    #[test]
+    fn schools_are_the_scripts() {
+        // kipp-st-math-rosters.py lines 102-121.
+        assert_eq!(SCHOOLS.len(), 4);
+        assert!(SCHOOLS.contains(&(78102, "KIP4OE", "KAP")));
+        assert!(SCHOOLS.contains(&(7810, "KIP4OH", "KAMS")));
+        assert!(SCHOOLS.contains(&(400146, "KIP4OG", "KCCP")));
+        assert!(SCHOOLS.contains(&(400163, "KIP4OF", "KBCP")));
+        let _ = stmath();
+    }
+
+    #[test]
+    fn grades_3_and_4_are_left_out() {
+        // ST_Math.config line 6.
+        let mut s = roster::core::Student {
+            student_number: "1".into(),
+            id: None,
+            dcid: None,
+            first_name: "A".into(),
+            last_name: "B".into(),
+            grade: Grade(3),
+            school: 7810,
+            enroll_status: roster::core::EnrollStatus::Active,
+            class_of: None,
+            home_room: None,
+            dob: None,
+            email: None,
+        };
+        assert!(!in_feed(&s));
+        s.grade = Grade(4);
+        assert!(!in_feed(&s));
+        for g in [-2, -1, 0, 1, 2, 5, 8, 12] {
+            s.grade = Grade(g);
+            assert!(in_feed(&s), "grade {g}");
+        }
     }
 }

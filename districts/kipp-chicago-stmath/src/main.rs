@@ -1,5 +1,9 @@
 //! `kipp-chicago-stmath`: build ST Math's rosters; `apply` sends them.
 
 fn main() -> std::process::ExitCode {
-    roster::vendor_main(kipp_chicago_stmath::job(), kipp_chicago_stmath::site())
+    roster::vendor_main_requiring(
+        kipp_chicago_stmath::job(),
+        kipp_chicago_stmath::site(),
+        kipp_chicago_stmath::unset(),
+    )
 }

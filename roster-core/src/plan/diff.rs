@@ -2,7 +2,7 @@
 
 use super::{AccountPatch, Change, ChangeKind};
 use crate::directory::{Account, schema_field};
-use crate::policy::{DesiredAccount, Policy};
+use crate::policy::{DesiredAccount, InactiveAccounts, NameUpdates, Policy};
 
 /// What happens to an existing account's primary email.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +22,14 @@ pub(super) fn diff(
     email_change: EmailChange,
     changes: &mut Vec<Change>,
 ) {
+    // Both D118 scripts only suspend and move an inactive person's account.
+    let only_suspend_and_move =
+        d.suspended && policy.inactive == InactiveAccounts::SuspendAndMoveOnly;
+    let email_change = if only_suspend_and_move {
+        EmailChange::Keep
+    } else {
+        email_change
+    };
     let mut email = a.primary_email.as_str();
     let mut push = |email: &str, kind: ChangeKind| {
         changes.push(Change {
@@ -52,10 +60,15 @@ pub(super) fn diff(
         }
     }
     let mut patch = AccountPatch::default();
-    if a.given_name != d.given_name {
+    let names_differ = |have: &str, want: &str| match policy.name_updates {
+        NameUpdates::Exact => have != want,
+        NameUpdates::IgnoringCase => have.to_uppercase() != want.to_uppercase(),
+        NameUpdates::WithEmailChange => email_change == EmailChange::Rename && have != want,
+    };
+    if names_differ(&a.given_name, &d.given_name) {
         patch.given_name = Some(d.given_name.clone());
     }
-    if a.family_name != d.family_name {
+    if names_differ(&a.family_name, &d.family_name) {
         patch.family_name = Some(d.family_name.clone());
     }
     for (schema, fields) in &d.custom_schemas {
@@ -78,10 +91,11 @@ pub(super) fn diff(
             patch.external_ids = Some(d.external_ids.clone());
         }
     }
-    if !patch.is_empty() {
+    if !patch.is_empty() && !only_suspend_and_move {
         push(email, ChangeKind::Update(patch));
     }
-    let reactivated = policy.is_reactivated(&a.org_unit_path);
+    let reactivated = policy.is_reactivated(&a.org_unit_path)
+        && (d.suspended || policy.inactive == InactiveAccounts::FollowSis);
     if reactivated {
         return;
     }
@@ -92,7 +106,9 @@ pub(super) fn diff(
         .org_unit_path
         .as_str()
         .eq_ignore_ascii_case(d.org_unit_path.as_str());
-    if !same_ou && !policy.is_frozen(&a.org_unit_path) {
+    let frozen = policy.is_frozen(&a.org_unit_path) && !only_suspend_and_move;
+    let moved = !same_ou && !frozen;
+    if moved {
         push(
             email,
             ChangeKind::Move {
@@ -101,10 +117,13 @@ pub(super) fn diff(
             },
         );
     }
-    if d.suspended && !a.suspended {
+    let suspended = d.suspended && !a.suspended;
+    if suspended {
         push(email, ChangeKind::Suspend);
-        if policy.remove_groups_on_suspend {
-            push(email, ChangeKind::RemoveFromGroups);
-        }
+    }
+    // The scripts leave groups after the suspend-and-move update, whichever it held.
+    let left = suspended || (only_suspend_and_move && moved);
+    if left && policy.remove_groups_on_suspend {
+        push(email, ChangeKind::RemoveFromGroups);
     }
 }

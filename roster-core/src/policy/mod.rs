@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-pub use names::{BadNames, title_case};
+pub use names::{BadNames, PARTICLES, python_title, title_case};
 pub use staff::{StaffPolicy, StaffSchema};
 pub use students::{GradeOus, StudentPolicy, StudentSchema};
 
@@ -100,6 +100,32 @@ pub struct NewAccount {
     pub change_password_at_next_login: bool,
 }
 
+/// When an existing account's names are rewritten from the SIS.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum NameUpdates {
+    /// Whenever they differ, case included.
+    #[default]
+    Exact,
+    /// When they differ other than in case (the D118 student script compares `upper()`):
+    /// a name fixed by hand in Google (`MacDonald`) is left as it is.
+    IgnoringCase,
+    /// Only together with an email change (the D118 staff script, lines 204-208).
+    WithEmailChange,
+}
+
+/// What an inactive person's existing account gets.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum InactiveAccounts {
+    /// Everything follows the SIS (names, schema fields, email), then suspend and move.
+    /// Reactivation OUs block moves, suspensions and unsuspensions of anyone.
+    #[default]
+    FollowSis,
+    /// Only the suspension and the move to the suspended OU (both D118 scripts): no rename,
+    /// no name, schema or external-id update; frozen OUs do not stop the move; reactivation
+    /// OUs stop both (and apply to inactive people only); groups are left after either.
+    SuspendAndMoveOnly,
+}
+
 /// The reconcile rules shared by every population.
 #[derive(Debug, Clone)]
 pub struct Policy {
@@ -115,6 +141,8 @@ pub struct Policy {
     pub reactivation_ous: Vec<String>,
     /// Suspending an account also removes it from all its groups (both D118 scripts do).
     pub remove_groups_on_suspend: bool,
+    pub name_updates: NameUpdates,
+    pub inactive: InactiveAccounts,
     /// Create missing OUs before creating or moving accounts into them.
     pub create_org_units: bool,
     pub new_account: NewAccount,
@@ -132,6 +160,8 @@ impl Policy {
             frozen_ous: Vec::new(),
             reactivation_ous: Vec::new(),
             remove_groups_on_suspend: true,
+            name_updates: NameUpdates::Exact,
+            inactive: InactiveAccounts::FollowSis,
             create_org_units: true,
             new_account: NewAccount {
                 password: None,

@@ -36,18 +36,31 @@ impl BadNames {
     }
 }
 
-const PARTICLES: &[&str] = &[
+/// Name particles kept lower-case inside a name (see [`title_case`]).
+pub const PARTICLES: &[&str] = &[
     "de", "del", "della", "der", "den", "da", "di", "du", "la", "le", "van", "von", "y",
 ];
 
-/// Title case that is right for names, unlike Python's `str.title()`:
-/// `O'BRIEN` -> `O'Brien`, `mcdonald` -> `McDonald`, `DE LA CRUZ` -> `de la Cruz`,
-/// `smith-jones` -> `Smith-Jones`, `ST. MARY'S` -> `St. Mary's`.
+/// Title case the way a person writes a name, for names PowerSchool keeps in capitals.
 ///
-/// Rules: each word is capitalised after a start, a hyphen, or an apostrophe that follows a
-/// single letter (O', D'); `Mc` prefixes capitalise the next letter; the particles de, del,
-/// della, der, den, da, di, du, la, le, van, von, y stay lower-case unless they are the last
-/// word. Whitespace runs collapse to one space.
+/// Rules (tested below and in `tests/name_rules.rs`):
+/// - leading and trailing spaces go, runs of spaces become one;
+/// - each word, and each part after a hyphen, starts with a capital and continues in lower
+///   case: `GARCÍA-LÓPEZ` -> `García-López` (accents and other scripts case as Unicode says);
+/// - after an apostrophe that follows a single letter the next letter is a capital
+///   (`O'BRIEN` -> `O'Brien`, `D'ANGELO` -> `D'Angelo`); after a longer start it is not
+///   (`ST. MARY'S` -> `St. Mary's`, `DE'ANDRE` -> `De'andre`);
+/// - `Mc` followed by at least two letters capitalises the next letter (`MCDONALD` ->
+///   `McDonald`); `Mac` does not (`MACK`, `MACHADO` and `MACY` are not Mac-names, and
+///   `MacDonald` cannot be told from `Macdonald` by rule);
+/// - the particles in [`PARTICLES`] (de, del, della, der, den, da, di, du, la, le, van, von, y)
+///   are lower-case unless they are the first or the last word of the name:
+///   `VAN DER BERG` -> `Van der Berg`, `juan de la cruz` -> `Juan de la Cruz`,
+///   `LA TOYA` -> `La Toya`.
+///
+/// A name the district has fixed by hand in Google (`MacDonald`, `De'Andre`) stays as it is:
+/// names are compared ignoring case (DESIGN §5), so title case only decides how a new account
+/// or a changed name is first written.
 pub fn title_case(s: &str) -> String {
     let words: Vec<&str> = s.split_whitespace().collect();
     let last = words.len().saturating_sub(1);
@@ -56,7 +69,7 @@ pub fn title_case(s: &str) -> String {
         .enumerate()
         .map(|(i, w)| {
             let lower = w.to_lowercase();
-            if i < last && PARTICLES.contains(&lower.as_str()) {
+            if i > 0 && i < last && PARTICLES.contains(&lower.as_str()) {
                 lower
             } else {
                 title_word(&lower)
@@ -95,6 +108,29 @@ fn title_word(lower: &str) -> String {
     out
 }
 
+/// Python's `str.title()`, which the D118 scripts apply to school names to build OU paths
+/// (`/D118 Staff/<name> Staff`) and the CrisisGO `Building`: a letter with case that follows
+/// one without (or starts the text) becomes upper case, every other one lower case. Spaces
+/// are kept as they are. `WAUCONDA HIGH SCHOOL` -> `Wauconda High School`, and, as Python
+/// does, `ST. MARY'S` -> `St. Mary'S`: an OU named by the script has this spelling, so the
+/// engine must produce the same one or it would move every account to a new OU.
+pub fn python_title(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut prev_cased = false;
+    for c in s.chars() {
+        let cased = c.is_uppercase() || c.is_lowercase();
+        if cased && !prev_cased {
+            out.extend(c.to_uppercase());
+        } else if cased {
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+        prev_cased = cased;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,7 +154,15 @@ mod tests {
         for (input, want) in [
             ("O'BRIEN", "O'Brien"),
             ("mcdonald", "McDonald"),
-            ("DE LA CRUZ", "de la Cruz"),
+            ("DE LA CRUZ", "De la Cruz"),
+            ("juan de la cruz", "Juan de la Cruz"),
+            ("VAN DER BERG", "Van der Berg"),
+            ("LA TOYA", "La Toya"),
+            ("MACK", "Mack"),
+            ("MACDONALD", "Macdonald"),
+            ("GARCÍA-LÓPEZ", "García-López"),
+            ("  o'brien  ", "O'Brien"),
+            ("DE'ANDRE", "De'andre"),
             ("smith-jones", "Smith-Jones"),
             ("ST. MARY'S", "St. Mary's"),
             ("wauconda  high school", "Wauconda High School"),
@@ -128,6 +172,23 @@ mod tests {
             ("van", "Van"),
         ] {
             assert_eq!(title_case(input), want, "{input}");
+        }
+    }
+
+    #[test]
+    fn python_title_is_str_title() {
+        // Expected values are what CPython 3 prints for `s.title()`.
+        for (input, want) in [
+            ("WAUCONDA HIGH SCHOOL", "Wauconda High School"),
+            ("ST. MARY'S", "St. Mary'S"),
+            ("robert crown  elementary", "Robert Crown  Elementary"),
+            ("GARCÍA-LÓPEZ", "García-López"),
+            ("MCDONALD", "Mcdonald"),
+            ("district 118", "District 118"),
+            ("3RD grade", "3Rd Grade"),
+            (" substitute ", " Substitute "),
+        ] {
+            assert_eq!(python_title(input), want, "{input}");
         }
     }
 }

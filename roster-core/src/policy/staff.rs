@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use super::names::python_title;
 use super::{
     BadNames, DesiredAccount, Intent, email_problem, name_problem, normalize_email, title_case,
 };
@@ -46,7 +47,8 @@ pub struct StaffPolicy {
     pub domains: Vec<String>,
     /// The umbrella OU, e.g. `/D118 Staff`.
     pub ou_prefix: OrgUnitPath,
-    /// The building OU name under the prefix; default `"{title-cased school name} Staff"`.
+    /// The building OU name under the prefix; default `"{school name} Staff"`, the name
+    /// spelt by [`StaffPolicy::school_name`].
     pub school_ou: SchoolOu,
     /// Substitutes (home school named [`Self::substitute_school_name`], or staff type 4 at
     /// the home school) go here.
@@ -59,6 +61,12 @@ pub struct StaffPolicy {
     pub extra_schemas: Option<ExtraSchemas>,
     /// `externalIds` type for the teacher number (D118: `organization`); `None` to not write.
     pub external_id_type: Option<String>,
+    /// `Staff_Type` when the person has no active assignment at their home school (D118
+    /// script line 157: `'2'`, staff).
+    pub default_staff_type: StaffType,
+    /// Write names in [`title_case`] (D118: PowerSchool keeps them in capitals) instead of
+    /// as PowerSchool has them.
+    pub title_case_names: bool,
 }
 
 impl StaffPolicy {
@@ -66,7 +74,7 @@ impl StaffPolicy {
         StaffPolicy {
             domains,
             ou_prefix: ou_prefix.into(),
-            school_ou: Box::new(|s: &School| format!("{} Staff", title_case(&s.name))),
+            school_ou: Box::new(|s: &School| format!("{} Staff", python_title(&s.name))),
             substitute_ou: OrgUnitPath::new("/Substitute Teachers"),
             substitute_school_name: Some("Substitute".into()),
             suspended_ou: OrgUnitPath::new("/Suspended Accounts"),
@@ -74,7 +82,34 @@ impl StaffPolicy {
             schema: Some(StaffSchema::d118()),
             extra_schemas: None,
             external_id_type: Some("organization".into()),
+            default_staff_type: StaffType::Staff,
+            title_case_names: false,
         }
+    }
+
+    /// A school's name as the D118 script spells it in OU paths and CrisisGO's `Building`:
+    /// Python's `str.title()` ([`python_title`]), so the OUs the script made are the ones
+    /// the engine uses.
+    pub fn school_name(school: &School) -> String {
+        python_title(&school.name)
+    }
+
+    /// A name as the account gets it: trimmed, and title-cased when the policy says so.
+    pub fn name(&self, name: &str) -> String {
+        if self.title_case_names {
+            title_case(name)
+        } else {
+            name.trim().to_string()
+        }
+    }
+
+    /// `Staff_Type`: the type of the person's active assignment at their home school, or
+    /// [`Self::default_staff_type`] when there is none.
+    pub fn staff_type(&self, s: &Staff) -> StaffType {
+        s.schools
+            .iter()
+            .find(|a| a.school == s.home_school && a.is_active())
+            .map_or(self.default_staff_type, |a| a.staff_type)
     }
 
     /// Is this staff member a substitute?
@@ -83,7 +118,7 @@ impl StaffPolicy {
             (Some(name), Some(school)) => school.name.trim().eq_ignore_ascii_case(name),
             _ => false,
         };
-        sub_school || s.home_assignment().map(|a| a.staff_type) == Some(StaffType::Substitute)
+        sub_school || self.staff_type(s) == StaffType::Substitute
     }
 
     /// Desired state for every staff member, in input order.
@@ -155,12 +190,10 @@ impl StaffPolicy {
                 .collect::<Vec<_>>()
                 .join(";");
             f.insert(sc.school_access_list.clone(), FieldValue::Text(access));
-            if let Some(a) = s.home_assignment() {
-                f.insert(
-                    sc.staff_type.clone(),
-                    FieldValue::Int(a.staff_type.code().into()),
-                );
-            }
+            f.insert(
+                sc.staff_type.clone(),
+                FieldValue::Int(self.staff_type(s).code().into()),
+            );
             if let Some(g) = s.group {
                 f.insert(sc.staff_group.clone(), FieldValue::Int(g));
             }
@@ -188,8 +221,8 @@ impl StaffPolicy {
                 person,
                 key: Some(s.dcid.to_string()),
                 primary_email: email,
-                given_name: s.first_name.trim().to_string(),
-                family_name: s.last_name.trim().to_string(),
+                given_name: self.name(&s.first_name),
+                family_name: self.name(&s.last_name),
                 org_unit_path,
                 suspended: !active,
                 custom_schemas,

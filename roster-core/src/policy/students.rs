@@ -1,10 +1,10 @@
 //! Students: email from the student number, OU by building and grade (the D118 student sync).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{Datelike, NaiveDate};
 
-use super::{BadNames, DesiredAccount, Intent, name_problem};
+use super::{BadNames, DesiredAccount, Intent, name_problem, title_case};
 use crate::directory::{FieldName, FieldValue, OrgUnitPath, SchemaValues};
 use crate::model::{EnrollStatus, Person, School, SchoolNumber, Student};
 
@@ -76,6 +76,15 @@ pub struct StudentPolicy {
     pub graduated_active_summer: bool,
     /// Enroll statuses that mean an active account (default: 0 active, -1 pre-registered).
     pub active_statuses: Vec<EnrollStatus>,
+    /// Active students with these statuses go in the building OU, not a grade sub-OU
+    /// (default: -1 pre-registered; D118 script line 160).
+    pub building_ou_statuses: Vec<EnrollStatus>,
+    /// Active students of these schools go in the building OU, not a grade sub-OU (D118:
+    /// school 901; script line 160).
+    pub building_ou_schools: BTreeSet<SchoolNumber>,
+    /// Write names in [`title_case`] (D118: PowerSchool keeps them in capitals) instead of
+    /// as PowerSchool has them.
+    pub title_case_names: bool,
     pub bad_names: BadNames,
     pub schema: Option<StudentSchema>,
 }
@@ -93,6 +102,9 @@ impl StudentPolicy {
             graduated_school: None,
             graduated_active_summer: true,
             active_statuses: vec![EnrollStatus::Active, EnrollStatus::PreRegistered],
+            building_ou_statuses: vec![EnrollStatus::PreRegistered],
+            building_ou_schools: BTreeSet::new(),
+            title_case_names: false,
             bad_names: BadNames::default(),
             schema: Some(StudentSchema::d118()),
         }
@@ -100,11 +112,34 @@ impl StudentPolicy {
 
     /// The OU an active student of this school and grade belongs in.
     pub fn active_ou(&self, school: &School, grade: i32) -> OrgUnitPath {
-        let building = self.ou_prefix.join(&(self.building_ou)(school));
+        let building = self.building_ou(school);
         match self.grade_ous.get(grade) {
             Some(g) => building.join(g),
             None => building,
         }
+    }
+
+    /// The building OU itself, without a grade sub-OU.
+    pub fn building_ou(&self, school: &School) -> OrgUnitPath {
+        self.ou_prefix.join(&(self.building_ou)(school))
+    }
+
+    /// Does this active student go in the building OU rather than a grade sub-OU?
+    pub fn in_building_ou(&self, s: &Student) -> bool {
+        self.building_ou_statuses.contains(&s.enroll_status)
+            || self.building_ou_schools.contains(&s.school)
+    }
+
+    /// The email: the student number as a number (`0123` and `123` are one student, as the
+    /// script's `int()` reads it) `@domain`; `None` when the student number is not a number.
+    pub fn email(&self, student_number: &str) -> Option<String> {
+        let number = student_number.trim();
+        if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let number = number.trim_start_matches('0');
+        let number = if number.is_empty() { "0" } else { number };
+        Some(format!("{number}@{}", self.domain).to_lowercase())
     }
 
     /// Is this student a graduate (enroll status 3, or enrolled in the graduated school)?
@@ -117,6 +152,15 @@ impl StudentPolicy {
         self.graduated_active_summer
             && s.class_of == Some(today.year())
             && (6..=8).contains(&today.month())
+    }
+
+    /// A name as the account gets it: trimmed, and title-cased when the policy says so.
+    pub fn name(&self, name: &str) -> String {
+        if self.title_case_names {
+            title_case(name)
+        } else {
+            name.trim().to_string()
+        }
     }
 
     /// Desired state for every student, in input order.
@@ -157,10 +201,12 @@ impl StudentPolicy {
         if let Some(bad) = self.bad_names.matches(&s.first_name, &s.last_name) {
             return skip(format!("name matches the bad-name list ({bad:?})"));
         }
-        let number = s.student_number.trim();
-        if number.is_empty() || number.contains(char::is_whitespace) || number.contains('@') {
-            return skip(format!("student number {number:?} cannot make an email"));
-        }
+        let Some(email) = self.email(&s.student_number) else {
+            return skip(format!(
+                "student number {:?} is not a number and cannot make an email",
+                s.student_number.trim()
+            ));
+        };
         if let Some(problem) = name_problem(&s.first_name, &s.last_name) {
             return skip(problem);
         }
@@ -173,7 +219,11 @@ impl StudentPolicy {
             let Some(school) = school else {
                 return skip(format!("school {} is not in the SIS schools", s.school));
             };
-            (active_ou(school, s.grade.0), false)
+            if self.in_building_ou(s) {
+                (self.building_ou(school), false)
+            } else {
+                (active_ou(school, s.grade.0), false)
+            }
         } else {
             (self.suspended_ou.clone(), true)
         };
@@ -188,14 +238,13 @@ impl StudentPolicy {
                 );
             }
         }
-        let email = format!("{number}@{}", self.domain).to_lowercase();
         Intent::Account {
             account: DesiredAccount {
                 person,
                 key: None,
                 primary_email: email,
-                given_name: s.first_name.trim().to_string(),
-                family_name: s.last_name.trim().to_string(),
+                given_name: self.name(&s.first_name),
+                family_name: self.name(&s.last_name),
                 org_unit_path,
                 suspended,
                 custom_schemas,

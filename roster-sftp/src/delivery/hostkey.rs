@@ -7,8 +7,8 @@ use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
 use ssh2::{HashType, HostKeyType, Session};
 
+use super::connect::tcp_connect;
 use super::error::SftpError;
-use super::session::tcp_connect;
 
 /// A server's host key as seen during the SSH handshake.
 #[derive(Debug, Clone, PartialEq, Eq)]

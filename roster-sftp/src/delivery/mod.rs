@@ -33,6 +33,7 @@
 //! ```
 
 mod archive;
+mod connect;
 mod error;
 mod hostkey;
 mod retry;

@@ -1,46 +1,15 @@
 //! Opening an authenticated SFTP session: TCP connect, key exchange, host-key pin check (before
 //! any authentication), then password / keyboard-interactive or public-key authentication.
 
-use std::net::{TcpStream, ToSocketAddrs};
-use std::time::Duration;
-
 use ssh2::{ErrorCode, KeyboardInteractivePrompt, Prompt, Session, Sftp};
 
+use super::connect::tcp_connect;
 use super::error::SftpError;
 use super::hostkey::{format_sha256, parse_sha256, session_host_key};
 use super::{SftpAuth, SftpTarget};
 
 /// `LIBSSH2_ERROR_FILE`: libssh2 could not read or decrypt a private key file.
 const LIBSSH2_ERROR_FILE: i32 = -16;
-
-/// Resolves and connects with a timeout, trying each address. Returns the stream and the
-/// `host:port` label used in messages.
-pub(crate) fn tcp_connect(
-    host: &str,
-    port: u16,
-    timeout: Duration,
-) -> Result<(TcpStream, String), SftpError> {
-    let addr = format!("{host}:{port}");
-    let addrs: Vec<_> = (host, port)
-        .to_socket_addrs()
-        .map_err(|source| SftpError::Resolve {
-            host: host.to_string(),
-            port,
-            source,
-        })?
-        .collect();
-    let mut last = std::io::Error::new(std::io::ErrorKind::NotFound, "no address found");
-    for sa in addrs {
-        match TcpStream::connect_timeout(&sa, timeout) {
-            Ok(tcp) => {
-                let _ = tcp.set_nodelay(true);
-                return Ok((tcp, addr));
-            }
-            Err(e) => last = e,
-        }
-    }
-    Err(SftpError::Connect { addr, source: last })
-}
 
 /// An authenticated session and its SFTP channel.
 pub(crate) struct Connection {

@@ -2,12 +2,11 @@
 //! columns ST Math requires filled in).
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
+use std::collections::BTreeMap;
 
 use roster_core::model::SchoolNumber;
 use roster_core::{
-    EnrollStatus, Export, Grade, Roster, RowError, School, Staff, VendorError, VendorExport,
+    EnrollStatus, Export, Grade, Roster, RowError, Staff, VendorError, VendorExport,
 };
 
 use super::{CsvFile, CsvOptions, IntMap, staff_row, student_row};
@@ -64,30 +63,65 @@ impl PermanentLogin {
     }
 }
 
-/// The ST Math export.
+/// `position` and `access_level` of a `teachers.csv` row, from `USERS.PTACCESS` (the KIPP
+/// teacher script, `kipp-st-math-teacher-rosters.py` lines 81–90): PowerTeacher access (1) is
+/// position 1 / access level 1; no PowerTeacher access (0) is position 8 / access level 3;
+/// anything else (NULL) leaves both blank, as the script does.
 ///
-/// - Only active students (`ENROLL_STATUS = 0`) are listed; every upload is a full refresh.
-/// - A student's teacher is their homeroom teacher from the roster
-///   ([`roster_core::Classes::homerooms`]: the period-1 section of the current term). A student
-///   without one, whose teacher has no email, or whose school has no `iid`, is left out and
-///   reported as a [`RowError`].
-/// - `teachers.csv` lists each homeroom teacher once per school they teach a listed student
-///   at.
-/// - Emails are trimmed and lower-cased.
+/// The script assigns `access_level` to the whole column instead of the row (line 87 and 90),
+/// so every row gets the access level of the last PTACCESS 0/1 teacher read; here each row
+/// gets its own (deliberately different: a bug fix, see `docs/PARITY.md`).
+pub fn teacher_codes(pt_access: Option<i64>) -> (&'static str, &'static str) {
+    match pt_access {
+        Some(1) => ("1", "1"),
+        Some(0) => ("8", "3"),
+        _ => ("", ""),
+    }
+}
+
+/// ST Math's codes for one school: its institution id and the school's initials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct SchoolCodes {
+    iid: String,
+    code: String,
+}
+
+/// The ST Math export, rule by rule as KIPP Chicago's two scripts (`docs/PARITY.md`).
+///
+/// `students.csv` (`kipp-st-math-rosters.py`):
+/// - every active student (`ENROLL_STATUS = 0`) the job's filter keeps, one row each; every
+///   upload is a full refresh;
+/// - `iid` and `school` come from the per-school maps ([`StMath::new`],
+///   [`StMath::school_codes`]); a school without one gets blank fields and the row is **kept**
+///   (the script keeps it) and reported as a [`RowError`], since ST Math rejects a row
+///   without an `iid`;
+/// - the teacher is the homeroom teacher ([`roster_core::Classes::homerooms`]: the
+///   period-`1(A)` section of the current term); a student without one keeps a row with blank
+///   teacher fields (the script's left join), reported;
 /// - `district_teacher_id` is the teacher number, or the `USERS.DCID` when it is blank;
-///   `grade` is `K` for 0 and `PK` below; `period` is the student's `HOME_ROOM`;
-///   `birth_date` is `MM/DD/YYYY`; `new_student_id`, `student_username`, `student_password` and
-///   `action` stay empty (ST Math generates logins; a full refresh needs no action).
+///   `teacher_email` is the teacher's trimmed, lower-cased email (ST Math requires it; the
+///   script left it blank);
+/// - `grade` is `GRADE_LEVEL` as a number, as the script wrote it (ST Math reads `0` as
+///   kindergarten, `-1` as TK and `-2` as pre-K);
+/// - `student_username` and `student_password` are the student's PowerSchool login fields
+///   (KIPP: the custom fields `student_web_username` and `student_web_pwd`);
+/// - `permanent_login` is `text` up to grade 1 and `visual` above unless overridden (ST Math
+///   requires it; the script left it blank);
+/// - `period`, `curriculum`, `new_student_id`, `birth_date` and `action` are blank, as the
+///   script leaves them (a full refresh needs no action).
+///
+/// `teachers.csv` (`kipp-st-math-teacher-rosters.py`): every active school assignment
+/// (`SCHOOLSTAFF.STATUS = 1`) of every user whose home school is not 0, one row per school,
+/// with that school's `iid` and code (blank when unmapped), the email as above (blank when
+/// none), and `position`/`access_level` from [`teacher_codes`].
+///
+/// Rows come out by school, then student number (students) or DCID (teachers).
 #[derive(Debug, Clone)]
 pub struct StMath {
-    iids: BTreeMap<SchoolNumber, String>,
+    schools: BTreeMap<SchoolNumber, SchoolCodes>,
     permanent_login: BTreeMap<Grade, PermanentLogin>,
-    /// `curriculum` for every student; empty lets ST Math pick by grade.
+    /// `curriculum` for every student; empty (the script's value) lets ST Math pick by grade.
     pub curriculum: String,
-    /// `position` in `teachers.csv`.
-    pub teacher_position: String,
-    /// `access_level` in `teachers.csv`.
-    pub teacher_access_level: String,
     pub csv: CsvOptions,
 }
 
@@ -105,16 +139,37 @@ impl StMath {
                     "ST Math iid for school {school} is {iid:?} ({n} characters): an iid has 1 to 8 characters and no surrounding spaces"
                 )));
             }
-            map.insert(school, iid);
+            map.insert(
+                school,
+                SchoolCodes {
+                    iid,
+                    code: String::new(),
+                },
+            );
         }
         Ok(StMath {
-            iids: map,
+            schools: map,
             permanent_login: BTreeMap::new(),
             curriculum: String::new(),
-            teacher_position: "Teacher".into(),
-            teacher_access_level: "Teacher".into(),
             csv: CsvOptions::default(),
         })
+    }
+
+    /// The `school` column for each school (KIPP: its initials). A school without an `iid`
+    /// is a configuration error.
+    pub fn school_codes<S: Into<String>>(
+        mut self,
+        codes: impl IntoIterator<Item = (SchoolNumber, S)>,
+    ) -> Result<Self, VendorError> {
+        for (school, code) in codes {
+            let Some(entry) = self.schools.get_mut(&school) else {
+                return Err(VendorError::Config(format!(
+                    "ST Math school code for school {school}, which has no iid"
+                )));
+            };
+            entry.code = code.into();
+        }
+        Ok(self)
     }
 
     /// Overrides `permanent_login` for one grade.
@@ -138,26 +193,65 @@ impl StMath {
     }
 }
 
-fn grade_label(g: Grade) -> Cow<'static, str> {
-    const N: [&str; 13] = [
-        "K", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12",
+/// `grade` as the script writes it: the PowerSchool grade level as a number.
+fn grade_code(g: Grade) -> Cow<'static, str> {
+    const N: [&str; 15] = [
+        "-2", "-1", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12",
     ];
     match g.0 {
-        0..=12 => Cow::Borrowed(N[g.0 as usize]),
-        _ => Cow::Owned(g.label()),
+        -2..=12 => Cow::Borrowed(N[(g.0 + 2) as usize]),
+        n => Cow::Owned(n.to_string()),
     }
 }
 
+/// A school's columns: `iid`, `district_school_id`, `school` (blank codes when unmapped).
 struct SchoolCols<'a> {
     iid: &'a str,
     number: String,
-    name: &'a str,
+    code: &'a str,
 }
 
+/// A teacher's columns in `students.csv`.
 struct TeacherCols<'a> {
     id: String,
     email: String,
-    staff: &'a Staff,
+    last_name: &'a str,
+    first_name: &'a str,
+}
+
+fn email_of(s: &Staff) -> String {
+    s.email
+        .as_deref()
+        .map(|e| e.trim().to_lowercase())
+        .unwrap_or_default()
+}
+
+fn teacher_id(s: &Staff) -> String {
+    match s.teacher_number.as_deref().map(str::trim) {
+        Some(n) if !n.is_empty() => n.to_string(),
+        _ => s.dcid.to_string(),
+    }
+}
+
+// Interim until the model carries `PTACCESS` and the student login fields (issue 13): the
+// PowerSchool source does not read them yet.
+fn web_login(_s: &roster_core::Student) -> (&str, &str) {
+    ("", "")
+}
+
+fn pt_access(_t: &Staff) -> Option<i64> {
+    None
+}
+
+impl StMath {
+    fn school_cols(&self, number: SchoolNumber) -> SchoolCols<'_> {
+        let codes = self.schools.get(&number);
+        SchoolCols {
+            iid: codes.map_or("", |c| c.iid.as_str()),
+            number: number.to_string(),
+            code: codes.map_or("", |c| c.code.as_str()),
+        }
+    }
 }
 
 impl VendorExport for StMath {
@@ -166,12 +260,9 @@ impl VendorExport for StMath {
     }
 
     fn export(&self, roster: &Roster) -> Result<Export, VendorError> {
-        let schools: IntMap<SchoolNumber, &School> =
-            roster.schools.iter().map(|s| (s.number, s)).collect();
         let staff: IntMap<i64, &Staff> = roster.staff.iter().map(|s| (s.dcid, s)).collect();
-        let mut school_cols: IntMap<SchoolNumber, Option<SchoolCols>> = IntMap::default();
-        let mut teacher_cols: IntMap<i64, Result<TeacherCols, RowError>> = IntMap::default();
-        let mut dob = String::with_capacity(10);
+        let mut school_cols: IntMap<SchoolNumber, SchoolCols> = IntMap::default();
+        let mut teacher_cols: IntMap<i64, Option<TeacherCols>> = IntMap::default();
         let mut errors = Vec::new();
 
         let mut students: Vec<_> = roster
@@ -208,129 +299,122 @@ impl VendorExport for StMath {
             &STMATH_STUDENT_COLUMNS,
             students.len() * 160 + 1024,
         )?;
-        let mut teachers_used: BTreeSet<(SchoolNumber, i64)> = BTreeSet::new();
+        let no_teacher = TeacherCols {
+            id: String::new(),
+            email: String::new(),
+            last_name: "",
+            first_name: "",
+        };
 
         for (s, homeroom) in students {
-            let school = school_cols.entry(s.school).or_insert_with(|| {
-                let iid = self.iids.get(&s.school)?;
-                let school = schools.get(&s.school)?;
-                Some(SchoolCols {
-                    iid,
-                    number: s.school.to_string(),
-                    name: &school.name,
-                })
-            });
-            let Some(school) = school.as_ref() else {
-                let (field, reason) = if schools.contains_key(&s.school) {
-                    (
-                        "iid",
-                        format!("no ST Math iid configured for school {}", s.school),
-                    )
-                } else {
-                    (
-                        "district_school_id",
-                        format!("school {} is not in the roster", s.school),
-                    )
-                };
-                errors.push(RowError::new(student_row(s), field, reason));
-                continue;
-            };
-            let Some(dcid) = homeroom else {
+            let school = school_cols
+                .entry(s.school)
+                .or_insert_with(|| self.school_cols(s.school));
+            if school.iid.is_empty() {
                 errors.push(RowError::new(
                     student_row(s),
-                    "district_teacher_id",
-                    "no homeroom teacher (period-1 section in the current term)",
+                    "iid",
+                    format!(
+                        "kept with a blank iid: no ST Math iid for school {} (ST Math rejects the row)",
+                        s.school
+                    ),
                 ));
-                continue;
-            };
-            let teacher = teacher_cols.entry(dcid).or_insert_with(|| {
-                let t = staff.get(&dcid).ok_or_else(|| {
-                    RowError::new(
-                        staff_row(dcid),
-                        "district_teacher_id",
-                        "homeroom teacher is not in the staff list, or was left out (see their own row error)",
-                    )
-                })?;
-                let email = t
-                    .email
-                    .as_deref()
-                    .map(|e| e.trim().to_lowercase())
-                    .filter(|e| !e.is_empty());
-                let email = email.ok_or_else(|| {
-                    RowError::new(
-                        staff_row(dcid),
-                        "teacher_email",
-                        "homeroom teacher has no email",
-                    )
-                })?;
-                let id = match t.teacher_number.as_deref().map(str::trim) {
-                    Some(n) if !n.is_empty() => n.to_string(),
-                    _ => dcid.to_string(),
-                };
-                Ok(TeacherCols {
-                    id,
-                    email,
-                    staff: t,
-                })
-            });
-            let teacher = match teacher {
-                Ok(t) => t,
-                Err(e) => {
+            }
+            let teacher = match homeroom {
+                None => {
                     errors.push(RowError::new(
                         student_row(s),
-                        e.field.clone(),
-                        format!("{} ({})", e.reason, e.source_row),
+                        "district_teacher_id",
+                        "kept with blank teacher fields: no homeroom teacher (period-1 section in the current term)",
                     ));
-                    continue;
+                    &no_teacher
+                }
+                Some(dcid) => {
+                    let t = teacher_cols.entry(dcid).or_insert_with(|| {
+                        staff.get(&dcid).map(|t| TeacherCols {
+                            id: teacher_id(t),
+                            email: email_of(t),
+                            last_name: &t.last_name,
+                            first_name: &t.first_name,
+                        })
+                    });
+                    match t {
+                        Some(t) => {
+                            if t.email.is_empty() {
+                                errors.push(RowError::new(
+                                    student_row(s),
+                                    "teacher_email",
+                                    format!(
+                                        "kept with a blank teacher_email: homeroom teacher {} has no email",
+                                        staff_row(dcid)
+                                    ),
+                                ));
+                            }
+                            &*t
+                        }
+                        None => {
+                            errors.push(RowError::new(
+                                student_row(s),
+                                "district_teacher_id",
+                                format!(
+                                    "kept with blank teacher fields: homeroom teacher {} is not in the staff list",
+                                    staff_row(dcid)
+                                ),
+                            ));
+                            &no_teacher
+                        }
+                    }
                 }
             };
-            teachers_used.insert((s.school, dcid));
-            let grade = grade_label(s.grade);
-            dob.clear();
-            if let Some(d) = s.dob {
-                use chrono::Datelike;
-                let _ = write!(dob, "{:02}/{:02}/{:04}", d.month(), d.day(), d.year());
-            }
+            let grade = grade_code(s.grade);
             out.row([
                 school.iid,
                 &school.number,
-                school.name,
+                school.code,
                 &teacher.id,
                 &teacher.email,
-                &teacher.staff.last_name,
-                &teacher.staff.first_name,
+                teacher.last_name,
+                teacher.first_name,
                 &grade,
-                s.home_room.as_deref().unwrap_or(""),
+                "",
                 &self.curriculum,
                 &s.student_number,
                 "",
                 &s.last_name,
                 &s.first_name,
-                "",
-                "",
+                web_login(s).0,
+                web_login(s).1,
                 self.permanent_login(s.grade).as_str(),
-                &dob,
+                "",
                 "",
             ])?;
         }
         let students_csv = out.finish()?;
 
+        // Every active assignment of every user whose home school is not 0.
+        let mut rows: Vec<(SchoolNumber, &Staff)> = roster
+            .staff
+            .iter()
+            .filter(|t| t.home_school != 0)
+            .flat_map(|t| t.active_schools().into_iter().map(move |n| (n, t)))
+            .collect();
+        rows.sort_by_key(|(n, t)| (*n, t.dcid));
         let mut out = CsvFile::new("teachers.csv", self.csv, &STMATH_TEACHER_COLUMNS)?;
-        for (school, dcid) in teachers_used {
-            let (Some(Some(sc)), Some(Ok(t))) = (school_cols.get(&school), teacher_cols.get(&dcid))
-            else {
-                continue; // unreachable: only pairs that produced a student row are here
-            };
+        for (number, t) in rows {
+            let sc = school_cols
+                .entry(number)
+                .or_insert_with(|| self.school_cols(number));
+            let (position, access_level) = teacher_codes(pt_access(t));
             out.row([
                 sc.iid,
                 &sc.number,
-                sc.name,
-                &t.id,
-                &t.email,
-                &t.staff.last_name,
-                &t.staff.first_name,
-                &self.teacher_position,
-                &self.teacher_access_level,
+                sc.code,
+                &teacher_id(t),
+                &email_of(t),
+                &t.last_name,
+                &t.first_name,
+                position,
+                access_level,
             ])?;
         }
         let teachers_csv = out.finish()?;
@@ -367,10 +451,30 @@ mod tests {
     }
 
     #[test]
-    fn grade_labels() {
-        assert_eq!(grade_label(Grade(0)), "K");
-        assert_eq!(grade_label(Grade(12)), "12");
-        assert_eq!(grade_label(Grade(-1)), "PK");
-        assert_eq!(grade_label(Grade(99)), "99");
+    fn grade_codes_are_the_grade_level() {
+        // kipp-st-math-rosters.py writes GRADE_LEVEL as an integer (lines 66, 190, 212).
+        assert_eq!(grade_code(Grade(0)), "0");
+        assert_eq!(grade_code(Grade(12)), "12");
+        assert_eq!(grade_code(Grade(-1)), "-1");
+        assert_eq!(grade_code(Grade(-2)), "-2");
+        assert_eq!(grade_code(Grade(99)), "99");
+        assert_eq!(grade_code(Grade(-3)), "-3");
+    }
+
+    #[test]
+    fn teacher_codes_from_ptaccess() {
+        // kipp-st-math-teacher-rosters.py lines 84-90.
+        assert_eq!(teacher_codes(Some(1)), ("1", "1"));
+        assert_eq!(teacher_codes(Some(0)), ("8", "3"));
+        assert_eq!(teacher_codes(None), ("", ""));
+        assert_eq!(teacher_codes(Some(2)), ("", ""));
+    }
+
+    #[test]
+    fn school_codes_need_an_iid() {
+        let st = StMath::new([(7810, "KIP4OH")]).unwrap();
+        assert!(st.clone().school_codes([(7810, "KAMS")]).is_ok());
+        let e = st.school_codes([(1, "X")]).unwrap_err().to_string();
+        assert!(e.contains("school 1"), "{e}");
     }
 }

@@ -258,3 +258,8 @@ pub fn generate(path: impl AsRef<Path>, config: &DemoConfig) -> Result<DemoSumma
     );
     Ok(summary)
 }
+
+/// A calendar date the generator knows is valid (its own constants).
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("valid calendar date")
+}

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 
 use super::rng::Rng;
 use super::students::Stu;
-use super::{HOMEROOM_EXPRESSION, STATE_EXCLUDED_SCHOOL};
+use super::{HOMEROOM_EXPRESSION, STATE_EXCLUDED_SCHOOL, date};
 
 /// Courses: (number, name, period expression, term slot: 0 year, 1 S1, 2 S2).
 pub(super) const COURSES: &[(&str, &str, &str, i64)] = &[
@@ -18,11 +18,6 @@ pub(super) const COURSES: &[(&str, &str, &str, i64)] = &[
     ("HLTH", "Health", "5(A)", 1),
     ("ART", "Art", "5(A)", 2),
 ];
-
-pub(super) fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).expect("valid calendar date")
-}
-
 /// `TERMS.ID`s of the school year starting in `start`: `YEARID * 100` for the year term,
 /// plus the slot (1 S1, 2 S2) for semesters; last year's year term likewise.
 #[derive(Debug, Clone, Copy)]

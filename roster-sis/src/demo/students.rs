@@ -5,8 +5,7 @@ use chrono::{Datelike, NaiveDate};
 
 use super::names::{FIRST_NAMES, LAST_NAMES};
 use super::rng::Rng;
-use super::schedules::date;
-use super::{DemoConfig, GRADUATED_SCHOOL, STATE_EXCLUDED_SCHOOL, edge};
+use super::{DemoConfig, GRADUATED_SCHOOL, STATE_EXCLUDED_SCHOOL, date, edge};
 
 /// One student before it is written.
 pub(super) struct Stu {

@@ -6,8 +6,9 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use rusqlite::{Connection, Transaction, params};
 
+use super::date;
 use super::rng::Rng;
-use super::schedules::{COURSES, Schedule, Sec, TermIds, date, sections, term_rows};
+use super::schedules::{COURSES, Schedule, Sec, TermIds, sections, term_rows};
 use super::schools::{DemoSchool, SCHOOLS, teaching_schools};
 use super::staff::{User, staff};
 use super::students::{Stu, students};

@@ -26,7 +26,7 @@ pub enum NameCase {
     /// Exactly as the SIS spells them (no trimming, no case change). The default.
     #[default]
     Keep,
-    /// [`roster_core::policy::title_case`]: `O'BRIEN` -> `O'Brien`, `DE LA CRUZ` -> `de la Cruz`;
+    /// [`roster_core::policy::title_case`]: `O'BRIEN` -> `O'Brien`, `DE LA CRUZ` -> `De la Cruz`;
     /// whitespace runs collapse to one space.
     Title,
 }
