@@ -20,6 +20,12 @@ pub struct Export {
 pub trait VendorExport: Send + Sync {
     /// A short name for logs and reports, e.g. `st-math`.
     fn name(&self) -> &str;
+    /// Whether each upload replaces the vendor's whole roster, so that anyone missing from
+    /// the file is archived or removed (true for ST Math, Grow and OneRoster bulk files). A
+    /// job with a full-refresh export refuses to run on part of the district.
+    fn full_refresh(&self) -> bool {
+        true
+    }
     fn export(&self, roster: &Roster) -> Result<Export, VendorError>;
 }
 

@@ -256,3 +256,46 @@ async fn a_missing_directory_is_a_file_error() {
         other => panic!("{other:?}"),
     }
 }
+
+/// The fixture copied with CRLF line ends (and a byte-order mark): every row error names the
+/// same physical line as with LF, and a duplicate names the line of the row first loaded,
+/// never the header.
+#[tokio::test]
+async fn crlf_files_report_the_same_physical_lines_as_lf() {
+    let tmp = tempfile::tempdir().unwrap();
+    for f in std::fs::read_dir(source().dir()).unwrap() {
+        let f = f.unwrap();
+        let text = std::fs::read_to_string(f.path()).unwrap();
+        let crlf = format!(
+            "\u{feff}{}",
+            text.replace("\r\n", "\n").replace('\n', "\r\n")
+        );
+        std::fs::write(tmp.path().join(f.file_name()), crlf).unwrap();
+    }
+    let lf = source().students(&Scope::All).await.unwrap();
+    let crlf = OneRosterSource::new(tmp.path())
+        .students(&Scope::All)
+        .await
+        .unwrap();
+    assert_eq!(crlf.errors, lf.errors);
+    assert_eq!(crlf.rows, lf.rows);
+    let dup = crlf
+        .errors
+        .iter()
+        .find(|e| e.reason.starts_with("duplicate student number"))
+        .unwrap();
+    assert_eq!(dup.source_row, "users.csv line 9");
+    assert!(dup.reason.contains("already loaded from line 2;"), "{dup}");
+    let lf_staff = source().staff(&Scope::All).await.unwrap();
+    let crlf_staff = OneRosterSource::new(tmp.path())
+        .staff(&Scope::All)
+        .await
+        .unwrap();
+    assert_eq!(crlf_staff, lf_staff);
+    let lf_classes = source().classes(&Scope::All, today()).await.unwrap();
+    let crlf_classes = OneRosterSource::new(tmp.path())
+        .classes(&Scope::All, today())
+        .await
+        .unwrap();
+    assert_eq!(crlf_classes, lf_classes);
+}

@@ -7,12 +7,16 @@
 //! Every CSV follows RFC 4180: CRLF line ends, fields quoted when they hold a comma, a quote
 //! or a line break, quotes doubled; UTF-8, with a byte-order mark when
 //! [`CsvOptions::bom`] is set (Excel wants one; most loaders do not care).
-//! Output is deterministic: the same roster gives the same bytes.
+//! Output is deterministic: the same roster gives the same bytes. No cell starts a
+//! spreadsheet formula: see [`checks`] for what is refused and what is neutralised.
 
+pub mod checks;
 mod grow;
 mod oneroster;
+mod oneroster_columns;
 mod stmath;
 
+pub use checks::{Screened, VendorChecks};
 pub use grow::{GROW_COLUMNS, Grow, GrowRole, GrowRow, default_role as default_grow_role};
 pub use oneroster::{ONEROSTER_FILES, OneRoster};
 pub use stmath::{PermanentLogin, STMATH_STUDENT_COLUMNS, STMATH_TEACHER_COLUMNS, StMath};
@@ -60,14 +64,21 @@ impl CsvFile {
         Ok(f)
     }
 
+    /// Writes one record; a cell that would start a spreadsheet formula gets a `'` in front
+    /// ([`checks::neutralise`]).
     pub(crate) fn row<I, T>(&mut self, fields: I) -> Result<(), VendorError>
     where
         I: IntoIterator<Item = T>,
         T: AsRef<[u8]>,
     {
         let name = self.name;
+        for field in fields {
+            self.w
+                .write_field(checks::neutralise(field.as_ref()))
+                .map_err(|e| write_error(name, e))?;
+        }
         self.w
-            .write_record(fields)
+            .write_record(None::<&[u8]>)
             .map_err(|e| write_error(name, e))
     }
 
@@ -138,5 +149,18 @@ mod tests {
         );
         let plain = CsvFile::new("t.csv", CsvOptions::default(), &["a"]).unwrap();
         assert_eq!(plain.finish().unwrap().bytes, b"a\r\n");
+    }
+
+    #[test]
+    fn formula_cells_are_neutralised_when_written() {
+        let mut f = CsvFile::new("t.csv", CsvOptions::default(), &["a", "b", "c"]).unwrap();
+        f.row(["=HYPERLINK(\"http://x\")", "-2+3", "Riverside"])
+            .unwrap();
+        f.row(["", "@SUM(A1)", "\tx"]).unwrap();
+        let out = String::from_utf8(f.finish().unwrap().bytes).unwrap();
+        assert_eq!(
+            out,
+            "a,b,c\r\n\"'=HYPERLINK(\"\"http://x\"\")\",'-2+3,Riverside\r\n,'@SUM(A1),'\tx\r\n"
+        );
     }
 }

@@ -7,11 +7,12 @@ use std::io::{Cursor, Write};
 
 use roster_core::model::SchoolNumber;
 use roster_core::{
-    EnrollStatus, Export, ExportFile, Grade, Roster, RowError, Section, Staff, StaffType,
+    EnrollStatus, Export, ExportFile, Grade, Roster, RowError, Section, Staff, StaffType, Term,
     VendorError, VendorExport,
 };
 use zip::write::SimpleFileOptions;
 
+use super::oneroster_columns::{CLASSES, COURSES, ENROLLMENTS, ORGS, SESSIONS, USERS};
 use super::{CsvFile, CsvOptions, student_row};
 
 /// The files in the zip, in order.
@@ -25,87 +26,6 @@ pub const ONEROSTER_FILES: [&str; 7] = [
     "enrollments.csv",
 ];
 
-const ORGS: [&str; 7] = [
-    "sourcedId",
-    "status",
-    "dateLastModified",
-    "name",
-    "type",
-    "identifier",
-    "parentSourcedId",
-];
-const SESSIONS: [&str; 9] = [
-    "sourcedId",
-    "status",
-    "dateLastModified",
-    "title",
-    "type",
-    "startDate",
-    "endDate",
-    "parentSourcedId",
-    "schoolYear",
-];
-const COURSES: [&str; 10] = [
-    "sourcedId",
-    "status",
-    "dateLastModified",
-    "schoolYearSourcedId",
-    "title",
-    "courseCode",
-    "grades",
-    "orgSourcedId",
-    "subjects",
-    "subjectCodes",
-];
-const CLASSES: [&str; 14] = [
-    "sourcedId",
-    "status",
-    "dateLastModified",
-    "title",
-    "grades",
-    "courseSourcedId",
-    "classCode",
-    "classType",
-    "location",
-    "schoolSourcedId",
-    "termSourcedIds",
-    "subjects",
-    "subjectCodes",
-    "periods",
-];
-const USERS: [&str; 18] = [
-    "sourcedId",
-    "status",
-    "dateLastModified",
-    "enabledUser",
-    "orgSourcedIds",
-    "role",
-    "username",
-    "userIds",
-    "givenName",
-    "familyName",
-    "middleName",
-    "identifier",
-    "email",
-    "sms",
-    "phone",
-    "agentSourcedIds",
-    "grades",
-    "password",
-];
-const ENROLLMENTS: [&str; 10] = [
-    "sourcedId",
-    "status",
-    "dateLastModified",
-    "classSourcedId",
-    "schoolSourcedId",
-    "userSourcedId",
-    "role",
-    "primary",
-    "beginDate",
-    "endDate",
-];
-
 /// The OneRoster export.
 ///
 /// `sourcedId`s are built from SIS keys, so they stay the same from run to run:
@@ -113,6 +33,10 @@ const ENROLLMENTS: [&str; 10] = [
 /// `class-<SECTIONS.ID>`, `stu-<student number>`, `staff-<USERS.DCID>`,
 /// `enr-<section>-stu-<student number>` / `enr-<section>-staff-<dcid>`, and the district's
 /// own [`OneRoster::district_id`]. Emails are trimmed and lower-cased. Bulk files leave `status` and `dateLastModified` empty.
+///
+/// Sessions are typed `schoolYear`, `semester` or `term` ([`session_type`]); a semester or
+/// term names its year as `parentSourcedId`. Classes whose `periods` are
+/// [`OneRoster::homeroom_periods`] are `classType=homeroom`, the others `scheduled`.
 ///
 /// Users are active students and active staff who teach (a teacher or substitute
 /// assignment, or the teacher of a listed section), all with role `student` / `teacher`.
@@ -125,6 +49,9 @@ pub struct OneRoster {
     pub district_name: String,
     pub file_name: String,
     pub csv: CsvOptions,
+    /// `periods` (the section's `EXPRESSION`) of homeroom classes, which get
+    /// `classType=homeroom`; default `1(A)`, PowerSchool's homeroom period.
+    pub homeroom_periods: String,
 }
 
 impl OneRoster {
@@ -134,6 +61,7 @@ impl OneRoster {
             district_name: district_name.into(),
             file_name: "OneRoster.zip".into(),
             csv: CsvOptions::default(),
+            homeroom_periods: "1(A)".into(),
         }
     }
 
@@ -204,15 +132,16 @@ impl OneRoster {
         let term_ids: HashSet<(SchoolNumber, i64)> =
             terms.iter().map(|t| (t.school, t.id)).collect();
         for t in &terms {
+            let (kind, parent) = session_type(t, &term_ids);
             sessions.row([
                 term_id(t.school, t.id).as_str(),
                 "",
                 "",
                 &t.name,
-                "term",
+                kind,
                 &t.first_day.format("%Y-%m-%d").to_string(),
                 &t.last_day.format("%Y-%m-%d").to_string(),
-                "",
+                &parent.map(|p| term_id(t.school, p)).unwrap_or_default(),
                 &t.last_day.format("%Y").to_string(),
             ])?;
         }
@@ -277,7 +206,11 @@ impl OneRoster {
                 "",
                 &course_id(s.school, &s.course_number),
                 &format!("{}.{}", s.course_number, s.section_number),
-                "scheduled",
+                if s.expression == self.homeroom_periods {
+                    "homeroom"
+                } else {
+                    "scheduled"
+                },
                 "",
                 &org_id(s.school),
                 &term_id(s.school, s.term_id),
@@ -536,6 +469,19 @@ fn stu_id(student_number: &str) -> String {
 }
 fn staff_id(dcid: i64) -> String {
     format!("staff-{dcid}")
+}
+
+/// OneRoster's session type, by PowerSchool's `TERMS.ID` scheme (`YEARID * 100` for the
+/// year, then 1 and 2 for the semesters, higher for quarters or trimesters), and the
+/// `TERMS.ID` of its parent (the year term, when it is in the file).
+fn session_type(t: &Term, terms: &HashSet<(SchoolNumber, i64)>) -> (&'static str, Option<i64>) {
+    let year = t.year_id * 100;
+    let parent = Some(year).filter(|y| *y != t.id && terms.contains(&(t.school, *y)));
+    match t.id - year {
+        0 => ("schoolYear", None),
+        1 | 2 => ("semester", parent),
+        _ => ("term", parent),
+    }
 }
 
 /// CEDS grade codes as OneRoster 1.1 uses them.

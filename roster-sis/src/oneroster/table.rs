@@ -28,11 +28,12 @@ impl Table {
             path: path.display().to_string(),
             reason,
         };
+        let bytes = std::fs::read(&path).map_err(|e| err(e.to_string()))?;
         let mut rdr = csv::ReaderBuilder::new()
             .flexible(true)
             .trim(csv::Trim::None)
-            .from_path(&path)
-            .map_err(|e| err(e.to_string()))?;
+            .from_reader(bytes.as_slice());
+        let mut lines = PhysicalLines::default();
         let headers = rdr.headers().map_err(|e| err(e.to_string()))?.clone();
         let columns: HashMap<String, usize> = headers
             .iter()
@@ -47,7 +48,9 @@ impl Table {
         let mut unreadable = Vec::new();
         for rec in rdr.byte_records() {
             let rec = rec.map_err(|e| err(e.to_string()))?;
-            let line = rec.position().map_or(0, |p| p.line());
+            let line = rec
+                .position()
+                .map_or(0, |p| lines.line_at(&bytes, p.byte()));
             match StringRecord::from_byte_record(rec) {
                 Ok(rec) => records.push((line, rec)),
                 Err(e) => {
@@ -78,6 +81,37 @@ impl Table {
             line: *line,
             rec,
         })
+    }
+}
+
+/// Physical line numbers (1 = the first line of the file, the header) of byte offsets met
+/// in increasing order. The csv crate's own count is one short in CRLF files; this one counts a
+/// line break as `\r\n`, `\n` or a lone `\r`, so LF and CRLF files give the same numbers.
+#[derive(Default)]
+struct PhysicalLines {
+    scanned: usize,
+    breaks: u64,
+}
+
+impl PhysicalLines {
+    fn line_at(&mut self, bytes: &[u8], offset: u64) -> u64 {
+        let mut end = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(bytes.len());
+        // In a CRLF file the csv crate ends a record at `\r` and starts the next one at the
+        // `\n`: no record starts with a line break, so step over any to the record itself.
+        while matches!(bytes.get(end), Some(b'\r' | b'\n')) {
+            end += 1;
+        }
+        while self.scanned < end {
+            match bytes[self.scanned] {
+                b'\n' => self.breaks += 1,
+                b'\r' if bytes.get(self.scanned + 1) != Some(&b'\n') => self.breaks += 1,
+                _ => {}
+            }
+            self.scanned += 1;
+        }
+        self.breaks + 1
     }
 }
 
@@ -168,5 +202,35 @@ impl<'a> RowRef<'a> {
         NaiveDate::parse_from_str(v.get(..10).unwrap_or(v), "%Y-%m-%d")
             .map(Some)
             .map_err(|_| self.error(column, format!("is not a date (YYYY-MM-DD): '{v}'")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines_of(body: &str) -> Vec<u64> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("t.csv"), body).unwrap();
+        let t = Table::read(dir.path(), "t.csv", &["a"]).unwrap();
+        t.records.iter().map(|(l, _)| *l).collect()
+    }
+
+    #[test]
+    fn lines_are_physical_with_lf_crlf_bom_blank_lines_and_quoted_breaks() {
+        assert_eq!(lines_of("a,b\n1,x\n2,y\n"), [2, 3]);
+        assert_eq!(lines_of("a,b\r\n1,x\r\n2,y\r\n"), [2, 3]);
+        assert_eq!(lines_of("\u{feff}a,b\r\n1,x\r\n2,y"), [2, 3]);
+        assert_eq!(
+            lines_of("a,b\r\n\r\n1,x\r\n2,y\r\n"),
+            [3, 4],
+            "a blank line counts"
+        );
+        assert_eq!(
+            lines_of("a,b\r\n1,\"two\r\nlines\"\r\n2,y\r\n"),
+            [2, 4],
+            "a quoted line break counts"
+        );
+        assert_eq!(lines_of("a,b\r1,x\r2,y\r"), [2, 3], "old Mac line ends");
     }
 }
