@@ -46,6 +46,12 @@ pub struct PowerSchoolOptions {
     /// e.g. [`sql::D118_CELL_PHONES`]. `None` (default) leaves `Staff::cell_phone` empty.
     /// A `&'static str` on purpose: statements are constants, never built from values.
     pub cell_phone_sql: Option<&'static str>,
+    /// A statement returning `STUDENTSDCID, WEB_USERNAME, WEB_PASSWORD` (no binds), run after
+    /// the students query; e.g. KIPP's over its custom fields
+    /// (`kipp_chicago_stmath::WEB_LOGIN_SQL`). `None` (default) leaves
+    /// `Student::web_username` / `web_password` empty. The password becomes a
+    /// [`roster_core::Secret`] as it is read.
+    pub web_login_sql: Option<&'static str>,
 }
 
 impl Default for PowerSchoolOptions {
@@ -54,6 +60,7 @@ impl Default for PowerSchoolOptions {
             name_case: NameCase::Keep,
             homeroom_expression: "1(A)".into(),
             cell_phone_sql: None,
+            web_login_sql: None,
         }
     }
 }
@@ -163,7 +170,12 @@ impl<B: SqlBackend> SisSource for PowerSchoolSource<B> {
 
     async fn students(&self, scope: &Scope) -> Result<Loaded<Student>, SourceError> {
         let rows = self.run_scoped(sql::STUDENTS, scope, Vec::new()).await?;
-        let loaded = map::students(&rows, self.options.name_case);
+        let mut loaded = map::students(&rows, self.options.name_case);
+        if let Some(q) = self.options.web_login_sql {
+            let logins = self.run("web_logins", q, Vec::new()).await?;
+            let mut errors = map::web_logins(&logins, &mut loaded.rows);
+            loaded.errors.append(&mut errors);
+        }
         Self::log_errors("STUDENTS", &loaded.errors);
         Ok(loaded)
     }

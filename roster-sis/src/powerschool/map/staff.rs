@@ -30,7 +30,7 @@ pub fn staff(rows: &Rows, names: NameCase, cell_phones: &HashMap<i64, String>) -
         }
         let key =
             text(dcid_value).map_or_else(|| format!("row {}", i + 1), |d| format!("DCID={d}"));
-        let mut c = RowCheck::new("USERS", key, &idx, row);
+        let mut c = RowCheck::new("USERS", key.clone(), &idx, row);
         let dcid = c.req_int("DCID");
         let first_name = c.req_text("FIRST_NAME");
         let last_name = c.req_text("LAST_NAME");
@@ -38,6 +38,11 @@ pub fn staff(rows: &Rows, names: NameCase, cell_phones: &HashMap<i64, String>) -
         let group = c.opt_int("GROUPVALUE");
         let email = c.opt_text("EMAIL_ADDR");
         let teacher_number = c.opt_text("TEACHERNUMBER");
+        // A bad PTACCESS is reported and read as NULL; it does not drop the user (only
+        // KIPP's ST Math codes depend on it, and they go blank).
+        let mut pt = RowCheck::new("USERS", key, &idx, row);
+        let pt_access = pt.opt_int("PTACCESS");
+        loaded.errors.append(&mut pt.errors);
         let mut schools = Vec::new();
         for arow in &rows.rows[i..j] {
             let Some(ss_id) = text(idx.get(arow, "SCHOOLSTAFF_ID")) else {
@@ -78,6 +83,7 @@ pub fn staff(rows: &Rows, names: NameCase, cell_phones: &HashMap<i64, String>) -
             schools,
             group,
             cell_phone: cell_phones.get(&dcid).cloned(),
+            pt_access,
         });
     }
     loaded

@@ -79,6 +79,8 @@ pub fn students(rows: &Rows, names: NameCase) -> Loaded<Student> {
             home_room,
             dob,
             email: None,
+            web_username: None,
+            web_password: None,
         });
     }
     loaded
