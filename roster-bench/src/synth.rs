@@ -69,6 +69,8 @@ pub fn students(
                     1 + (i % 28) as u32,
                 ),
                 email: None,
+                web_username: None,
+                web_password: None,
             }
         })
         .collect()
@@ -163,6 +165,7 @@ pub fn roster(schools: Vec<School>, students: Vec<Student>) -> Roster {
                 }],
                 group: None,
                 cell_phone: None,
+                pt_access: None,
             }
         })
         .collect();

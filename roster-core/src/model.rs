@@ -10,6 +10,8 @@ use std::fmt;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::secret::Secret;
+
 /// A school number (PowerSchool `SCHOOLS.SCHOOL_NUMBER`).
 pub type SchoolNumber = i64;
 
@@ -147,6 +149,15 @@ pub struct Student {
     pub dob: Option<NaiveDate>,
     /// An email the SIS already holds (OneRoster); the district policy decides whether to use it.
     pub email: Option<String>,
+    /// The student's web (portal) user name, from a district-chosen PowerSchool statement
+    /// (KIPP: the custom field `student_web_username`); `None` when the district reads none.
+    #[serde(default)]
+    pub web_username: Option<String>,
+    /// The student's web password, same source (KIPP: `student_web_pwd`). A [`Secret`]: never
+    /// in a `Debug` dump, a log or a report (not serialised); only a vendor file that must
+    /// carry it reads it with [`Secret::expose`].
+    #[serde(skip)]
+    pub web_password: Option<Secret>,
 }
 
 /// One `SCHOOLSTAFF` row: a staff member's assignment to a school.
@@ -179,6 +190,9 @@ pub struct Staff {
     pub group: Option<i64>,
     /// District-specific (D118 reads it from `U_HUMANRESOURCES.CELLPHONE`).
     pub cell_phone: Option<String>,
+    /// `USERS.PTACCESS`: 1 when the user may sign in to PowerTeacher, 0 when not; `None` when
+    /// NULL or outside PowerSchool. KIPP's ST Math `teachers.csv` codes come from it.
+    pub pt_access: Option<i64>,
 }
 
 impl Staff {

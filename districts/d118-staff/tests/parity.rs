@@ -50,6 +50,7 @@ fn staff(dcid: i64, first: &str, last: &str, home: i64, rows: &[(i64, i32, i32)]
             .collect(),
         group: Some(3),
         cell_phone: Some("847-555-0100".into()),
+        pt_access: Some(1),
     }
 }
 

@@ -44,6 +44,8 @@ fn student(number: &str, first: &str, last: &str, grade: i32, school: i64, statu
         home_room: None,
         dob: None,
         email: None,
+        web_username: None,
+        web_password: None,
     }
 }
 

@@ -6,6 +6,7 @@
 
 use roster::core::{Student, VendorExport};
 use roster::sftp::vendor::{OneRoster, StMath};
+use roster::sis::powerschool::PowerSchoolOptions;
 use roster::{SftpSettings, Site, Unset, VendorJob};
 
 /// KIPP Chicago's schools as the scripts map them: `SCHOOLID`, ST Math's institution id
@@ -26,6 +27,20 @@ pub const SCHOOLS: &[(i64, &str, &str)] = &[
 pub fn in_feed(s: &Student) -> bool {
     !matches!(s.grade.0, 3 | 4)
 }
+
+/// The students' web logins, `kipp-st-math-rosters.py` lines 63–64:
+/// `ps_customfields.getStudentscf(id,'student_web_username')` and `(…,'student_web_pwd')`.
+/// `PS_CUSTOMFIELDS` is an Oracle package (and the script reached it through a SQL Server
+/// linked server), so the statement reads the table those legacy custom fields live in since
+/// PowerSchool moved them into database extensions: `U_STUDENTSUSERFIELDS`, one row per
+/// student keyed by `STUDENTSDCID`, a column per field. **Assumption** the district checks
+/// (`docs/PARITY.md`): both fields were migrated there under these names. Plain SQL, so it
+/// runs on Oracle and on the demo's SQLite alike. The password only ever reaches
+/// `students.csv` (`Student::web_password` is a `Secret`).
+pub const WEB_LOGIN_SQL: &str = "SELECT uf.STUDENTSDCID AS STUDENTSDCID,
+       uf.STUDENT_WEB_USERNAME AS WEB_USERNAME, uf.STUDENT_WEB_PWD AS WEB_PASSWORD
+FROM U_STUDENTSUSERFIELDS uf
+ORDER BY uf.STUDENTSDCID";
 
 /// ST Math's SFTP server, `ST_Math.config` line 9 (`host: sftp.stmath.com`), port 22 (the
 /// script's pysftp default).
@@ -86,7 +101,10 @@ pub fn job() -> VendorJob {
 pub fn site() -> Site {
     Site {
         domain: "kippchicago.org".into(),
-        powerschool: Default::default(),
+        powerschool: PowerSchoolOptions {
+            web_login_sql: Some(WEB_LOGIN_SQL),
+            ..PowerSchoolOptions::default()
+        },
     }
 }
 
@@ -122,6 +140,8 @@ mod tests {
             home_room: None,
             dob: None,
             email: None,
+            web_username: None,
+            web_password: None,
         };
         assert!(!in_feed(&s));
         s.grade = Grade(4);

@@ -66,6 +66,8 @@ pub fn student(
         home_room: None,
         dob: None,
         email: None,
+        web_username: None,
+        web_password: None,
     }
 }
 
@@ -94,6 +96,7 @@ pub fn staff(
             .collect(),
         group: Some(3),
         cell_phone: None,
+        pt_access: None,
     }
 }
 

@@ -233,14 +233,15 @@ fn teacher_id(s: &Staff) -> String {
     }
 }
 
-// Interim until the model carries `PTACCESS` and the student login fields (issue 13): the
-// PowerSchool source does not read them yet.
-fn web_login(_s: &roster_core::Student) -> (&str, &str) {
-    ("", "")
-}
-
-fn pt_access(_t: &Staff) -> Option<i64> {
-    None
+/// `student_username`, `student_password` (`kipp-st-math-rosters.py` lines 63–64 and 191):
+/// the student's web login as the district's PowerSchool statement reads it; blank when
+/// absent, as the script writes a NULL. The password leaves its [`roster_core::Secret`]
+/// only here, into the file ST Math needs it in; it is never logged or reported.
+fn web_login(s: &roster_core::Student) -> (&str, &str) {
+    (
+        s.web_username.as_deref().unwrap_or_default(),
+        s.web_password.as_ref().map_or("", |p| p.expose()),
+    )
 }
 
 impl StMath {
@@ -404,7 +405,7 @@ impl VendorExport for StMath {
             let sc = school_cols
                 .entry(number)
                 .or_insert_with(|| self.school_cols(number));
-            let (position, access_level) = teacher_codes(pt_access(t));
+            let (position, access_level) = teacher_codes(t.pt_access);
             out.row([
                 sc.iid,
                 &sc.number,

@@ -47,6 +47,7 @@ fn staff(
             .collect(),
         group: None,
         cell_phone: None,
+        pt_access: None,
     }
 }
 
@@ -64,6 +65,8 @@ fn student(number: &str, first: &str, last: &str, grade: i32, school: i64) -> St
         home_room: None,
         dob: None,
         email: None,
+        web_username: None,
+        web_password: None,
     }
 }
 

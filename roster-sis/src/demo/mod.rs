@@ -24,7 +24,9 @@
 //!   staff status 4), staff without email (NULL and blank), inactive staff, a user without
 //!   assignments, a NULL last name, an assignment with a NULL status, test accounts;
 //!   emails `first.last@{domain}` (ASCII-folded, de-duplicated); D118's `U_HUMANRESOURCES`
-//!   cell phones for most staff.
+//!   cell phones for most staff; `USERS.PTACCESS` 1, 0 or NULL.
+//! - KIPP's student web logins (`U_STUDENTSUSERFIELDS.STUDENT_WEB_USERNAME` and
+//!   `STUDENT_WEB_PWD`) for most students.
 //! - Terms (last year's and this year's: year, S1, S2, per school), homeroom sections in
 //!   period `1(A)`, course sections (some per semester), and `CC` enrollments including
 //!   dropped ones (negative `SECTIONID`/`TERMID`) and last year's homerooms with other teachers.

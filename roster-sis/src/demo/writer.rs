@@ -21,7 +21,7 @@ CREATE TABLE STUDENTS (ID INTEGER PRIMARY KEY, DCID INTEGER NOT NULL, STUDENT_NU
   FIRST_NAME TEXT, LAST_NAME TEXT, GRADE_LEVEL INTEGER, SCHOOLID INTEGER, ENROLL_STATUS INTEGER,
   CLASSOF INTEGER, HOME_ROOM TEXT, DOB TEXT);
 CREATE TABLE USERS (DCID INTEGER PRIMARY KEY, EMAIL_ADDR TEXT, FIRST_NAME TEXT, LAST_NAME TEXT,
-  TEACHERNUMBER TEXT, HOMESCHOOLID INTEGER, GROUPVALUE INTEGER);
+  TEACHERNUMBER TEXT, HOMESCHOOLID INTEGER, GROUPVALUE INTEGER, PTACCESS INTEGER);
 CREATE TABLE SCHOOLSTAFF (ID INTEGER PRIMARY KEY, USERS_DCID INTEGER, SCHOOLID INTEGER,
   STATUS INTEGER, STAFFSTATUS INTEGER);
 CREATE TABLE TERMS (DCID INTEGER PRIMARY KEY, ID INTEGER, YEARID INTEGER, NAME TEXT,
@@ -32,6 +32,8 @@ CREATE TABLE SECTIONS (ID INTEGER PRIMARY KEY, COURSE_NUMBER TEXT, SECTION_NUMBE
 CREATE TABLE CC (ID INTEGER PRIMARY KEY, STUDENTID INTEGER, SECTIONID INTEGER, TERMID INTEGER,
   SCHOOLID INTEGER, EXPRESSION TEXT, TEACHERID INTEGER, COURSE_NUMBER TEXT);
 CREATE TABLE U_HUMANRESOURCES (USERSDCID INTEGER, CELLPHONE TEXT);
+CREATE TABLE U_STUDENTSUSERFIELDS (STUDENTSDCID INTEGER, STUDENT_WEB_USERNAME TEXT,
+  STUDENT_WEB_PWD TEXT);
 ";
 
 /// Indexes for the source's queries. No index on `CC.SECTIONID` on purpose: SQLite (without
@@ -152,7 +154,8 @@ fn write_users(
 ) -> rusqlite::Result<HashMap<(i64, i64), i64>> {
     let mut schoolstaff_id: Vec<(i64, i64, i64)> = Vec::new(); // (dcid, school, ID)
     {
-        let mut ins_user = tx.prepare("INSERT INTO USERS VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?;
+        let mut ins_user =
+            tx.prepare("INSERT INTO USERS VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?;
         let mut ins_ss = tx.prepare("INSERT INTO SCHOOLSTAFF VALUES (?1, ?2, ?3, ?4, ?5)")?;
         let mut ins_hr = tx.prepare("INSERT INTO U_HUMANRESOURCES VALUES (?1, ?2)")?;
         let mut ss_id = 1;
@@ -165,7 +168,8 @@ fn write_users(
                 u.last,
                 teachernumber,
                 u.home,
-                u.group
+                u.group,
+                pt_access(u.dcid)
             ])?;
             for (school, status, staffstatus) in &u.assignments {
                 ins_ss.execute(params![ss_id, u.dcid, school, status, staffstatus])?;
@@ -222,6 +226,7 @@ fn write_students(
     let mut ins_st =
         tx.prepare("INSERT INTO STUDENTS VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")?;
     let mut ins_cc = tx.prepare("INSERT INTO CC VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?;
+    let mut ins_web = tx.prepare("INSERT INTO U_STUDENTSUSERFIELDS VALUES (?1, ?2, ?3)")?;
     let mut cc_id = 1;
     for (i, s) in studs.iter().enumerate() {
         let id = i as i64 + 1;
@@ -258,7 +263,33 @@ fn write_students(
             home_room,
             iso(s.dob),
         ])?;
+        if let Some((username, password)) = web_login(dcid, s.number) {
+            ins_web.execute(params![dcid, username, password])?;
+        }
     }
     summary.students = studs.len();
     Ok(())
+}
+
+/// `USERS.PTACCESS` of a demo user: most have PowerTeacher access (1), every tenth has not
+/// (0), every tenth is NULL (never set), by DCID so the random stream is untouched.
+fn pt_access(dcid: i64) -> Option<i64> {
+    match dcid % 10 {
+        8 => Some(0),
+        9 => None,
+        _ => Some(1),
+    }
+}
+
+/// KIPP's custom fields `student_web_username` / `student_web_pwd` of a demo student (in the
+/// extension table PowerSchool migrates legacy custom fields to): every twentieth student
+/// has none, so the blank case is in the demo too. Derived from the DCID and number, so the
+/// random stream is untouched; demo passwords, not anyone's secret.
+fn web_login(dcid: i64, number: Option<i64>) -> Option<(String, String)> {
+    let number = number?;
+    if dcid % 20 == 0 {
+        return None;
+    }
+    let pin = (dcid * 7_919 + 1_013) % 10_000;
+    Some((format!("st{number}"), format!("demo{pin:04}")))
 }

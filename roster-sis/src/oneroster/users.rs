@@ -158,6 +158,8 @@ impl Read {
                     home_room: None,
                     dob: None,
                     email,
+                    web_username: None,
+                    web_password: None,
                 });
             } else {
                 let dcid = source_id.map(numeric_or_derived);
@@ -199,6 +201,7 @@ impl Read {
                         .collect(),
                     group: None,
                     cell_phone: Some(row.get("sms").to_string()).filter(|p| !p.is_empty()),
+                    pt_access: None,
                 });
             }
         }

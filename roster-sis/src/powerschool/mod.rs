@@ -49,6 +49,12 @@ pub struct PowerSchoolOptions {
     pub cell_phone_sql: Option<&'static str>,
     /// Limits of the field checks ([`roster_core::validate`]), e.g. the longest student number.
     pub rules: FieldRules,
+    /// A statement returning `STUDENTSDCID, WEB_USERNAME, WEB_PASSWORD` (no binds), run after
+    /// the students query; e.g. KIPP's over its custom fields
+    /// (`kipp_chicago_stmath::WEB_LOGIN_SQL`). `None` (default) leaves
+    /// `Student::web_username` / `web_password` empty. The password becomes a
+    /// [`roster_core::Secret`] as it is read.
+    pub web_login_sql: Option<&'static str>,
 }
 
 impl Default for PowerSchoolOptions {
@@ -58,6 +64,7 @@ impl Default for PowerSchoolOptions {
             homeroom_expression: "1(A)".into(),
             cell_phone_sql: None,
             rules: FieldRules::default(),
+            web_login_sql: None,
         }
     }
 }
@@ -176,7 +183,13 @@ impl<B: SqlBackend> SisSource for PowerSchoolSource<B> {
     async fn students(&self, scope: &Scope) -> Result<Loaded<Student>, SourceError> {
         let refused = self.refused_schools().await?;
         let rows = self.run_scoped(sql::STUDENTS, scope, Vec::new()).await?;
-        let loaded = map::students(&rows, self.options.name_case, &self.options.rules, &refused);
+        let mut loaded =
+            map::students(&rows, self.options.name_case, &self.options.rules, &refused);
+        if let Some(q) = self.options.web_login_sql {
+            let logins = self.run("web_logins", q, Vec::new()).await?;
+            let mut errors = map::web_logins(&logins, &mut loaded.rows);
+            loaded.errors.append(&mut errors);
+        }
         Self::log_errors("STUDENTS", &loaded.errors);
         Self::log_errors("STUDENTS (optional values ignored)", &loaded.warnings);
         Ok(loaded)

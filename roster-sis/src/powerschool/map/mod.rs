@@ -11,6 +11,7 @@ mod parse;
 mod schools;
 mod staff;
 mod students;
+mod web_logins;
 
 use roster_core::policy::title_case;
 
@@ -19,6 +20,7 @@ pub use self::parse::{date, int, text};
 pub use self::schools::{RefusedSchools, refused_school_reason, schools};
 pub use self::staff::{cell_phones, staff};
 pub use self::students::students;
+pub use self::web_logins::web_logins;
 
 /// How person names leave the source.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -44,7 +44,7 @@ pub fn staff(
         }
         let key =
             text(dcid_value).map_or_else(|| format!("row {}", i + 1), |d| format!("DCID={d}"));
-        let mut c = RowCheck::new("USERS", key, &idx, row);
+        let mut c = RowCheck::new("USERS", key.clone(), &idx, row);
         let dcid = c.req_int("DCID");
         let dcid = c.check("DCID", dcid, |d| validate::id_number(d, rules));
         let first_name = c.req_text("FIRST_NAME");
@@ -61,6 +61,11 @@ pub fn staff(
         let email = c.opt_text("EMAIL_ADDR");
         let email = c.check("EMAIL_ADDR", email, |e| validate::email(&e));
         let teacher_number = c.opt_text("TEACHERNUMBER");
+        // A bad PTACCESS is reported and read as NULL; it does not drop the user (only
+        // KIPP's ST Math codes depend on it, and they go blank).
+        let mut pt = RowCheck::new("USERS", key, &idx, row);
+        let pt_access = pt.opt_int("PTACCESS");
+        loaded.errors.append(&mut pt.errors);
         let mut schools = Vec::new();
         for arow in &rows.rows[i..j] {
             let Some(ss_id) = text(idx.get(arow, "SCHOOLSTAFF_ID")) else {
@@ -121,6 +126,7 @@ pub fn staff(
             schools,
             group,
             cell_phone: cell_phones.get(&dcid).cloned(),
+            pt_access,
         });
     }
     loaded

@@ -106,6 +106,8 @@ pub fn students(
             home_room,
             dob,
             email: None,
+            web_username: None,
+            web_password: None,
         });
     }
     loaded
