@@ -225,8 +225,9 @@ async fn plan_apply_then_plan_again_is_empty() {
         (s4["orgUnitPath"].as_str(), s4["suspended"].as_bool()),
         (Some(G9), Some(false))
     );
+    // Adopted by the plan's rules: stamped, but not moved out of an OU outside the roots.
     let s5 = u("s5");
-    assert_eq!(s5["orgUnitPath"], G9);
+    assert_eq!(s5["orgUnitPath"], "/Other");
     assert_eq!(s5["customSchemas"]["Synchronization_Data"]["DCID"], 5005);
     let s6 = u("s6");
     assert_eq!(s6["orgUnitPath"], MS6);
@@ -289,7 +290,10 @@ async fn apply_succeeds_under_injected_faults_through_engine_retries() {
     assert!(report.failures.is_empty(), "{:#?}", report.failures);
     assert!(report.retries > 0, "faults were injected and retried");
     assert_eq!(emu.users().len(), 25);
-    assert!(plan_now(&t, &intents).await.is_empty());
+    // s5 stays outside the listing: each run's create meets it again and changes nothing.
+    let again = plan_now(&t, &intents).await;
+    assert_eq!(again.writes().count(), 1, "{}", again.table());
+    assert_eq!(again.count("create"), 1);
 }
 
 #[tokio::test]
@@ -315,6 +319,7 @@ async fn create_of_an_existing_account_outside_the_listed_ous_adopts_it() {
         suspended: false,
         custom_schemas: SchemaValues::new(),
         external_ids: vec![],
+        admin: None,
     };
     let change = Change {
         person: person("x1"),
@@ -326,15 +331,33 @@ async fn create_of_an_existing_account_outside_the_listed_ous_adopts_it() {
             change_password_at_next_login: true,
         },
     };
-    let applied = t.apply(&change).await.unwrap();
-    assert_eq!(applied.api_calls, 3, "insert (409), get, patch");
-    let note = applied.note.unwrap();
+    // The target hands the 409 back; the engine reads the account and plans it.
+    let err = t.apply(&change).await.unwrap_err();
+    assert_eq!((err.status, err.reason.as_str()), (409, "duplicate"));
+    let plan = roster_core::Plan {
+        changes: vec![change.clone()],
+        ..roster_core::Plan::default()
+    };
+    let mut report = RunReport::new("test", "apply");
+    let rules = ApplyOptions {
+        rules: Some(std::sync::Arc::new(policy())),
+        ..opts()
+    };
+    let before = t.api_calls();
+    roster_core::apply(&t, &plan, &rules, None, None, &mut report).await;
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    assert_eq!(
+        t.api_calls() - before,
+        4,
+        "insert (409), get, patch (names), patch (unsuspend)"
+    );
+    let note = &report.notes[0];
     assert!(
-        note.contains("409") && note.contains("/Elsewhere"),
+        note.contains("409") && note.contains("/Elsewhere") && note.contains("not moved"),
         "{note}"
     );
     let u = emu.user("x1@d118.org").unwrap();
-    assert_eq!(u["orgUnitPath"], G9);
+    assert_eq!(u["orgUnitPath"], "/Elsewhere");
     assert_eq!(u["name"]["givenName"], "New");
     assert_eq!(u["suspended"], false);
 
