@@ -134,7 +134,7 @@ impl Demo {
             Arc::new(auth),
         )
         .map_err(setup("client"))?;
-        Ok(GoogleDirectory::new(Arc::new(client)))
+        Ok(GoogleDirectory::new(Arc::new(client)).acting_as(admin))
     }
 
     /// The SIS and the directory for a job, with the job's managed OU roots created as they

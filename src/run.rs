@@ -89,6 +89,8 @@ async fn run_inner(
     if let Some(stale) = &lock.took_over {
         report.notes.push(stale.to_string());
     }
+    // The admin the credentials act as: suspending it would stop every later run.
+    policy.protected_accounts.extend(target.acting_as());
 
     let t = Instant::now();
     let schools = sis.schools(&scope).await?;
@@ -113,7 +115,7 @@ async fn run_inner(
     let t = Instant::now();
     let calls_before = target.api_calls();
     let observed = target
-        .list_accounts(&policy.managed_roots)
+        .list_accounts(&policy.listed_roots())
         .await
         .map_err(RunError::ListDirectory)?;
     report.timings.read_directory_ms = t.elapsed().as_millis() as u64;
@@ -160,6 +162,7 @@ async fn run_inner(
         concurrency: opts.concurrency,
         create_org_units: policy.create_org_units,
         job: job.name.clone(),
+        rules: Some(std::sync::Arc::new(policy.clone())),
         ..ApplyOptions::default()
     };
     let bar = Bar::for_tty(plan.writes().count());

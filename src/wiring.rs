@@ -48,10 +48,12 @@ pub fn client_config_from_env() -> Result<ClientConfig, ConfigError> {
 
 /// The Google directory, authenticated from the environment.
 pub async fn google_from_env() -> Result<GoogleDirectory, GoogleSetupError> {
+    let mut acting_as = None;
     let auth: Arc<dyn TokenSource> = match std::env::var("GOOGLE_SERVICE_ACCOUNT_KEY") {
         Ok(key) => {
             let subject = std::env::var("GOOGLE_ADMIN_SUBJECT")
                 .map_err(|_| ConfigError::MissingAdminSubject)?;
+            acting_as = Some(subject.clone());
             Arc::new(
                 ServiceAccountAuth::from_key_file(&key, &subject, DEFAULT_SCOPES)
                     .await
@@ -75,5 +77,10 @@ pub async fn google_from_env() -> Result<GoogleDirectory, GoogleSetupError> {
     };
     let client =
         DirectoryClient::new(client_config_from_env()?, auth).map_err(GoogleSetupError::Client)?;
-    Ok(GoogleDirectory::new(Arc::new(client)))
+    let target = GoogleDirectory::new(Arc::new(client));
+    // The sync never suspends, moves or renames the admin it acts as.
+    Ok(match acting_as {
+        Some(subject) => target.acting_as(subject),
+        None => target,
+    })
 }

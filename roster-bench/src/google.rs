@@ -195,6 +195,7 @@ fn account_of(d: &roster_core::DesiredAccount) -> Account {
         suspended: d.suspended,
         custom_schemas: d.custom_schemas.clone(),
         external_ids: d.external_ids.clone(),
+        admin: None,
     }
 }
 

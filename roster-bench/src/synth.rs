@@ -107,6 +107,7 @@ pub fn observed(desired: &[Intent]) -> (Vec<Account>, Expected) {
             suspended: d.suspended,
             custom_schemas: d.custom_schemas.clone(),
             external_ids: Vec::new(),
+            admin: None,
         };
         match i % 1000 {
             0..=4 => {

@@ -11,6 +11,7 @@ use tokio::sync::Mutex;
 
 use crate::directory::OrgUnitPath;
 use crate::plan::{Change, ChangeKind, Plan};
+use crate::policy::Policy;
 use crate::report::{AuditEntry, AuditLog, ChangeFailure, RunReport};
 use crate::target::{DirectoryTarget, TargetError};
 
@@ -108,6 +109,10 @@ pub struct ApplyOptions {
     /// Create missing OUs that creates and moves need, before the first write.
     pub create_org_units: bool,
     pub job: String,
+    /// The rules a create that meets an existing account (`409 duplicate`) is planned with
+    /// ([`crate::plan::adopt`]). Without them the existing account is still adopted, but
+    /// only its names, schemas and suspension follow: it is never moved.
+    pub rules: Option<Arc<Policy>>,
 }
 
 impl Default for ApplyOptions {
@@ -118,6 +123,7 @@ impl Default for ApplyOptions {
             retry: Retry::default(),
             create_org_units: true,
             job: "roster".into(),
+            rules: None,
         }
     }
 }
@@ -146,6 +152,13 @@ pub async fn apply(
         .rate_per_second
         .map(|r| Arc::new(RateLimiter::new(r, 1)));
     let retries = AtomicU64::new(0);
+    let runner = Runner {
+        target,
+        retry: &opts.retry,
+        limiter: limiter.as_deref(),
+        retries: &retries,
+        rules: opts.rules.as_deref(),
+    };
 
     if opts.create_org_units {
         let ous: BTreeSet<&OrgUnitPath> = plan
@@ -177,8 +190,7 @@ pub async fn apply(
 
     let results: Vec<Vec<Outcome>> = futures::stream::iter(groups)
         .map(|group| {
-            let limiter = limiter.clone();
-            let retries = &retries;
+            let runner = &runner;
             async move {
                 let mut out = Vec::with_capacity(group.len());
                 let mut failed = false;
@@ -192,8 +204,7 @@ pub async fn apply(
                         out.push((change.clone(), Err((e, 0))));
                         continue;
                     }
-                    let r =
-                        apply_one(target, change, &opts.retry, limiter.as_deref(), retries).await;
+                    let r = runner.apply(change).await;
                     if let Some(audit) = audit {
                         let (outcome, error, attempts, note) = match &r {
                             Ok((a, note)) => ("ok", None, *a, note.clone()),
@@ -257,30 +268,58 @@ pub async fn apply(
 /// A change and how it ended: the attempts it took, or the last error and the attempts.
 type Outcome = (Change, Result<(u32, Option<String>), (TargetError, u32)>);
 
-async fn apply_one(
-    target: &dyn DirectoryTarget,
-    change: &Change,
-    retry: &Retry,
-    limiter: Option<&RateLimiter>,
-    retries: &AtomicU64,
-) -> Result<(u32, Option<String>), (TargetError, u32)> {
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        if let Some(l) = limiter {
-            l.acquire().await;
-        }
-        match target.apply(change).await {
-            Ok(applied) => return Ok((attempt, applied.note)),
-            Err(e) if e.retryable && attempt < retry.max_attempts => {
-                let wait = retry.delay(attempt, e.retry_after);
-                tracing::debug!(person = %change.person, action = change.kind.label(), error = %e, ?wait, "retrying");
-                retries.fetch_add(1, Ordering::Relaxed);
-                tokio::time::sleep(wait).await;
+/// What applies one change: the target, the backoff, the run's limiter and retry counter,
+/// and the rules a `409` adoption is planned with.
+pub(crate) struct Runner<'a> {
+    pub(crate) target: &'a dyn DirectoryTarget,
+    retry: &'a Retry,
+    limiter: Option<&'a RateLimiter>,
+    retries: &'a AtomicU64,
+    pub(crate) rules: Option<&'a Policy>,
+}
+
+impl Runner<'_> {
+    /// Applies `change`; a create that meets an existing account adopts it
+    /// ([`crate::adoption`]), with the attempts of the create.
+    async fn apply(&self, change: &Change) -> Result<(u32, Option<String>), (TargetError, u32)> {
+        match self.attempt(change).await {
+            Err((e, attempts)) if crate::adoption::applies(change, &e) => {
+                match crate::adoption::adopt_existing(self, change, e).await {
+                    Ok(note) => Ok((attempts, Some(note))),
+                    Err(e) => {
+                        tracing::warn!(person = %change.person, email = %change.email, error = %e, "create met an existing account");
+                        Err((e, attempts))
+                    }
+                }
             }
-            Err(e) => {
-                tracing::warn!(person = %change.person, action = change.kind.label(), email = %change.email, error = %e, "change failed");
-                return Err((e, attempt));
+            r => r,
+        }
+    }
+
+    /// Applies `change`, retrying retryable errors with backoff.
+    pub(crate) async fn attempt(
+        &self,
+        change: &Change,
+    ) -> Result<(u32, Option<String>), (TargetError, u32)> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            if let Some(l) = self.limiter {
+                l.acquire().await;
+            }
+            match self.target.apply(change).await {
+                Ok(applied) => return Ok((attempt, applied.note)),
+                Err(e) if e.retryable && attempt < self.retry.max_attempts => {
+                    let wait = self.retry.delay(attempt, e.retry_after);
+                    tracing::debug!(person = %change.person, action = change.kind.label(), error = %e, ?wait, "retrying");
+                    self.retries.fetch_add(1, Ordering::Relaxed);
+                    tokio::time::sleep(wait).await;
+                }
+                Err(e) if crate::adoption::applies(change, &e) => return Err((e, attempt)),
+                Err(e) => {
+                    tracing::warn!(person = %change.person, action = change.kind.label(), email = %change.email, error = %e, "change failed");
+                    return Err((e, attempt));
+                }
             }
         }
     }

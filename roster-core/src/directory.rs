@@ -275,6 +275,40 @@ pub struct Account {
     pub custom_schemas: SchemaValues,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub external_ids: Vec<ExternalId>,
+    /// The account's admin role (`isAdmin`, `isDelegatedAdmin`), when it has one: the sync
+    /// never suspends, moves, renames or ungroups an admin.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin: Option<AdminRole>,
+}
+
+/// An administrator role as the directory reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AdminRole {
+    /// A super admin (`isAdmin`).
+    Super,
+    /// An admin with a delegated role (`isDelegatedAdmin`).
+    Delegated,
+}
+
+impl AdminRole {
+    /// The role from Google's two flags; super admin wins when both are set.
+    pub fn from_flags(is_admin: bool, is_delegated_admin: bool) -> Option<AdminRole> {
+        match (is_admin, is_delegated_admin) {
+            (true, _) => Some(AdminRole::Super),
+            (false, true) => Some(AdminRole::Delegated),
+            (false, false) => None,
+        }
+    }
+}
+
+impl fmt::Display for AdminRole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            AdminRole::Super => "super admin",
+            AdminRole::Delegated => "delegated admin",
+        })
+    }
 }
 
 #[cfg(test)]

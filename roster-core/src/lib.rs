@@ -13,6 +13,7 @@
 //! 6. [`apply()`] sends the changes with bounded concurrency, a rate limiter and backoff, and
 //!    records every outcome in a [`RunReport`] and an append-only audit log.
 
+mod adoption;
 pub mod apply;
 pub mod directory;
 pub mod field_map;
@@ -31,8 +32,8 @@ pub mod vendor;
 
 pub use apply::{ApplyOptions, RateLimiter, Retry, apply};
 pub use directory::{
-    Account, ExternalId, FieldMap, FieldName, FieldValue, OrgUnitPath, OrgUnitPaths, SchemaFields,
-    SchemaValues,
+    Account, AdminRole, ExternalId, FieldMap, FieldName, FieldValue, OrgUnitPath, OrgUnitPaths,
+    SchemaFields, SchemaValues,
 };
 pub use memory::InMemoryDirectory;
 pub use model::{

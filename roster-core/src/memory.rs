@@ -156,16 +156,12 @@ impl DirectoryTarget for InMemoryDirectory {
             .account_id
             .clone()
             .unwrap_or_else(|| change.email.clone());
-        let mut note = None;
         match &change.kind {
             ChangeKind::Create { account, .. } => {
                 invalid_ou(&st.org_units, &account.org_unit_path)?;
-                if let Some(id) = find(&st, &account.primary_email) {
-                    // Like the Google target on a 409: the account exists; make it match.
-                    let mut a = account.clone();
-                    a.id = Some(id.clone());
-                    st.accounts.insert(id, a);
-                    note = Some("existed already: updated instead".into());
+                if find(&st, &account.primary_email).is_some() {
+                    // Like Google: the engine reads the account and plans what may change.
+                    return Err(TargetError::new(409, "duplicate", "Entity already exists."));
                 } else {
                     st.next_id += 1;
                     let id = format!("{}", 100_000 + st.next_id);
@@ -204,7 +200,10 @@ impl DirectoryTarget for InMemoryDirectory {
         }
         let entry = format!("{} {}", change.kind.label(), change.email);
         st.writes.push(entry);
-        Ok(Applied { api_calls: 1, note })
+        Ok(Applied {
+            api_calls: 1,
+            note: None,
+        })
     }
 
     async fn ensure_org_unit(&self, path: &OrgUnitPath) -> Result<(), TargetError> {

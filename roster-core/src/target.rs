@@ -67,6 +67,11 @@ pub trait DirectoryTarget: Send + Sync {
     async fn apply(&self, change: &Change) -> Result<Applied, TargetError>;
     /// Makes sure an OU (and its parents) exists.
     async fn ensure_org_unit(&self, path: &OrgUnitPath) -> Result<(), TargetError>;
+    /// The account the target acts as (the admin a service account impersonates), when
+    /// known: the sync never suspends, moves or renames it.
+    fn acting_as(&self) -> Option<String> {
+        None
+    }
     /// API calls made so far (for reports and benchmarks).
     fn api_calls(&self) -> u64 {
         0

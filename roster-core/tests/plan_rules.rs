@@ -214,20 +214,6 @@ fn duplicate_student_numbers_first_wins() {
     assert!(reason.contains("duplicate"), "{reason}");
 }
 
-fn dcid_schema(dcid: i64) -> roster_core::directory::SchemaValues {
-    schemas(
-        "Synchronization_Data",
-        &[
-            ("DCID", FieldValue::Int(dcid)),
-            ("Homeschool_ID", FieldValue::Int(101)),
-            ("School_Access_List", FieldValue::Text("101".into())),
-            ("Staff_Type", FieldValue::Int(1)),
-            ("Staff_Group", FieldValue::Int(3)),
-            ("Teacher-Number", FieldValue::Text(format!("T{dcid}"))),
-        ],
-    )
-}
-
 fn staff_account(email: &str, dcid: i64) -> roster_core::Account {
     let mut a = account(
         email,

@@ -11,7 +11,7 @@ use tokio::sync::oneshot;
 
 use crate::auth;
 use crate::server::{self, Shared, lock};
-use crate::state::{Group, InstalledClient, Projection, ServiceAccount, State};
+use crate::state::{Group, InstalledClient, Projection, ServiceAccount, State, StoredUser};
 use crate::{Auth, EmulatorConfig, EmulatorError, Faults, Quota};
 
 /// Entry point: [`Emulator::start`].
@@ -124,14 +124,36 @@ impl RunningEmulator {
     }
     /// Mark an existing user as super admin (`isAdmin`).
     pub fn set_admin(&self, user_key: &str, admin: bool) -> Result<(), EmulatorError> {
+        self.change_user(user_key, |u| u.is_admin = admin)
+    }
+    /// Give an existing user a delegated admin role (`isDelegatedAdmin`), or take it away.
+    pub fn set_delegated_admin(&self, user_key: &str, admin: bool) -> Result<(), EmulatorError> {
+        self.change_user(user_key, |u| u.is_delegated_admin = admin)
+    }
+    fn change_user(
+        &self,
+        user_key: &str,
+        change: impl FnOnce(&mut StoredUser),
+    ) -> Result<(), EmulatorError> {
         let mut st = lock(&self.shared.state);
         let k = st
             .user_key(user_key)
             .ok_or_else(|| EmulatorError::NotFound(user_key.to_string()))?;
         if let Some(u) = st.users.get_mut(&k) {
-            u.is_admin = admin;
+            change(u);
             u.version += 1;
         }
+        Ok(())
+    }
+    /// Add an alias address to an existing user: `userKey` then finds the user by it, and
+    /// creating a user with it is a 409.
+    pub fn add_alias(&self, user_key: &str, alias: &str) -> Result<(), EmulatorError> {
+        let mut st = lock(&self.shared.state);
+        let id = st
+            .user(user_key)
+            .map(|u| u.id.clone())
+            .ok_or_else(|| EmulatorError::NotFound(user_key.to_string()))?;
+        st.aliases.insert(alias.to_lowercase(), id);
         Ok(())
     }
     /// Add (or replace) a group with member emails.

@@ -918,3 +918,59 @@ async fn lookup_cost_at_100k_users() {
     )
     .await;
 }
+
+/// Admin flags: `isAdmin` by `users.makeAdmin` (and seeding), `isDelegatedAdmin` by seeding;
+/// both in the listing; an alias finds its user and blocks an insert with a 409.
+#[tokio::test]
+async fn admin_flags_make_admin_and_aliases() {
+    let emu = start();
+    let c = Client::new();
+    let base = emu.base_url();
+    for email in ["boss@d118.org", "helper@d118.org"] {
+        let (s, v) = post(&c, &format!("{base}/users"), &user(email, "/Staff")).await;
+        assert_eq!(s, 200, "{v}");
+    }
+    let (s, v) = post(
+        &c,
+        &format!("{base}/users/boss@d118.org/makeAdmin"),
+        &json!({"status": true}),
+    )
+    .await;
+    assert_eq!((s.as_u16(), v), (204, Value::Null));
+    let (s, v) = post(
+        &c,
+        &format!("{base}/users/nobody@d118.org/makeAdmin"),
+        &json!({"status": true}),
+    )
+    .await;
+    assert_eq!(s, 404, "{v}");
+    emu.set_delegated_admin("helper@d118.org", true).unwrap();
+    let (_, list) = get(
+        &c,
+        &format!(
+            "{base}/users?customer=my_customer&fields=users(primaryEmail,isAdmin,isDelegatedAdmin)"
+        ),
+    )
+    .await;
+    assert_eq!(
+        list["users"],
+        json!([
+            {"primaryEmail": "boss@d118.org", "isAdmin": true, "isDelegatedAdmin": false},
+            {"primaryEmail": "helper@d118.org", "isAdmin": false, "isDelegatedAdmin": true}
+        ])
+    );
+    emu.add_alias("helper@d118.org", "Help@d118.org").unwrap();
+    let (s, got) = get(&c, &format!("{base}/users/help@d118.org")).await;
+    assert_eq!(
+        (s.as_u16(), got["primaryEmail"].as_str()),
+        (200, Some("helper@d118.org"))
+    );
+    let (s, v) = post(
+        &c,
+        &format!("{base}/users"),
+        &user("help@d118.org", "/Staff"),
+    )
+    .await;
+    assert_error(&v, 409, "duplicate", "Entity already exists.");
+    assert_eq!(s, 409);
+}

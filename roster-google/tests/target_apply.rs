@@ -225,8 +225,9 @@ async fn plan_apply_then_plan_again_is_empty() {
         (s4["orgUnitPath"].as_str(), s4["suspended"].as_bool()),
         (Some(G9), Some(false))
     );
+    // Adopted by the plan's rules: stamped, but not moved out of an OU outside the roots.
     let s5 = u("s5");
-    assert_eq!(s5["orgUnitPath"], G9);
+    assert_eq!(s5["orgUnitPath"], "/Other");
     assert_eq!(s5["customSchemas"]["Synchronization_Data"]["DCID"], 5005);
     let s6 = u("s6");
     assert_eq!(s6["orgUnitPath"], MS6);
@@ -249,9 +250,10 @@ async fn plan_apply_then_plan_again_is_empty() {
     }
     assert_eq!(counter(&emu, "orgunits.insert"), 3);
 
-    // Idempotence: the next plan is empty.
+    // Idempotence: the next plan's only write is s5's create, which meets its account
+    // outside the listing again (not moved in) and changes nothing.
     let again = plan_now(&t, &intents).await;
-    assert!(again.is_empty(), "{}", again.table());
+    assert_eq!(again.writes().count(), 1, "{}", again.table());
     // ... and costs one list call per root (every account fits in one page).
     let before = emu.total_calls();
     t.list_accounts(&policy().managed_roots).await.unwrap();
@@ -315,6 +317,7 @@ async fn create_of_an_existing_account_outside_the_listed_ous_adopts_it() {
         suspended: false,
         custom_schemas: SchemaValues::new(),
         external_ids: vec![],
+        admin: None,
     };
     let change = Change {
         person: person("x1"),
@@ -326,15 +329,33 @@ async fn create_of_an_existing_account_outside_the_listed_ous_adopts_it() {
             change_password_at_next_login: true,
         },
     };
-    let applied = t.apply(&change).await.unwrap();
-    assert_eq!(applied.api_calls, 3, "insert (409), get, patch");
-    let note = applied.note.unwrap();
+    // The target hands the 409 back; the engine reads the account and plans it.
+    let err = t.apply(&change).await.unwrap_err();
+    assert_eq!((err.status, err.reason.as_str()), (409, "duplicate"));
+    let plan = roster_core::Plan {
+        changes: vec![change.clone()],
+        ..roster_core::Plan::default()
+    };
+    let mut report = RunReport::new("test", "apply");
+    let rules = ApplyOptions {
+        rules: Some(std::sync::Arc::new(policy())),
+        ..opts()
+    };
+    let before = t.api_calls();
+    roster_core::apply(&t, &plan, &rules, None, None, &mut report).await;
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    assert_eq!(
+        t.api_calls() - before,
+        5,
+        "insert (409), get, schemas.list, patch (names), patch (unsuspend)"
+    );
+    let note = &report.notes[0];
     assert!(
-        note.contains("409") && note.contains("/Elsewhere"),
+        note.contains("409") && note.contains("/Elsewhere") && note.contains("not moved"),
         "{note}"
     );
     let u = emu.user("x1@d118.org").unwrap();
-    assert_eq!(u["orgUnitPath"], G9);
+    assert_eq!(u["orgUnitPath"], "/Elsewhere");
     assert_eq!(u["name"]["givenName"], "New");
     assert_eq!(u["suspended"], false);
 

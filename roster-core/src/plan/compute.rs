@@ -150,7 +150,8 @@ pub fn plan(desired: &[Intent], observed: &[Account], policy: &Policy, _today: N
                     EmailChange::Rename
                 };
                 if !by_email_key {
-                    let kept = if email == EmailChange::Blocked {
+                    // A protected account (an admin) keeps its email: the rename is held back.
+                    let kept = if email == EmailChange::Blocked || policy.protection(a).is_some() {
                         current
                     } else {
                         wanted
@@ -192,6 +193,7 @@ pub fn plan(desired: &[Intent], observed: &[Account], policy: &Policy, _today: N
                             suspended: false,
                             custom_schemas: d.custom_schemas.clone(),
                             external_ids: d.external_ids.clone(),
+                            admin: None,
                         },
                         password: policy.new_account.password.clone(),
                         change_password_at_next_login: policy

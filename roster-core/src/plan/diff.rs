@@ -14,6 +14,24 @@ pub(super) enum EmailChange {
     Blocked,
 }
 
+/// Changes the sync holds back from a protected account (an admin): they are listed in one
+/// skip with the reason instead.
+#[derive(Debug)]
+struct Held {
+    why: Option<String>,
+    what: Vec<&'static str>,
+}
+
+impl Held {
+    /// Is `kind` held back? Then it is remembered for the skip.
+    fn holds(&mut self, kind: &'static str) -> bool {
+        if self.why.is_some() {
+            self.what.push(kind);
+        }
+        self.why.is_some()
+    }
+}
+
 /// The changes that bring one existing account to its desired state.
 pub(super) fn diff(
     d: &DesiredAccount,
@@ -31,6 +49,10 @@ pub(super) fn diff(
         email_change
     };
     let mut email = a.primary_email.as_str();
+    let mut held = Held {
+        why: policy.protection(a),
+        what: Vec::new(),
+    };
     let mut push = |email: &str, kind: ChangeKind| {
         changes.push(Change {
             person: d.person.clone(),
@@ -48,6 +70,7 @@ pub(super) fn diff(
             );
             push(email, ChangeKind::Skip { reason });
         }
+        EmailChange::Rename if held.holds("rename") => {}
         EmailChange::Rename => {
             push(
                 email,
@@ -96,9 +119,37 @@ pub(super) fn diff(
     }
     let reactivated = policy.is_reactivated(&a.org_unit_path)
         && (d.suspended || policy.inactive == InactiveAccounts::FollowSis);
-    if reactivated {
-        return;
+    if !reactivated {
+        state_changes(
+            d,
+            a,
+            policy,
+            only_suspend_and_move,
+            email,
+            &mut held,
+            &mut push,
+        );
     }
+    if let Some(why) = held.why.filter(|_| !held.what.is_empty()) {
+        let reason = format!(
+            "{why}: the sync never suspends, moves, renames or ungroups it (held back: {})",
+            held.what.join(", ")
+        );
+        push(email, ChangeKind::Skip { reason });
+    }
+}
+
+/// Unsuspend, move, suspend and group removal: what a frozen OU, a reactivation OU or a
+/// protected account may stop.
+fn state_changes(
+    d: &DesiredAccount,
+    a: &Account,
+    policy: &Policy,
+    only_suspend_and_move: bool,
+    email: &str,
+    held: &mut Held,
+    push: &mut impl FnMut(&str, ChangeKind),
+) {
     if a.suspended && !d.suspended {
         push(email, ChangeKind::Unsuspend);
     }
@@ -107,7 +158,8 @@ pub(super) fn diff(
         .as_str()
         .eq_ignore_ascii_case(d.org_unit_path.as_str());
     let frozen = policy.is_frozen(&a.org_unit_path) && !only_suspend_and_move;
-    let moved = !same_ou && !frozen;
+    let would_move = !same_ou && !frozen;
+    let moved = would_move && !held.holds("move");
     if moved {
         push(
             email,
@@ -117,13 +169,18 @@ pub(super) fn diff(
             },
         );
     }
-    let suspended = d.suspended && !a.suspended;
+    let would_suspend = d.suspended && !a.suspended;
+    let suspended = would_suspend && !held.holds("suspend");
     if suspended {
         push(email, ChangeKind::Suspend);
     }
     // The scripts leave groups after the suspend-and-move update, whichever it held.
-    let left = suspended || (only_suspend_and_move && moved);
-    if left && policy.remove_groups_on_suspend {
-        push(email, ChangeKind::RemoveFromGroups);
+    let would_leave = would_suspend || (only_suspend_and_move && would_move);
+    if would_leave && policy.remove_groups_on_suspend {
+        if suspended || (only_suspend_and_move && moved) {
+            push(email, ChangeKind::RemoveFromGroups);
+        } else {
+            held.holds("remove_from_groups");
+        }
     }
 }

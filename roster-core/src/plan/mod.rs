@@ -3,8 +3,10 @@
 //!
 //! - [`plan()`] (compute.rs) matches each person to an account and resolves competing claims;
 //! - diff.rs: the changes that bring one existing account to its desired state;
-//! - render.rs: the plan as a table for people and as JSON.
+//! - render.rs: the plan as a table for people and as JSON;
+//! - [`adopt()`] (adopt.rs): the same rules for an account a create met (409).
 
+mod adopt;
 mod compute;
 mod diff;
 mod render;
@@ -17,6 +19,7 @@ use crate::directory::{Account, ExternalId, OrgUnitPath, SchemaValues};
 use crate::model::{Person, SchoolNumber};
 use crate::secret::Secret;
 
+pub use adopt::adopt;
 pub use compute::plan;
 
 /// One change to one account.

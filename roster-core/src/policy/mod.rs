@@ -18,7 +18,7 @@ pub use names::{BadNames, PARTICLES, python_title, title_case};
 pub use staff::{StaffPolicy, StaffSchema};
 pub use students::{GradeOus, StudentPolicy, StudentSchema};
 
-use crate::directory::{ExternalId, OrgUnitPath, SchemaValues};
+use crate::directory::{Account, ExternalId, OrgUnitPath, SchemaValues};
 use crate::limits::SafetyLimits;
 use crate::model::{Person, SchoolNumber};
 use crate::secret::Secret;
@@ -150,6 +150,10 @@ pub struct Policy {
     /// Schools that may legitimately have no SIS rows (e.g. the graduated-students school for
     /// staff): the empty-school check skips them.
     pub may_be_empty: BTreeSet<SchoolNumber>,
+    /// Accounts (primary emails) the sync never suspends, moves, renames or removes from
+    /// groups, like an admin: the facade adds the admin the Google credentials act as
+    /// (`GOOGLE_ADMIN_SUBJECT`), whose suspension would stop every later run.
+    pub protected_accounts: Vec<String>,
 }
 
 impl Policy {
@@ -169,6 +173,7 @@ impl Policy {
             },
             safety: SafetyLimits::default(),
             may_be_empty: BTreeSet::new(),
+            protected_accounts: Vec::new(),
         }
     }
 
@@ -184,8 +189,47 @@ impl Policy {
             .any(|f| ou.as_str().contains(f.as_str()))
     }
 
+    /// Does the plan consider accounts in `ou`? Those under a managed root, and those in a
+    /// frozen or reactivation OU (matched so that they are not created again, and then
+    /// protected by those rules).
     pub fn manages(&self, ou: &OrgUnitPath) -> bool {
-        self.managed_roots.is_empty() || self.managed_roots.iter().any(|r| ou.is_within(r))
+        self.managed_roots.is_empty()
+            || self.managed_roots.iter().any(|r| ou.is_within(r))
+            || self.is_frozen(ou)
+            || self.is_reactivated(ou)
+    }
+
+    /// The OU roots to list: the managed roots, plus each frozen and reactivation OU given as
+    /// a path (`/Administrators`) that no managed root already covers. A staff member whose
+    /// account sits in `/Administrators` is then matched, not created again.
+    pub fn listed_roots(&self) -> Vec<OrgUnitPath> {
+        let mut roots = self.managed_roots.clone();
+        if roots.is_empty() {
+            return roots; // every OU is managed already
+        }
+        for ou in self.frozen_ous.iter().chain(&self.reactivation_ous) {
+            if !ou.starts_with('/') {
+                continue;
+            }
+            let ou = OrgUnitPath::new(ou);
+            if !roots.iter().any(|r| ou.is_within(r)) {
+                roots.push(ou);
+            }
+        }
+        roots
+    }
+
+    /// Why the sync must leave `account` where and as it is (suspension, OU, email, groups),
+    /// or `None`: an admin, or one of [`Self::protected_accounts`].
+    pub fn protection(&self, account: &Account) -> Option<String> {
+        if let Some(role) = account.admin {
+            return Some(role.to_string());
+        }
+        let email = email_key(&account.primary_email);
+        self.protected_accounts
+            .iter()
+            .any(|p| email_key(p) == email)
+            .then(|| "the admin the sync acts as".to_string())
     }
 }
 

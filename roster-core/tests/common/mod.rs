@@ -157,6 +157,7 @@ pub fn account(
         suspended,
         custom_schemas: schemas,
         external_ids: vec![],
+        admin: None,
     }
 }
 
@@ -167,4 +168,25 @@ pub fn schemas(schema: &str, fields: &[(&str, roster_core::FieldValue)]) -> Sche
         fields.iter().cloned().map(|(k, v)| (k.into(), v)).collect(),
     );
     s
+}
+
+/// The `Synchronization_Data` values [`staff_policy`] gives `staff(dcid, .., 101, [(101, 1, 1)])`.
+pub fn dcid_schema(dcid: i64) -> roster_core::directory::SchemaValues {
+    schemas(
+        "Synchronization_Data",
+        &[
+            ("DCID", roster_core::FieldValue::Int(dcid)),
+            ("Homeschool_ID", roster_core::FieldValue::Int(101)),
+            (
+                "School_Access_List",
+                roster_core::FieldValue::Text("101".into()),
+            ),
+            ("Staff_Type", roster_core::FieldValue::Int(1)),
+            ("Staff_Group", roster_core::FieldValue::Int(3)),
+            (
+                "Teacher-Number",
+                roster_core::FieldValue::Text(format!("T{dcid}")),
+            ),
+        ],
+    )
 }

@@ -16,6 +16,7 @@ pub(super) enum Route {
     UsersGet(String),
     UsersUpdate(String),
     UsersPatch(String),
+    UsersMakeAdmin(String),
     OrgunitsList(String),
     OrgunitsInsert(String),
     OrgunitsGet(String, String),
@@ -34,6 +35,7 @@ impl Route {
             Route::UsersGet(_) => ("users", "get"),
             Route::UsersUpdate(_) => ("users", "update"),
             Route::UsersPatch(_) => ("users", "patch"),
+            Route::UsersMakeAdmin(_) => ("users", "makeAdmin"),
             Route::OrgunitsList(_) => ("orgunits", "list"),
             Route::OrgunitsInsert(_) => ("orgunits", "insert"),
             Route::OrgunitsGet(..) => ("orgunits", "get"),
@@ -51,6 +53,7 @@ impl Route {
             Route::UsersInsert
                 | Route::UsersUpdate(_)
                 | Route::UsersPatch(_)
+                | Route::UsersMakeAdmin(_)
                 | Route::OrgunitsInsert(_)
                 | Route::MembersDelete(..)
         )
@@ -73,6 +76,7 @@ pub(super) fn route(method: &Method, rest: &str) -> Option<Route> {
         ("GET", ["users", k]) => Route::UsersGet(k.to_string()),
         ("PUT", ["users", k]) => Route::UsersUpdate(k.to_string()),
         ("PATCH", ["users", k]) => Route::UsersPatch(k.to_string()),
+        ("POST", ["users", k, "makeAdmin"]) => Route::UsersMakeAdmin(k.to_string()),
         ("GET", ["customer", c, "orgunits"]) => Route::OrgunitsList(c.to_string()),
         ("POST", ["customer", c, "orgunits"]) => Route::OrgunitsInsert(c.to_string()),
         ("GET", ["customer", c, "orgunits", _, ..]) => {
@@ -103,6 +107,7 @@ pub(super) fn dispatch(
         Route::UsersGet(key) => users::get(&st, key, p),
         Route::UsersInsert => users::insert(&mut st, body),
         Route::UsersUpdate(key) | Route::UsersPatch(key) => users::update(&mut st, key, body),
+        Route::UsersMakeAdmin(key) => users::make_admin(&mut st, key, body),
         Route::OrgunitsList(c) => orgunits::list(&st, c, p),
         Route::OrgunitsGet(c, path) => orgunits::get(&st, c, path),
         Route::OrgunitsInsert(c) => orgunits::insert(&mut st, c, body),

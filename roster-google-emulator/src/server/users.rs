@@ -48,6 +48,22 @@ pub(super) fn update(st: &mut State, key: &str, body: &Bytes) -> Handled {
     Ok((200, Some(st.user_json(&u, &Projection::Full))))
 }
 
+/// users.makeAdmin: `{"status": true|false}` makes the user a super admin or takes it away.
+pub(super) fn make_admin(st: &mut State, key: &str, body: &Bytes) -> Handled {
+    let body = parse_body(body)?;
+    let status = body
+        .get("status")
+        .and_then(Value::as_bool)
+        .ok_or_else(|| ApiError::invalid("Invalid Input: status"))?;
+    let k = st
+        .user_key(key)
+        .ok_or_else(|| ApiError::not_found("userKey"))?;
+    let user = st.users.get_mut(&k).expect("key from index");
+    user.is_admin = status;
+    user.version += 1;
+    Ok((204, None))
+}
+
 type UserPage = (Vec<state::StoredUser>, Projection, Option<String>);
 
 fn users_list(st: &State, p: &Map<String, Value>) -> Result<UserPage, ApiError> {

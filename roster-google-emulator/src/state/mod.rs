@@ -51,6 +51,9 @@ pub struct State {
     pub service_accounts: BTreeMap<String, ServiceAccount>,
     /// Installed-app OAuth clients by client id.
     pub installed_clients: BTreeMap<String, InstalledClient>,
+    /// Alias addresses (lower-cased) -> the user's id: users.get/update/patch accept them as
+    /// `userKey`, and users.insert of one is a 409, as at Google.
+    pub aliases: BTreeMap<String, String>,
     /// id -> lower-cased primary email (rebuilt on load).
     #[serde(skip)]
     ids: HashMap<String, String>,

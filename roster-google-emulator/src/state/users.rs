@@ -18,6 +18,9 @@ pub struct StoredUser {
     /// Super admin?
     #[serde(default)]
     pub is_admin: bool,
+    /// Holds a delegated admin role (`isDelegatedAdmin`)?
+    #[serde(default)]
+    pub is_delegated_admin: bool,
     /// Bumped on every change; the etag derives from id and version.
     #[serde(default)]
     pub version: u64,
@@ -43,7 +46,8 @@ impl State {
         if self.users.contains_key(&lower) {
             return Some(lower);
         }
-        self.ids.get(key).cloned()
+        let id = self.aliases.get(&lower).map_or(key, String::as_str);
+        self.ids.get(id).cloned()
     }
 
     /// A user by key.
@@ -72,7 +76,10 @@ impl State {
             return Err(ApiError::invalid("Invalid Password"));
         }
         let key = email.to_lowercase();
-        if self.users.contains_key(&key) || self.groups.contains_key(&key) {
+        if self.users.contains_key(&key)
+            || self.groups.contains_key(&key)
+            || self.aliases.contains_key(&key)
+        {
             return Err(ApiError::duplicate());
         }
         data.entry("orgUnitPath").or_insert_with(|| json!("/"));
@@ -81,6 +88,7 @@ impl State {
             id: self.next_numeric_id(),
             creation_time: now_rfc3339(),
             is_admin: false,
+            is_delegated_admin: false,
             version: 1,
             data,
         };
@@ -264,7 +272,7 @@ pub fn render_user(customer_id: &str, user: &StoredUser, projection: &Projection
     name.insert("fullName".into(), json!(full));
     out.insert("name".into(), Value::Object(name));
     out.insert("isAdmin".into(), json!(user.is_admin));
-    out.insert("isDelegatedAdmin".into(), json!(false));
+    out.insert("isDelegatedAdmin".into(), json!(user.is_delegated_admin));
     out.insert("lastLoginTime".into(), json!("1970-01-01T00:00:00.000Z"));
     out.insert("creationTime".into(), json!(user.creation_time));
     out.insert("agreedToTerms".into(), json!(false));

@@ -227,11 +227,10 @@ impl Default for ListUsers {
 }
 
 /// The fields of a user this project manages, as a `fields` selector for `users.get`.
-pub const USER_FIELDS: &str =
-    "id,primaryEmail,name(givenName,familyName),orgUnitPath,suspended,customSchemas,externalIds";
+pub const USER_FIELDS: &str = "id,primaryEmail,name(givenName,familyName),orgUnitPath,suspended,customSchemas,externalIds,isAdmin,isDelegatedAdmin";
 
 /// The same selector for `users.list` pages.
-pub const USER_LIST_FIELDS: &str = "nextPageToken,users(id,primaryEmail,name(givenName,familyName),orgUnitPath,suspended,customSchemas,externalIds)";
+pub const USER_LIST_FIELDS: &str = "nextPageToken,users(id,primaryEmail,name(givenName,familyName),orgUnitPath,suspended,customSchemas,externalIds,isAdmin,isDelegatedAdmin)";
 
 /// The `users.list` query for every user in an OU and its sub-OUs: `orgUnitPath='/A B'`
 /// (a `'` or `\` in the path is backslash-escaped).

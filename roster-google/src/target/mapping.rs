@@ -11,7 +11,9 @@
 use std::collections::HashMap;
 
 use roster_core::plan::AccountPatch;
-use roster_core::{Account, ExternalId, FieldValue, OrgUnitPath, SchemaFields, SchemaValues};
+use roster_core::{
+    Account, AdminRole, ExternalId, FieldValue, OrgUnitPath, SchemaFields, SchemaValues,
+};
 use serde_json::{Map, Number, Value};
 
 use crate::client::{CustomSchemas, Schema, User, UserExternalId, UserName};
@@ -128,7 +130,16 @@ pub fn account_from_user(u: &User) -> Option<Account> {
         suspended: u.suspended.unwrap_or(false),
         custom_schemas,
         external_ids,
+        admin: AdminRole::from_flags(flag(u, "isAdmin"), flag(u, "isDelegatedAdmin")),
     })
+}
+
+/// A read-only boolean of the resource (`isAdmin`), false when absent.
+fn flag(u: &User, name: &str) -> bool {
+    u.extra
+        .get(name)
+        .and_then(serde_json::Value::as_bool)
+        .unwrap_or(false)
 }
 
 pub fn external_id_from_google(e: &UserExternalId) -> ExternalId {
@@ -309,6 +320,7 @@ mod tests {
                 kind: "sis".into(),
                 value: "9".into(),
             }],
+            admin: None,
         };
         let v = serde_json::to_value(user_from_account(&a, &types())).unwrap();
         assert_eq!(

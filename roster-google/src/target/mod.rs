@@ -6,8 +6,9 @@
 //! - `apply` makes one `users.patch` per change (`users.insert` for a create; `groups.list`
 //!   plus one `members.delete` per group for `RemoveFromGroups`), addressing the user by
 //!   `change.account_id` when the plan has it, else by `change.email`. A `409 duplicate` on
-//!   create means the account exists outside the listed OUs: it is fetched and patched to the
-//!   desired state, and `Applied.note` says so.
+//!   create means the account exists outside the listed OUs: the error goes back to the
+//!   engine, which reads the account (`get_account`) and plans it by the run's rules
+//!   (`roster_core::plan::adopt`), never patching it to the whole desired state.
 //! - `ensure_org_unit` creates missing OUs parent-first (`orgunits.get` -> 404 ->
 //!   `orgunits.insert`, a 409 from a concurrent creator is success), with retries of its own
 //!   (the engine does not retry it).
@@ -52,6 +53,8 @@ pub struct GoogleDirectory {
     known_ous: Mutex<HashSet<String>>,
     /// Groups whose memberships are removed at once for one user.
     group_concurrency: usize,
+    /// The admin the credentials act as (`GOOGLE_ADMIN_SUBJECT`), when known.
+    subject: Option<String>,
 }
 
 impl GoogleDirectory {
@@ -62,7 +65,15 @@ impl GoogleDirectory {
             schema_types: OnceCell::new(),
             known_ous: Mutex::new(HashSet::new()),
             group_concurrency: 4,
+            subject: None,
         }
+    }
+
+    /// The admin the credentials act as (a service account's `sub`): the sync never
+    /// suspends, moves or renames it ([`DirectoryTarget::acting_as`]).
+    pub fn acting_as(mut self, subject: impl Into<String>) -> Self {
+        self.subject = Some(subject.into());
+        self
     }
 
     /// A target on a new client: `GoogleDirectory::connect(ClientConfig::default(), auth)`.
@@ -144,7 +155,15 @@ impl GoogleDirectory {
     }
 
     async fn apply_change(&self, change: &Change) -> Result<Option<String>, DirectoryError> {
-        let key = change.account_id.as_deref().unwrap_or(&change.email);
+        let key = match (&change.kind, &change.account_id) {
+            (ChangeKind::Create { .. } | ChangeKind::Skip { .. }, _) => String::new(),
+            (_, Some(id)) => id.clone(),
+            (_, None) => match self.user_id(change).await? {
+                Ok(id) => id,
+                Err(done) => return Ok(Some(done)),
+            },
+        };
+        let key = key.as_str();
         match &change.kind {
             ChangeKind::Create {
                 account,
@@ -163,24 +182,7 @@ impl GoogleDirectory {
                     primary_email: Some(to.clone()),
                     ..User::default()
                 };
-                match self.client.patch_user(key, &body).await {
-                    Ok(_) => Ok(None),
-                    // Addressed by the old email, which is gone after an earlier attempt
-                    // succeeded but its answer was lost: done if the new address exists.
-                    Err(e) if e.is_not_found() && change.account_id.is_none() => {
-                        match self
-                            .client
-                            .get_user(to, &Projection::Basic, Some("id,primaryEmail"))
-                            .await
-                        {
-                            Ok(u) if same_email(u.primary_email.as_deref(), to) => Ok(Some(
-                                format!("{} was already renamed to {to}", change.email),
-                            )),
-                            _ => Err(e),
-                        }
-                    }
-                    Err(e) => Err(e),
-                }
+                self.client.patch_user(key, &body).await.map(|_| None)
             }
             ChangeKind::Update(patch) => {
                 let types = self.types_if(!patch.custom_schemas.is_empty()).await;
@@ -216,6 +218,51 @@ impl GoogleDirectory {
         }
     }
 
+    /// The immutable id of the account a change without one addresses by `change.email`:
+    /// writes never go to an address that could be an alias of another account. `Err(note)`
+    /// when a rename finds its work already done (an earlier attempt whose answer was lost).
+    async fn user_id(&self, change: &Change) -> Result<Result<String, String>, DirectoryError> {
+        let email = &change.email;
+        let renamed_to = match &change.kind {
+            ChangeKind::Rename { to, .. } => Some(to.as_str()),
+            _ => None,
+        };
+        let done = |to: &str| Err(format!("{email} was already renamed to {to}"));
+        let user = match self
+            .client
+            .get_user(email, &Projection::Basic, Some("id,primaryEmail"))
+            .await
+        {
+            Ok(u) => u,
+            Err(e) if e.is_not_found() => {
+                let Some(to) = renamed_to else { return Err(e) };
+                return match self
+                    .client
+                    .get_user(to, &Projection::Basic, Some("id,primaryEmail"))
+                    .await
+                {
+                    Ok(u) if same_email(u.primary_email.as_deref(), to) => Ok(done(to)),
+                    _ => Err(e),
+                };
+            }
+            Err(e) => return Err(e),
+        };
+        let primary = user.primary_email.as_deref();
+        match (user.id, renamed_to) {
+            (Some(id), _) if same_email(primary, email) => Ok(Ok(id)),
+            // The old address is kept as an alias of the renamed account.
+            (_, Some(to)) if same_email(primary, to) => Ok(done(to)),
+            _ => Err(DirectoryError::new(
+                400,
+                "invalid",
+                format!(
+                    "{email} is an alias of {}: changes address an account by its id, never by an alias",
+                    primary.unwrap_or("another account")
+                ),
+            )),
+        }
+    }
+
     async fn create(
         &self,
         account: &Account,
@@ -234,45 +281,9 @@ impl GoogleDirectory {
         };
         user.password = Some(Password(password));
         user.change_password_at_next_login = Some(change_at_next_login);
-        let email = &account.primary_email;
-        match self.client.insert_user(&user).await {
-            Ok(_) => Ok(note),
-            Err(e) if e.is_duplicate() => {
-                let existing = match self
-                    .client
-                    .get_user(
-                        email,
-                        &Projection::Basic,
-                        Some("id,primaryEmail,orgUnitPath"),
-                    )
-                    .await
-                {
-                    Ok(u) => u,
-                    // Not a user (a group, or an alias being deleted): keep the 409.
-                    Err(g) if g.is_not_found() => return Err(e),
-                    Err(g) => return Err(g),
-                };
-                if !same_email(existing.primary_email.as_deref(), email) {
-                    return Err(DirectoryError::new(
-                        409,
-                        "duplicate",
-                        format!(
-                            "{email} is an alias of {}; not taking that account over",
-                            existing.primary_email.as_deref().unwrap_or("another user")
-                        ),
-                    ));
-                }
-                let key = existing.id.as_deref().unwrap_or(email);
-                self.client
-                    .patch_user(key, &user_from_account(account, &types))
-                    .await?;
-                let was_in = existing.org_unit_path.as_deref().unwrap_or("?");
-                Ok(Some(format!(
-                    "409 on create: {email} already existed in {was_in}; updated it to the desired state"
-                )))
-            }
-            Err(e) => Err(e),
-        }
+        // A 409 (the account exists outside the listing) goes back to the engine, which
+        // reads the account and applies only what the plan's rules allow for it.
+        self.client.insert_user(&user).await.map(|_| note)
     }
 
     async fn remove_from_groups(&self, user_key: &str) -> Result<Option<String>, DirectoryError> {
@@ -440,6 +451,10 @@ impl DirectoryTarget for GoogleDirectory {
 
     fn api_calls(&self) -> u64 {
         self.client.api_calls()
+    }
+
+    fn acting_as(&self) -> Option<String> {
+        self.subject.clone()
     }
 }
 
