@@ -303,7 +303,7 @@ async fn powerschool_bad_staff_values_are_located_row_errors_and_change_nothing(
     let db = Connection::open(&demo.db).unwrap();
     let users: Vec<(i64, String)> = db
         .prepare(
-            "SELECT u.DCID, u.EMAIL_ADDR FROM USERS u WHERE u.HOMESCHOOLID = 310 \
+            "SELECT u.DCID, u.EMAIL_ADDR FROM USERS u WHERE u.HOMESCHOOLID > 0 \
              AND u.EMAIL_ADDR LIKE '%@d118.org' AND u.DCID > 200 \
              AND EXISTS (SELECT 1 FROM SCHOOLSTAFF s WHERE s.USERS_DCID = u.DCID AND s.STATUS = 1) \
              ORDER BY u.DCID LIMIT 8",
@@ -396,7 +396,7 @@ fn oneroster_users() -> (String, Vec<(u64, &'static str, &'static str)>) {
         format!("{id},active,,true,org-rhs,student,,,{first},{last},,{number},,,,,10,")
     };
     let teacher = |id: &str, first: &str, email: &str| {
-        format!("{id},active,,true,org-rhs,teacher,,,{first},Teacher,,,{email},,,,,")
+        format!("{id},active,,true,org-rhs,teacher,,,{first},Hopper,,,{email},,,,,")
     };
     let rows: Vec<(String, Option<(&str, &str)>)> = vec![
         (student("s1", "Liam", "Ok", "300001"), None),

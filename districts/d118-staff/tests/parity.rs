@@ -86,6 +86,7 @@ fn created(a: &roster::core::DesiredAccount) -> Account {
         suspended: false,
         custom_schemas: a.custom_schemas.clone(),
         external_ids: a.external_ids.clone(),
+        admin: None,
     }
 }
 

@@ -78,6 +78,7 @@ fn observed(email: &str, ou: &str, first: &str, last: &str, suspended: bool) -> 
         suspended,
         custom_schemas: schemas,
         external_ids: Vec::new(),
+        admin: None,
     }
 }
 
