@@ -27,6 +27,7 @@ pub mod error;
 pub mod logging;
 pub mod progress;
 pub mod run;
+pub mod settings;
 pub mod vendor;
 pub mod wiring;
 

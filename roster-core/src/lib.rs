@@ -28,7 +28,7 @@ pub mod source;
 pub mod target;
 pub mod vendor;
 
-pub use apply::{ApplyOptions, RateLimiter, Retry, apply};
+pub use apply::{ApplyOptions, BadRate, RateLimiter, Retry, apply};
 pub use directory::{
     Account, ExternalId, FieldMap, FieldName, FieldValue, OrgUnitPath, OrgUnitPaths, SchemaFields,
     SchemaValues,
