@@ -58,8 +58,8 @@ pub struct RunOptions {
     /// Which schools to cover.
     #[arg(long, value_enum, default_value = "all", global = true)]
     pub scope: ScopeArg,
-    /// The school number for `--scope school`.
-    #[arg(long, global = true)]
+    /// The school number for `--scope school` (1 to 999999999).
+    #[arg(long, global = true, value_parser = crate::settings::school_number)]
     pub school: Option<i64>,
     /// Print the plan as JSON instead of a table.
     #[arg(long, global = true)]
@@ -110,17 +110,23 @@ pub struct RunOptions {
     /// More log output (-v debug, -vv trace). RUST_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
-    /// Changes applied at once.
-    #[arg(long, global = true, default_value_t = 16)]
+    /// Changes applied at once (1 to 256).
+    #[arg(long, global = true, default_value_t = 16, value_parser = crate::settings::concurrency)]
     pub concurrency: usize,
+    /// Refuse an `apply` that creates accounts with neither `NEW_USER_PASSWORD` nor a
+    /// random-password rule in the policy. Set by the production wiring (not a flag): the
+    /// demo and tests create throwaway accounts.
+    #[arg(skip)]
+    pub require_initial_password: bool,
 }
 
 impl RunOptions {
     pub fn scope(&self) -> Result<Scope, ConfigError> {
         match (self.scope, self.school) {
-            (ScopeArg::All, _) => Ok(Scope::All),
+            // `--school N` alone means that school (it used to be ignored: the whole district).
+            (ScopeArg::All | ScopeArg::School, Some(n)) => Ok(Scope::School(n)),
+            (ScopeArg::All, None) => Ok(Scope::All),
             (ScopeArg::StateReporting, _) => Ok(Scope::StateReporting),
-            (ScopeArg::School, Some(n)) => Ok(Scope::School(n)),
             (ScopeArg::School, None) => Err(ConfigError::SchoolWithoutNumber),
         }
     }

@@ -172,6 +172,9 @@ impl Demo {
     }
 }
 
+/// The initial password of accounts a `--demo` run creates when `NEW_USER_PASSWORD` is unset.
+pub const DEMO_PASSWORD: &str = "Welcome-to-roster-2026";
+
 /// The demo client: 500 requests/s, 32 in flight (the emulator has no quota by default).
 pub fn demo_client_config() -> ClientConfig {
     ClientConfig {

@@ -9,12 +9,12 @@ use clap::Parser;
 use roster_core::report::RunReport;
 use roster_sis::powerschool::PowerSchoolOptions;
 
-use crate::cli::{Cli, Mode};
+use crate::cli::{Cli, Mode, RunOptions};
 use crate::demo::{DEMO_STUDENTS, Demo};
 use crate::error::{ConfigError, RunError};
 use crate::run::{AccountJob, run_accounts};
 use crate::vendor::{VendorJob, run_vendor};
-use crate::{logging, wiring};
+use crate::{logging, settings, wiring};
 
 /// How a district reads its SIS and names its domain.
 #[derive(Debug, Clone)]
@@ -125,6 +125,9 @@ pub async fn accounts_cli(
     out: &mut dyn Write,
 ) -> RunReport {
     let mode = cli.mode();
+    if let Err(e) = settings::check_env(&|k| std::env::var(k).ok()) {
+        return fatal(&job.name, mode, e);
+    }
     if cli.opts.demo {
         let demo = match Demo::start(&cli.opts.out, &site.domain, cli.opts.today(), DEMO_STUDENTS) {
             Ok(d) => d,
@@ -142,15 +145,20 @@ pub async fn accounts_cli(
         }
         return report;
     }
-    let sis = match wiring::powerschool_from_env(site.powerschool.clone()).await {
-        Ok(s) => s,
-        Err(e) => return fatal(&job.name, mode, e),
-    };
+    // Google's credentials first: a bad token fails in a second, not after the SIS read.
     let target = match wiring::google_from_env().await {
         Ok(t) => t,
         Err(e) => return fatal(&job.name, mode, e),
     };
-    run_accounts(job, mode, &cli.opts, &sis, &target, out).await
+    let sis = match wiring::powerschool_from_env(site.powerschool.clone()).await {
+        Ok(s) => s,
+        Err(e) => return fatal(&job.name, mode, e),
+    };
+    let opts = RunOptions {
+        require_initial_password: true,
+        ..cli.opts.clone()
+    };
+    run_accounts(job, mode, &opts, &sis, &target, out).await
 }
 
 /// Runs a vendor job as the CLI says: `--demo` (files only) or production.
@@ -168,6 +176,9 @@ pub async fn vendor_cli_requiring(
     out: &mut dyn Write,
 ) -> RunReport {
     let mode = cli.mode();
+    if let Err(e) = settings::check_env(&|k| std::env::var(k).ok()) {
+        return fatal(&job.name, mode, e);
+    }
     let dir: PathBuf = cli.opts.out.join(&job.name);
     if cli.opts.demo {
         let demo = match Demo::start(&cli.opts.out, &site.domain, cli.opts.today(), DEMO_STUDENTS) {
@@ -184,16 +195,16 @@ pub async fn vendor_cli_requiring(
     if let Some(why) = production_refusal(job, unset) {
         return fatal(&job.name, mode, ConfigError::UnsetDistrictValues(why));
     }
-    let sis = match wiring::powerschool_from_env(site.powerschool.clone()).await {
-        Ok(s) => s,
-        Err(e) => return fatal(&job.name, mode, e),
-    };
     let target = match (mode, &job.sftp) {
         (Mode::Apply, Some(settings)) => match settings.target_from_env(&dir) {
             Ok(t) => Some(t),
             Err(e) => return fatal(&job.name, mode, e),
         },
         _ => None,
+    };
+    let sis = match wiring::powerschool_from_env(site.powerschool.clone()).await {
+        Ok(s) => s,
+        Err(e) => return fatal(&job.name, mode, e),
     };
     run_vendor(job, mode, &cli.opts, &sis, &dir, target.as_ref(), out).await
 }

@@ -3,7 +3,6 @@
 //! Every message includes its cause's, so the rendered error is the whole chain: that text is
 //! what the log prints and what `RunReport.aborted` records. No variant holds a secret.
 
-use std::num::ParseFloatError;
 use std::path::PathBuf;
 
 use roster_core::vendor::VendorError;
@@ -44,12 +43,19 @@ pub enum ConfigError {
     /// placeholder: production refuses to start.
     #[error("{0}")]
     UnsetDistrictValues(String),
-    #[error("GOOGLE_QUOTA_PER_MINUTE={value:?} is not a number")]
-    BadQuota {
+    /// A setting outside its range (the value is shown escaped: `{:?}`).
+    #[error("{name}={value:?} is out of range: {range}")]
+    OutOfRange {
+        name: &'static str,
         value: String,
-        #[source]
-        source: ParseFloatError,
+        range: &'static str,
     },
+    /// Creates are planned, no `NEW_USER_PASSWORD` is set, and the policy does not say that
+    /// random passwords are intended (and how people get them).
+    #[error(
+        "{count} account(s) to create and NEW_USER_PASSWORD is not set: set it, or give the policy a random-password rule that says how people get their passwords"
+    )]
+    NoInitialPassword { count: usize },
 }
 
 /// Why the production Google directory could not be set up.

@@ -28,6 +28,7 @@ pub mod lock;
 pub mod logging;
 pub mod progress;
 pub mod run;
+pub mod settings;
 pub mod vendor;
 pub mod vendor_guard;
 pub mod wiring;

@@ -60,7 +60,10 @@ pub(crate) fn conclude(
     if let Some(path) = &opts.report
         && let Err(e) = report.write(path)
     {
-        tracing::error!(path = %path.display(), error = %e, "cannot write the report");
+        // An unwritable report is not a success (exit 2): cron would lose the record.
+        let why = format!("cannot write the report {}: {e}", path.display());
+        tracing::error!("{why}");
+        report.aborted.get_or_insert(why);
     }
     report
 }
@@ -77,6 +80,10 @@ async fn run_inner(
     let scope = opts.scope()?;
     let today = opts.today();
     let mut policy = job.policy.clone();
+    if opts.demo && policy.new_account.password.is_none() {
+        // The demo's accounts are throwaway: a known password, as the quickstart prints it.
+        policy.new_account.password = Some(roster_core::Secret::new(crate::demo::DEMO_PASSWORD));
+    }
     for (kind, cap) in opts.cap_overrides() {
         *policy.safety.run.get_mut(kind) = cap;
     }
@@ -152,6 +159,18 @@ async fn run_inner(
     }
     if mode == Mode::Plan {
         return Ok(());
+    }
+    let creates = plan
+        .writes()
+        .filter(|c| matches!(c.kind, roster_core::ChangeKind::Create { .. }))
+        .count();
+    let new_account = &policy.new_account;
+    if opts.require_initial_password
+        && creates > 0
+        && new_account.password.is_none()
+        && new_account.random_passwords.is_none()
+    {
+        return Err(ConfigError::NoInitialPassword { count: creates }.into());
     }
 
     let audit = AuditLog::open(&opts.audit_log).map_err(|source| RunError::AuditLog {

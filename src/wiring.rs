@@ -37,11 +37,9 @@ pub fn client_config_from_env() -> Result<ClientConfig, ConfigError> {
     if let Ok(url) = std::env::var("GOOGLE_DIRECTORY_URL") {
         config.base_url = url;
     }
-    if let Ok(q) = std::env::var("GOOGLE_QUOTA_PER_MINUTE") {
-        let per_minute: f64 = q
-            .parse()
-            .map_err(|source| ConfigError::BadQuota { value: q, source })?;
-        config.rate_per_second = per_minute / 60.0;
+    let quota = std::env::var("GOOGLE_QUOTA_PER_MINUTE").ok();
+    if let Some(per_second) = crate::settings::quota_per_second(quota.as_deref())? {
+        config.rate_per_second = per_second;
     }
     Ok(config)
 }

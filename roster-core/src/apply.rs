@@ -15,6 +15,11 @@ use crate::policy::Policy;
 use crate::report::{AuditEntry, AuditLog, ChangeFailure, RunReport};
 use crate::target::{DirectoryTarget, TargetError};
 
+/// A rate that is not a positive, finite number of requests per second.
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+#[error("rate {0} per second is out of range (above 0, at most 1,000,000)")]
+pub struct BadRate(pub f64);
+
 /// A token bucket shared by every task of a run: at most `rate` acquisitions per second
 /// on average, with bursts up to `burst`.
 #[derive(Debug)]
@@ -25,19 +30,32 @@ pub struct RateLimiter {
 }
 
 impl RateLimiter {
-    pub fn new(rate_per_second: f64, burst: u32) -> Self {
-        assert!(rate_per_second > 0.0, "rate must be positive");
+    /// The most requests per second a limiter accepts (far above any Google quota; a larger
+    /// value is a typo, and `1/rate` must stay a representable wait).
+    pub const MAX_RATE: f64 = 1_000_000.0;
+
+    /// A limiter of `rate_per_second` (finite, above 0, at most [`Self::MAX_RATE`]).
+    pub fn new(rate_per_second: f64, burst: u32) -> Result<Self, BadRate> {
+        if !(rate_per_second.is_finite() && rate_per_second > 0.0)
+            || rate_per_second > Self::MAX_RATE
+        {
+            return Err(BadRate(rate_per_second));
+        }
         let burst = f64::from(burst.max(1));
-        RateLimiter {
+        Ok(RateLimiter {
             rate: rate_per_second,
             burst,
             state: Mutex::new((burst, Instant::now())),
-        }
+        })
     }
 
     /// Google's default Directory API quota: 2,400 queries per minute per user (40/s).
     pub fn google_default() -> Self {
-        RateLimiter::new(40.0, 10)
+        RateLimiter {
+            rate: 40.0,
+            burst: 10.0,
+            state: Mutex::new((10.0, Instant::now())),
+        }
     }
 
     pub fn rate(&self) -> f64 {
@@ -148,9 +166,15 @@ pub async fn apply(
 ) {
     let started = Instant::now();
     let calls_before = target.api_calls();
-    let limiter = opts
-        .rate_per_second
-        .map(|r| Arc::new(RateLimiter::new(r, 1)));
+    let limiter = match opts.rate_per_second.map(|r| RateLimiter::new(r, 1)) {
+        None => None,
+        Some(Ok(l)) => Some(Arc::new(l)),
+        Some(Err(e)) => {
+            tracing::error!("{e}");
+            report.aborted = Some(e.to_string());
+            return;
+        }
+    };
     let retries = AtomicU64::new(0);
     let runner = Runner {
         target,
@@ -322,5 +346,24 @@ impl Runner<'_> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rate_out_of_range_is_an_error_not_a_panic() {
+        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY, 1e300] {
+            assert_eq!(
+                RateLimiter::new(bad, 1)
+                    .map(|l| l.rate())
+                    .map_err(|e| e.0.to_bits()),
+                Err(bad.to_bits()),
+                "{bad}"
+            );
+        }
+        assert_eq!(RateLimiter::new(40.0, 10).map(|l| l.rate()), Ok(40.0));
     }
 }

@@ -30,7 +30,7 @@ pub mod target;
 pub mod validate;
 pub mod vendor;
 
-pub use apply::{ApplyOptions, RateLimiter, Retry, apply};
+pub use apply::{ApplyOptions, BadRate, RateLimiter, Retry, apply};
 pub use directory::{
     Account, AdminRole, ExternalId, FieldMap, FieldName, FieldValue, OrgUnitPath, OrgUnitPaths,
     SchemaFields, SchemaValues,

@@ -98,6 +98,10 @@ pub struct NewAccount {
     /// The initial password (D118: `NEW_USER_PASSWORD`). Never logged, never in a plan's JSON.
     pub password: Option<Secret>,
     pub change_password_at_next_login: bool,
+    /// With no `password`, the target gives each new account a random one that nobody is
+    /// told. A run refuses that at `apply` unless this says how people get their passwords
+    /// (e.g. "reset by the help desk on the first day").
+    pub random_passwords: Option<String>,
 }
 
 /// When an existing account's names are rewritten from the SIS.
@@ -170,6 +174,7 @@ impl Policy {
             new_account: NewAccount {
                 password: None,
                 change_password_at_next_login: true,
+                random_passwords: None,
             },
             safety: SafetyLimits::default(),
             may_be_empty: BTreeSet::new(),

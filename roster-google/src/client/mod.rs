@@ -169,7 +169,8 @@ impl DirectoryClient {
             base: config.base_url.trim_end_matches('/').to_string(),
             customer: config.customer,
             auth,
-            limiter: RateLimiter::new(config.rate_per_second, config.burst),
+            limiter: RateLimiter::new(config.rate_per_second, config.burst)
+                .map_err(|e| DirectoryError::new(0, "clientError", e.to_string()))?,
             in_flight: Semaphore::new(config.max_in_flight.max(1)),
             retry: config.retry,
             retry_writes: config.retry_writes,
