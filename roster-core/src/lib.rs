@@ -13,7 +13,6 @@
 //! 6. [`apply()`] sends the changes with bounded concurrency, a rate limiter and backoff, and
 //!    records every outcome in a [`RunReport`] and an append-only audit log.
 
-mod adoption;
 pub mod apply;
 pub mod directory;
 pub mod field_map;

@@ -4,7 +4,7 @@
 
 use chrono::Utc;
 
-use crate::apply::Runner;
+use super::Runner;
 use crate::plan::{Change, ChangeKind};
 use crate::policy::{MatchKey, Policy, email_key};
 use crate::target::TargetError;

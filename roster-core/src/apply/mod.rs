@@ -15,6 +15,8 @@ use crate::policy::Policy;
 use crate::report::{AuditEntry, AuditLog, ChangeFailure, RunReport};
 use crate::target::{DirectoryTarget, TargetError};
 
+mod adoption;
+
 /// A rate that is not a positive, finite number of requests per second.
 #[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
 #[error("rate {0} per second is out of range (above 0, at most 1,000,000)")]
@@ -304,11 +306,11 @@ pub(crate) struct Runner<'a> {
 
 impl Runner<'_> {
     /// Applies `change`; a create that meets an existing account adopts it
-    /// ([`crate::adoption`]), with the attempts of the create.
+    /// ([`adoption`]), with the attempts of the create.
     async fn apply(&self, change: &Change) -> Result<(u32, Option<String>), (TargetError, u32)> {
         match self.attempt(change).await {
-            Err((e, attempts)) if crate::adoption::applies(change, &e) => {
-                match crate::adoption::adopt_existing(self, change, e).await {
+            Err((e, attempts)) if adoption::applies(change, &e) => {
+                match adoption::adopt_existing(self, change, e).await {
                     Ok(note) => Ok((attempts, Some(note))),
                     Err(e) => {
                         tracing::warn!(person = %change.person, email = %change.email, error = %e, "create met an existing account");
@@ -339,7 +341,7 @@ impl Runner<'_> {
                     self.retries.fetch_add(1, Ordering::Relaxed);
                     tokio::time::sleep(wait).await;
                 }
-                Err(e) if crate::adoption::applies(change, &e) => return Err((e, attempt)),
+                Err(e) if adoption::applies(change, &e) => return Err((e, attempt)),
                 Err(e) => {
                     tracing::warn!(person = %change.person, action = change.kind.label(), email = %change.email, error = %e, "change failed");
                     return Err((e, attempt));
