@@ -18,8 +18,12 @@ cd "$(dirname "$0")/.."
 packages=(build-essential pkg-config libssl-dev ca-certificates openssh-server openssh-client)
 
 missing=()
+installed() {
+  # "install ok installed" only: a removed package keeps "deinstall ok config-files".
+  [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]
+}
 for pkg in "${packages[@]}"; do
-  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  installed "$pkg" || missing+=("$pkg")
 done
 
 if [ ${#missing[@]} -gt 0 ]; then
