@@ -16,6 +16,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use roster_core::policy::BadNames;
+use roster_core::validate::{is_format, show};
 use roster_core::{EnrollStatus, Roster, RowError, Staff, Student};
 
 use super::{staff_row, student_row};
@@ -142,12 +143,12 @@ impl VendorChecks {
         }
         for (field, name) in [(Field::First, first), (Field::Last, last)] {
             if let Some(why) = name_problem(name) {
-                return Some((field, format!("{} {why}", shown(name))));
+                return Some((field, format!("{} {why}", show(name))));
             }
         }
         let email = email.map(str::trim).filter(|e| !e.is_empty())?;
         email_problem(email, &self.domains)
-            .map(|why| (Field::Email, format!("{} {why}", shown(email))))
+            .map(|why| (Field::Email, format!("{} {why}", show(email))))
     }
 }
 
@@ -157,10 +158,7 @@ pub fn name_problem(name: &str) -> Option<String> {
     if trimmed.is_empty() {
         return Some("is empty".into());
     }
-    if let Some(c) = trimmed
-        .chars()
-        .find(|&c| c.is_control() || is_invisible_format(c))
-    {
+    if let Some(c) = trimmed.chars().find(|&c| c.is_control() || is_format(c)) {
         return Some(format!(
             "holds the control or format character U+{:04X}",
             c as u32
@@ -254,32 +252,8 @@ pub fn neutralise(cell: &[u8]) -> Cow<'_, [u8]> {
     }
 }
 
-/// A value quoted with its control characters escaped, safe for a report or a terminal.
-fn shown(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('"');
-    for c in value.chars() {
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() || is_invisible_format(c) => {
-                out.push_str(&format!("\\u{{{:x}}}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 fn is_atext(c: char) -> bool {
     c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~-".contains(c)
-}
-
-/// Zero-width characters, bidi controls and the byte-order mark: invisible in a name.
-fn is_invisible_format(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{00AD}')
 }
 
 #[derive(Clone, Copy)]
@@ -401,6 +375,6 @@ mod tests {
 
     #[test]
     fn shown_escapes_controls() {
-        assert_eq!(shown("O'Neil\nb\u{1b}[31m"), "\"O'Neil\\nb\\u{1b}[31m\"");
+        assert_eq!(show("O'Neil\nb\u{1b}[31m"), "\"O'Neil\\nb\\u{1b}[31m\"");
     }
 }
