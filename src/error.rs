@@ -56,6 +56,24 @@ pub enum ConfigError {
         "{count} account(s) to create and NEW_USER_PASSWORD is not set: set it, or give the policy a random-password rule that says how people get their passwords"
     )]
     NoInitialPassword { count: usize },
+    /// An SFTP override variable (`STMATH_SFTP_PORT`...) with a bad value.
+    #[error("{name}={value:?} is refused: {why}")]
+    BadEnv {
+        /// The variable.
+        name: String,
+        /// Its value (never a secret: host, port, directory, fingerprint or timeout).
+        value: String,
+        /// What it must be.
+        why: String,
+    },
+    /// A full-refresh vendor job was given a partial scope.
+    #[error(
+        "a vendor file is a full refresh of the whole district: --scope/--school ({0}) would send a partial file the vendor takes as everyone; run without --scope and --school (nothing was read, built or sent)"
+    )]
+    PartialScope(String),
+    /// A flag a vendor binary does not honour.
+    #[error("{0}")]
+    VendorFlag(&'static str),
 }
 
 /// Why the production Google directory could not be set up.
@@ -126,9 +144,16 @@ pub enum RunError {
         #[source]
         source: std::io::Error,
     },
-    #[error("SFTP delivery to {addr} failed: {source}")]
+    /// The SFTP delivery stopped: the files that arrived and those that did not are named.
+    #[error(
+        "SFTP delivery to {addr} failed (delivered: {delivered}; not delivered: {not_delivered}): {source}"
+    )]
     Deliver {
         addr: String,
+        /// Files replaced on the server, comma-separated, or `none`.
+        delivered: String,
+        /// Files not replaced, comma-separated.
+        not_delivered: String,
         #[source]
         source: SftpError,
     },

@@ -30,6 +30,7 @@ pub mod progress;
 pub mod run;
 pub mod settings;
 pub mod vendor;
+pub mod vendor_env;
 pub mod vendor_guard;
 pub mod wiring;
 

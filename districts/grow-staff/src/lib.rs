@@ -4,8 +4,9 @@
 //! Grow has no seed script: the rules are those of Grow's SFTP article
 //! (`shared/seeds/002_*.txt`) and DESIGN §8; `docs/PARITY.md` maps each to its line.
 
+use roster::core::policy::BadNames;
 use roster::core::{Staff, StaffType, VendorExport};
-use roster::sftp::vendor::{Grow, GrowRole};
+use roster::sftp::vendor::{Grow, GrowRole, VendorChecks};
 use roster::{SftpSettings, Site, Unset, VendorJob};
 
 /// `USERS.GROUPVALUE` of building administrators in this district.
@@ -66,9 +67,33 @@ pub fn sftp() -> SftpSettings {
         remote_dir: String::new(),
         user_env: "GROW_SFTP_USER".into(),
         password_env: "GROW_SFTP_PASSWORD".into(),
+        env_prefix: "GROW_SFTP".into(),
+        timeout: roster::vendor_env::DEFAULT_SFTP_TIMEOUT,
     }
 }
 
+/// The district's domain: every email in Grow's file must be at it.
+pub const DOMAIN: &str = "d118.org";
+
+/// The checks every staff member passes before Grow's file lists them: D118's bad-name list
+/// (the staff sync's, `d118_staff::BAD_NAMES`), an email at [`DOMAIN`] in RFC 5321 shape
+/// and unique across the file, a clean name.
+pub fn checks() -> VendorChecks {
+    VendorChecks::new([DOMAIN]).bad_names(BadNames::new(d118_staff::BAD_NAMES))
+}
+
+/// The environment this binary reads, for its `--help` (after the shared flags).
+pub const ENV_HELP: &str = "\
+Environment:
+  GROW_SFTP_USER, GROW_SFTP_PASSWORD   Grow's SFTP login (apply)
+  GROW_SFTP_HOST, GROW_SFTP_PORT       override grow-sftp-connect.schoolmint.com:22
+  GROW_SFTP_DIR                        override the remote directory (login directory)
+  GROW_SFTP_FINGERPRINT                pin the host key (SHA256:...)
+  GROW_SFTP_TIMEOUT                    seconds a silent server is waited for (60)
+A bad value is exit 2 naming the variable.";
+
+/// Grow's job: every active staff member with a [`role`], checked by [`checks`], sent over
+/// [`sftp`].
 pub fn job() -> VendorJob {
     let mut grow = Grow::new().role(role);
     for (number, name) in GROW_SCHOOLS {
@@ -80,12 +105,13 @@ pub fn job() -> VendorJob {
         students: Box::new(|_| false),
         exports,
         sftp: Some(sftp()),
+        checks: checks(),
     }
 }
 
 pub fn site() -> Site {
     Site {
-        domain: "d118.org".into(),
+        domain: DOMAIN.into(),
         powerschool: Default::default(),
     }
 }

@@ -5,7 +5,7 @@
 //! prefers), sent over SFTP to a pinned host.
 
 use roster::core::{Student, VendorExport};
-use roster::sftp::vendor::{OneRoster, StMath};
+use roster::sftp::vendor::{OneRoster, StMath, VendorChecks};
 use roster::sis::powerschool::PowerSchoolOptions;
 use roster::{SftpSettings, Site, Unset, VendorJob};
 
@@ -75,6 +75,8 @@ pub fn sftp() -> SftpSettings {
         remote_dir: "/home".into(),
         user_env: "STMATH_SFTP_USER".into(),
         password_env: "STMATH_SFTP_PASSWORD".into(),
+        env_prefix: "STMATH_SFTP".into(),
+        timeout: roster::vendor_env::DEFAULT_SFTP_TIMEOUT,
     }
 }
 
@@ -85,6 +87,28 @@ pub fn stmath() -> StMath {
         .expect("every iid has 1 to 8 characters and every code an iid")
 }
 
+/// The district's domain: every email in ST Math's files must be at it.
+pub const DOMAIN: &str = "kippchicago.org";
+
+/// The checks every student and teacher passes before ST Math's files list them: an email at
+/// [`DOMAIN`] in RFC 5321 shape, unique across the files, a clean name. The scripts have no
+/// bad-name list, so none is applied.
+pub fn checks() -> VendorChecks {
+    VendorChecks::new([DOMAIN])
+}
+
+/// The environment this binary reads, for its `--help` (after the shared flags).
+pub const ENV_HELP: &str = "\
+Environment:
+  STMATH_SFTP_USER, STMATH_SFTP_PASSWORD   ST Math's SFTP login (apply)
+  STMATH_SFTP_HOST, STMATH_SFTP_PORT       override sftp.stmath.com:22
+  STMATH_SFTP_DIR                          override the remote directory (/home)
+  STMATH_SFTP_FINGERPRINT                  pin the host key (SHA256:...)
+  STMATH_SFTP_TIMEOUT                      seconds a silent server is waited for (60)
+A bad value is exit 2 naming the variable.";
+
+/// The ST Math job: [`stmath`] and OneRoster files of the students [`in_feed`], checked by
+/// [`checks`], sent over [`sftp`].
 pub fn job() -> VendorJob {
     let exports: Vec<Box<dyn VendorExport>> = vec![
         Box::new(stmath()),
@@ -95,12 +119,13 @@ pub fn job() -> VendorJob {
         students: Box::new(in_feed),
         exports,
         sftp: Some(sftp()),
+        checks: checks(),
     }
 }
 
 pub fn site() -> Site {
     Site {
-        domain: "kippchicago.org".into(),
+        domain: DOMAIN.into(),
         powerschool: PowerSchoolOptions {
             web_login_sql: Some(WEB_LOGIN_SQL),
             ..PowerSchoolOptions::default()
