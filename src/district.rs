@@ -207,7 +207,10 @@ pub async fn vendor_cli_requiring(
         return run_vendor(job, Mode::Plan, &cli.opts, &sis, &dir, None, out).await;
     }
     // A fingerprint pinned from the environment settles an unset fingerprint constant.
-    let pinned_by_env = job.sftp.as_ref().is_some_and(|s| s.fingerprint_from_env(&env));
+    let pinned_by_env = job
+        .sftp
+        .as_ref()
+        .is_some_and(|s| s.fingerprint_from_env(&env));
     let unset: Vec<Unset> = unset
         .iter()
         .filter(|u| !(pinned_by_env && u.constant.contains("HOST_KEY")))

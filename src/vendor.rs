@@ -117,16 +117,20 @@ async fn vendor_inner(
     report.row_warnings.extend(students.warnings);
     report.row_errors.extend(staff.errors);
     report.row_errors.extend(classes.errors.iter().cloned());
-    let screened = job.checks.screen(Roster {
-        schools,
-        students: students
-            .rows
-            .into_iter()
-            .filter(|s| (job.students)(s))
-            .collect(),
-        staff: staff.rows,
-        classes,
-    });
+    let read_errors = report.row_errors.clone();
+    let screened = job.checks.screen_after(
+        Roster {
+            schools,
+            students: students
+                .rows
+                .into_iter()
+                .filter(|s| (job.students)(s))
+                .collect(),
+            staff: staff.rows,
+            classes,
+        },
+        &read_errors,
+    );
     for e in &screened.errors {
         tracing::warn!(row = %e.source_row, "left out of every vendor file: {}: {}", e.field, e.reason);
     }
@@ -227,7 +231,9 @@ fn report_delivery(delivery: &Delivery, out: &mut dyn Write, report: &mut RunRep
     for name in &delivery.not_delivered {
         let _ = writeln!(out, "NOT sent {name} (the server keeps its previous copy)");
     }
-    report.applied.insert("upload".into(), delivery.delivered.len());
+    report
+        .applied
+        .insert("upload".into(), delivery.delivered.len());
     report.retries += u64::from(delivery.retries);
 }
 

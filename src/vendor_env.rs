@@ -43,7 +43,9 @@ impl SftpSettings {
         };
         if let Some((name, v)) = var("HOST") {
             let h = v.trim();
-            if h.is_empty() || h.chars().any(|c| c.is_whitespace() || c.is_control() || c == '/')
+            if h.is_empty()
+                || h.chars()
+                    .any(|c| c.is_whitespace() || c.is_control() || c == '/')
             {
                 return Err(bad(name, &v, "not a host name"));
             }
@@ -181,6 +183,9 @@ mod tests {
             let e = settings().with_env(&env(&[(var, value)])).unwrap_err();
             assert!(e.to_string().starts_with(var), "{var}={value:?}: {e}");
         }
-        assert_eq!(settings().with_env(&env(&[])).unwrap().host, "sftp.example.org");
+        assert_eq!(
+            settings().with_env(&env(&[])).unwrap().host,
+            "sftp.example.org"
+        );
     }
 }

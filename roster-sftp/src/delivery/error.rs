@@ -143,13 +143,13 @@ impl SftpError {
     pub fn is_retryable(&self) -> bool {
         !self.is_timeout()
             && matches!(
-            self,
-            SftpError::Resolve { .. }
-                | SftpError::Connect { .. }
-                | SftpError::Handshake { .. }
-                | SftpError::Transfer { .. }
-                | SftpError::SizeMismatch { .. }
-        )
+                self,
+                SftpError::Resolve { .. }
+                    | SftpError::Connect { .. }
+                    | SftpError::Handshake { .. }
+                    | SftpError::Transfer { .. }
+                    | SftpError::SizeMismatch { .. }
+            )
     }
 
     /// The error of the last attempt when retries ran out, else `self`.

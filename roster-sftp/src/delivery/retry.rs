@@ -71,7 +71,9 @@ impl SftpTarget {
     ) -> Delivery {
         let mut done: Vec<Uploaded> = Vec::with_capacity(files.len());
         let mut attempt = 0u32;
-        let error = self.retry_loop(files, progress, &mut done, &mut attempt).err();
+        let error = self
+            .retry_loop(files, progress, &mut done, &mut attempt)
+            .err();
         Delivery {
             not_delivered: files[done.len()..].iter().map(|f| f.name.clone()).collect(),
             delivered: done,
@@ -177,7 +179,16 @@ impl SftpTarget {
         let conn = session::open(self)?;
         tracing::debug!(addr = %conn.addr, user = %self.username, attempt, "connected");
         for file in files {
-            let bytes = self.send_one(&conn, file, attempt, progress)?;
+            let bytes = match self.send_one(&conn, file, attempt, progress) {
+                Ok(b) => b,
+                Err(e) => {
+                    if e.is_timeout() {
+                        // A hung server: dropping the channel must not wait again.
+                        conn.sess.set_timeout(1);
+                    }
+                    return Err(e);
+                }
+            };
             let remote_path = self.remote_path(&file.name);
             tracing::info!(addr = %conn.addr, path = %remote_path, bytes, attempt, "uploaded");
             let archived = match &self.local_archive_dir {

@@ -68,7 +68,24 @@ impl VendorChecks {
 
     /// Keeps the people who pass. Only people a file can list are checked (active students
     /// and active staff); the others stay as they are, since no export lists them.
-    pub fn screen(&self, mut roster: Roster) -> Screened {
+    pub fn screen(&self, roster: Roster) -> Screened {
+        self.screen_after(roster, &[])
+    }
+
+    /// [`VendorChecks::screen`], given the row errors of the SIS read: a person whose address
+    /// a later row also claimed (the read refused that row, [`validate::ALREADY_HELD`]) is
+    /// refused too, so two people with one address are both left out.
+    pub fn screen_after(&self, mut roster: Roster, read_errors: &[RowError]) -> Screened {
+        let contested: BTreeMap<&str, (&str, &str)> = read_errors
+            .iter()
+            .filter_map(|e| {
+                let (shown, rest) = e.reason.split_once(validate::ALREADY_HELD)?;
+                Some((
+                    rest.split(';').next()?,
+                    (shown.trim(), e.source_row.as_str()),
+                ))
+            })
+            .collect();
         let mut errors = Vec::new();
         let mut refused_students = BTreeSet::new();
         let mut refused_staff = BTreeSet::new();
@@ -94,6 +111,21 @@ impl VendorChecks {
                     refused_staff.insert(s.dcid);
                 }
                 None => note_holder(&mut holders, s.email.as_deref(), Holder::Staff(s)),
+            }
+        }
+        for who in holders.values().flatten() {
+            if let Some((shown, later)) = contested.get(who.row().as_str()) {
+                errors.push(RowError::new(
+                    who.row(),
+                    who.email_field(),
+                    format!(
+                        "{shown} is also the address of {later}: two people with one address, neither is sent"
+                    ),
+                ));
+                match who {
+                    Holder::Student(s) => refused_students.insert(s.student_number.clone()),
+                    Holder::Staff(s) => refused_staff.insert(s.dcid),
+                };
             }
         }
         for (email, who) in holders.iter().filter(|(_, who)| who.len() > 1) {
