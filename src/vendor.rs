@@ -231,9 +231,10 @@ fn report_delivery(delivery: &Delivery, out: &mut dyn Write, report: &mut RunRep
     for name in &delivery.not_delivered {
         let _ = writeln!(out, "NOT sent {name} (the server keeps its previous copy)");
     }
-    report
-        .applied
-        .insert("upload".into(), delivery.delivered.len());
+    if !delivery.delivered.is_empty() {
+        let n = delivery.delivered.len();
+        report.applied.insert("upload".into(), n);
+    }
     report.retries += u64::from(delivery.retries);
 }
 

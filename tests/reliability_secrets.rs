@@ -284,6 +284,8 @@ async fn no_secret_reaches_trace_logs_plans_reports_or_audit_logs() {
             remote_dir: inbox.to_str().unwrap().into(),
             user_env: "REL_SFTP_USER".into(),
             password_env: "REL_SFTP_PASSWORD".into(),
+            env_prefix: "REL_SFTP".into(),
+            timeout: roster::vendor_env::DEFAULT_SFTP_TIMEOUT,
         };
         let files = dir.path().join("vendor");
         let target = settings
