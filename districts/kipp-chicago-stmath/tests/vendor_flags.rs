@@ -19,9 +19,12 @@ fn run(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String, std::path::
     )
 }
 
+/// (arguments, environment, words of the refusal)
+type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+
 #[test]
 fn refusals_are_exit_2_and_nothing_is_built() {
-    let cases: &[(&[&str], &[(&str, &str)], &str)] = &[
+    let cases: &[Case] = &[
         (
             &["--demo", "--scope", "school", "--school", "7810"],
             &[],
