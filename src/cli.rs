@@ -98,6 +98,15 @@ pub struct RunOptions {
     /// one delivered (0 to 100).
     #[arg(long, global = true, value_name = "PCT", default_value_t = 10.0, value_parser = percent)]
     pub max_drop: f64,
+    /// With `plan`: also write the reviewed plan to this file (versioned JSON, no secrets), for
+    /// `apply --plan FILE`. Account jobs only.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub save_plan: Option<PathBuf>,
+    /// With `apply`: apply exactly the changes of this reviewed plan file (no new plan);
+    /// a change whose account changed since the plan is refused and reported. Account jobs
+    /// only.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub plan: Option<PathBuf>,
     /// Run against the embedded demo district and an in-process Directory emulator.
     #[arg(long, global = true)]
     pub demo: bool,

@@ -87,6 +87,7 @@ async fn vendor_inner(
     report: &mut RunReport,
 ) -> Result<(), RunError> {
     let scope = opts.scope()?;
+    crate::reviewed::refuse_for_vendor(opts).map_err(ConfigError::from)?;
     let lock = RunLock::acquire(&lock_path(&opts.audit_log, &job.name), &job.name)
         .map_err(RunError::Locked)?;
     if let Some(stale) = &lock.took_over {

@@ -9,6 +9,7 @@
 mod adopt;
 mod compute;
 mod diff;
+pub mod file;
 mod render;
 
 use std::collections::BTreeMap;
@@ -21,6 +22,7 @@ use crate::secret::Secret;
 
 pub use adopt::adopt;
 pub use compute::plan;
+pub use file::{PlanFile, PlanFileError, RefusedChange};
 
 /// One change to one account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
