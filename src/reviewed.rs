@@ -76,7 +76,12 @@ pub struct Read<'a> {
 }
 
 /// Writes the plan file for `plan` with what it was computed from.
-pub fn save(job: &AccountJob, path: &Path, read: &Read<'_>, plan: &Plan) -> Result<(), RunError> {
+pub fn save(
+    job: &AccountJob,
+    path: &Path,
+    read: &Read<'_>,
+    plan: &Plan,
+) -> Result<(), roster_core::PlanFileError> {
     let changed: std::collections::BTreeSet<&str> =
         plan.writes().map(|c| c.person.id.as_str()).collect();
     let file = PlanFile {

@@ -171,9 +171,10 @@ async fn run_inner(
             school_of: &school_of,
         };
         crate::reviewed::save(job, path, &read, &plan)?;
-        report
-            .notes
-            .push(format!("plan saved to {} for `apply --plan`", path.display()));
+        report.notes.push(format!(
+            "plan saved to {} for `apply --plan`",
+            path.display()
+        ));
     }
     if mode == Mode::Plan {
         return Ok(());
@@ -220,7 +221,7 @@ pub(crate) async fn apply_plan(
     let api_calls_so_far = report.api_calls;
     roster_core::apply(
         target,
-        &plan,
+        plan,
         &apply_opts,
         Some(&audit),
         bar.as_ref().map(|b| b as _),

@@ -318,7 +318,8 @@ impl PlanFile {
                     (None, Some(_)) => Some(format!("account {id} was not read by the plan")),
                     (Some(then), Some(now)) if *then != fingerprint(now) => Some(format!(
                         "account {id} changed since the plan (now {} in {})",
-                        now.primary_email, now.org_unit_path.as_str()
+                        now.primary_email,
+                        now.org_unit_path.as_str()
                     )),
                     _ => None,
                 },

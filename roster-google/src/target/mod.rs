@@ -421,10 +421,10 @@ impl DirectoryTarget for GoogleDirectory {
         ids: &[String],
     ) -> Result<std::collections::BTreeMap<String, Account>, TargetError> {
         use futures::StreamExt;
-        let reads = futures::stream::iter(ids.to_vec().into_iter().map(|id| self.get_by_id(id)))
-        .buffer_unordered(16)
-        .collect::<Vec<_>>()
-        .await;
+        let reads = futures::stream::iter(ids.iter().cloned().map(|id| self.get_by_id(id)))
+            .buffer_unordered(16)
+            .collect::<Vec<_>>()
+            .await;
         let mut out = std::collections::BTreeMap::new();
         for r in reads {
             out.extend(r?);
