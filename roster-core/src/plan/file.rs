@@ -339,3 +339,110 @@ impl PlanFile {
         (plan, refused)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::directory::OrgUnitPath;
+    use crate::model::PersonKind;
+    use crate::plan::{Change, ChangeKind};
+
+    fn account(id: &str, ou: &str) -> Account {
+        Account {
+            id: Some(id.into()),
+            primary_email: format!("{id}@d.org"),
+            given_name: "A".into(),
+            family_name: "B".into(),
+            org_unit_path: OrgUnitPath::new(ou),
+            suspended: false,
+            custom_schemas: Default::default(),
+            external_ids: Vec::new(),
+            admin: None,
+        }
+    }
+
+    fn file(accounts: &[Account]) -> PlanFile {
+        let changes = accounts
+            .iter()
+            .map(|a| Change {
+                person: Person {
+                    kind: PersonKind::Student,
+                    id: a.id.clone().unwrap(),
+                    name: "B, A".into(),
+                },
+                email: a.primary_email.clone(),
+                account_id: a.id.clone(),
+                kind: ChangeKind::Suspend,
+            })
+            .collect();
+        PlanFile {
+            format: PLAN_FORMAT.into(),
+            version: PLAN_FORMAT_VERSION,
+            tool_version: "0.1.0".into(),
+            job: "students".into(),
+            district: "d.org".into(),
+            scope: "all".into(),
+            created_at: Utc::now(),
+            sis_fingerprint: sis_fingerprint(&[]),
+            accounts: accounts
+                .iter()
+                .map(|a| (a.id.clone().unwrap(), fingerprint(a)))
+                .collect(),
+            schools: Vec::new(),
+            school_of: BTreeMap::new(),
+            plan: Plan {
+                changes,
+                ..Plan::default()
+            },
+            checksum: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_file_round_trips_and_any_edit_is_caught() {
+        let f = file(&[account("1", "/S"), account("2", "/S")]);
+        let text = f.to_json();
+        let back = PlanFile::parse(text.as_bytes(), Path::new("p.json")).unwrap();
+        assert_eq!(back.plan, f.plan);
+        assert_eq!(back.accounts, f.accounts);
+        let edited = text.replacen("\"suspend\"", "\"unsuspend\"", 1);
+        let e = PlanFile::parse(edited.as_bytes(), Path::new("p.json")).unwrap_err();
+        assert!(matches!(e, PlanFileError::Tampered { .. }), "{e}");
+        let cut = &text.as_bytes()[..text.len() - 10];
+        let e = PlanFile::parse(cut, Path::new("p.json")).unwrap_err();
+        assert!(e.to_string().contains("truncated or corrupt"), "{e}");
+        let v2 = text.replacen("\"version\": 1", "\"version\": 2", 1);
+        let e = PlanFile::parse(v2.as_bytes(), Path::new("p.json")).unwrap_err();
+        assert!(e.to_string().contains("\"roster-plan\" version 2"), "{e}");
+    }
+
+    #[test]
+    fn drifted_and_vanished_accounts_are_refused_the_rest_kept() {
+        let (a, b, c) = (account("1", "/S"), account("2", "/S"), account("3", "/S"));
+        let f = file(&[a.clone(), b.clone(), c]);
+        let mut moved = b.clone();
+        moved.org_unit_path = OrgUnitPath::new("/Elsewhere");
+        let now: BTreeMap<String, Account> = [("1".into(), a), ("2".into(), moved)].into();
+        let (plan, refused) = f.reconcile(&now);
+        assert_eq!(plan.changes.len(), 1);
+        assert_eq!(plan.changes[0].account_id.as_deref(), Some("1"));
+        let why: Vec<_> = refused.iter().map(|r| r.reason.as_str()).collect();
+        assert!(why[0].contains("changed since the plan"), "{why:?}");
+        assert!(why[0].contains("/Elsewhere"), "{why:?}");
+        assert!(why[1].contains("vanished"), "{why:?}");
+    }
+
+    #[test]
+    fn another_job_district_or_release_is_refused() {
+        let f = file(&[]);
+        let p = Path::new("p.json");
+        assert!(f.check_owner(p, "students", "d.org", "0.1.0").is_ok());
+        let e = f.check_owner(p, "staff", "d.org", "0.1.0").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "plan file p.json is for job \"students\", not \"staff\""
+        );
+        assert!(f.check_owner(p, "students", "x.org", "0.1.0").is_err());
+        assert!(f.check_owner(p, "students", "d.org", "0.2.0").is_err());
+    }
+}
