@@ -41,6 +41,16 @@ pub enum SafetyViolation {
     /// A vendor full-refresh file with a header and no rows.
     #[error("{file} has no rows: a full refresh would remove everyone at the vendor")]
     EmptyFile { file: String },
+    /// A vendor full-refresh file with fewer rows than the district's minimum for it (the
+    /// check that needs no earlier delivery: a first run, or a lost delivery state).
+    #[error(
+        "{file} has {rows} rows, under the district's minimum of {minimum}: a full refresh would remove everyone else at the vendor"
+    )]
+    BelowMinimum {
+        file: String,
+        rows: usize,
+        minimum: usize,
+    },
     /// A vendor full-refresh file lost more rows since the last delivery than allowed.
     #[error(
         "{file} has {rows} rows against {previous} last delivered ({dropped_pct:.1}% fewer, over the limit of {max_drop_pct}%): {} key(s) missing",
