@@ -88,6 +88,9 @@ async fn run_inner(
     for (kind, cap) in opts.cap_overrides() {
         *policy.safety.run.get_mut(kind) = cap;
     }
+    for (kind, cap) in opts.per_school_overrides() {
+        *policy.safety.per_school.get_mut(kind) = cap;
+    }
     policy
         .safety
         .validate()

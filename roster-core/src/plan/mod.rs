@@ -158,6 +158,10 @@ pub struct Plan {
     pub rows_per_school: BTreeMap<SchoolNumber, usize>,
     /// People the SIS returned in total.
     pub people: usize,
+    /// Managed accounts the plan matched to a person of each school: the base of per-school
+    /// limits (creates excepted: a school's creates count against its SIS rows).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub managed_per_school: BTreeMap<SchoolNumber, usize>,
 }
 
 impl Plan {
