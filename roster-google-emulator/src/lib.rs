@@ -165,7 +165,12 @@ mod server;
 mod state;
 pub mod test_keys;
 
-pub use config::{Auth, EmulatorConfig, Faults, OverQuota, Quota};
+pub use config::{Auth, Consistency, EmulatorConfig, Faults, OverQuota, Quota};
+
+/// The audience Google's own client libraries (google-auth, Node's googleapis, GAM) put in a
+/// service account's JWT whatever `token_uri` the key names; the emulator's token endpoint
+/// accepts it as well as its own URL.
+pub const GOOGLE_TOKEN_AUDIENCE: &str = "https://oauth2.googleapis.com/token";
 pub use error::{ApiError, EmulatorError, OAuthError};
 pub use running::{DIRECTORY_SCOPES, Emulator, RunningEmulator};
 pub use state::{
