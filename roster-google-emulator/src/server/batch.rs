@@ -3,7 +3,7 @@
 //! requests (`Content-Type: application/http`), answered by a `multipart/mixed` body whose
 //! parts are HTTP responses with `Content-ID: <response-ID>`. Each part is a full API call
 //! (counted, authenticated with its own `Authorization` or the batch's, charged to quota,
-//! faulted), run in order; at most [`MAX_CALLS`] parts, as at Google.
+//! faulted), all at once; at most [`MAX_CALLS`] parts, as at Google.
 
 use std::sync::Arc;
 
@@ -56,25 +56,54 @@ pub(super) async fn batch(
         )));
     }
     let out_boundary = format!("batch_emu_{:016x}", rand::random::<u64>());
+    // The parts run at once (Google runs them in any order), each with its own latency and
+    // quota; the answers keep the parts' order.
+    let tasks: Vec<_> = parts
+        .into_iter()
+        .map(|part| {
+            let shared = shared.clone();
+            let auth = part
+                .authorization
+                .clone()
+                .or(outer_auth.map(str::to_string));
+            tokio::spawn(async move {
+                let query = parse_query(part.query.as_deref());
+                let outcome = api_call(
+                    &shared,
+                    &part.method,
+                    &part.path,
+                    &query,
+                    auth.as_deref(),
+                    &part.body,
+                )
+                .await;
+                let resp = match outcome {
+                    Outcome::Respond(r) => r,
+                    // A dropped connection cannot drop one part: it fails as a backend error.
+                    Outcome::Drop => api_error(&ApiError::backend_error()),
+                };
+                (part.content_id, render_response(resp).await)
+            })
+        })
+        .collect();
     let mut out = String::new();
-    for part in parts {
-        let auth = part.authorization.as_deref().or(outer_auth);
-        let query = parse_query(part.query.as_deref());
-        let outcome = api_call(shared, &part.method, &part.path, &query, auth, &part.body).await;
-        let resp = match outcome {
-            Outcome::Respond(r) => r,
-            // A dropped connection cannot drop one part: that part fails as a backend error.
-            Outcome::Drop => api_error(&ApiError::backend_error()),
+    for task in tasks {
+        let (content_id, response) = match task.await {
+            Ok(done) => done,
+            Err(_) => (
+                None,
+                render_response(api_error(&ApiError::backend_error())).await,
+            ),
         };
         out.push_str(&format!(
             "--{out_boundary}\r\nContent-Type: application/http\r\n"
         ));
-        if let Some(id) = &part.content_id {
+        if let Some(id) = &content_id {
             let id = id.trim().trim_start_matches('<').trim_end_matches('>');
             out.push_str(&format!("Content-ID: <response-{id}>\r\n"));
         }
         out.push_str("\r\n");
-        out.push_str(&render_response(resp).await);
+        out.push_str(&response);
         out.push_str("\r\n");
     }
     out.push_str(&format!("--{out_boundary}--\r\n"));
