@@ -227,7 +227,7 @@ pub use config::{Auth, Consistency, EmulatorConfig, Faults, OverQuota, Quota};
 /// service account's JWT whatever `token_uri` the key names; the emulator's token endpoint
 /// accepts it as well as its own URL.
 pub const GOOGLE_TOKEN_AUDIENCE: &str = "https://oauth2.googleapis.com/token";
-pub use error::{ApiError, EmulatorError, OAuthError};
+pub use error::{ApiError, EmulatorError, OAuthError, grpc_status};
 pub use running::{DIRECTORY_SCOPES, Emulator, RunningEmulator};
 pub use state::{
     FieldDef, Group, GroupMember, InstalledClient, OrgUnit, Projection, SchemaDef, ServiceAccount,

@@ -2,7 +2,7 @@
 //! emulator_auth.rs).
 
 use reqwest::{Client, StatusCode};
-use roster_google_emulator::{Auth, Emulator, EmulatorConfig, RunningEmulator};
+use roster_google_emulator::{Auth, Emulator, EmulatorConfig, RunningEmulator, grpc_status};
 use serde_json::{Value, json};
 
 fn start() -> RunningEmulator {
@@ -75,24 +75,9 @@ async fn post(c: &Client, url: &str, body: &Value) -> (StatusCode, Value) {
 fn assert_error(v: &Value, code: u16, reason: &str, message: &str) {
     assert_eq!(
         v,
-        &json!({"error": {"code": code, "message": message, "status": grpc(code),
+        &json!({"error": {"code": code, "message": message, "status": grpc_status(code),
             "errors": [{"domain": "global", "reason": reason, "message": message}]}}),
     );
-}
-
-/// Google's `error.status` for each HTTP status the emulator answers with.
-fn grpc(code: u16) -> &'static str {
-    match code {
-        400 => "INVALID_ARGUMENT",
-        401 => "UNAUTHENTICATED",
-        403 => "PERMISSION_DENIED",
-        404 => "NOT_FOUND",
-        409 => "ALREADY_EXISTS",
-        412 => "FAILED_PRECONDITION",
-        429 => "RESOURCE_EXHAUSTED",
-        503 => "UNAVAILABLE",
-        other => panic!("no status for {other}"),
-    }
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::Client;
 use roster_google_emulator::{
-    Auth, Emulator, EmulatorConfig, Faults, OverQuota, Quota, RunningEmulator,
+    Auth, Emulator, EmulatorConfig, Faults, OverQuota, Quota, RunningEmulator, grpc_status,
 };
 use serde_json::{Value, json};
 
@@ -34,23 +34,8 @@ fn error_json(code: u16, reason: &str, message: &str) -> Value {
         "userRateLimitExceeded" | "rateLimitExceeded" | "quotaExceeded" => "usageLimits",
         _ => "global",
     };
-    json!({"error": {"code": code, "message": message, "status": grpc(code),
+    json!({"error": {"code": code, "message": message, "status": grpc_status(code),
         "errors": [{"domain": domain, "reason": reason, "message": message}]}})
-}
-
-/// Google's `error.status` for each HTTP status the emulator answers with.
-fn grpc(code: u16) -> &'static str {
-    match code {
-        400 => "INVALID_ARGUMENT",
-        401 => "UNAUTHENTICATED",
-        403 => "PERMISSION_DENIED",
-        404 => "NOT_FOUND",
-        409 => "ALREADY_EXISTS",
-        412 => "FAILED_PRECONDITION",
-        429 => "RESOURCE_EXHAUSTED",
-        503 => "UNAVAILABLE",
-        other => panic!("no status for {other}"),
-    }
 }
 
 const QUOTA_MESSAGE: &str = "Quota exceeded for quota metric 'Queries' and limit 'Queries per minute per user' of service 'admin.googleapis.com' for consumer 'project_number:000000000000'.";
