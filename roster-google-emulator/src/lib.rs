@@ -209,6 +209,8 @@
 //!   key is the only one.
 //! * Group membership is flat (no nested groups or derived membership), and a group keeps no
 //!   description or aliases.
+//! * In a batch, an injected dropped connection fails only its part (a 503 `backendError`
+//!   part), so one batch can show every fault kind; a batch's own request is never faulted.
 //! * Aliases are users' only (no group aliases, no `nonEditableAliases`); an alias left by a
 //!   rename lives until deleted, as at Google.
 
