@@ -3,9 +3,10 @@
 
 google-api-python-client + google-auth, unchanged except for two settings: the API endpoint
 (`client_options={"api_endpoint": ...}`) and the key file's `token_uri`. The discovery
-document is the one the emulator embeds (Google's own `admin-directory-v1.json`).
+document is the one the client library ships (`build(..., static_discovery=True)`, its
+default), as a new user's program would use it.
 
-Usage: python_interop.py ROOT_URL KEY_FILE ADMIN DISCOVERY_JSON DOMAIN
+Usage: python_interop.py ROOT_URL KEY_FILE ADMIN DOMAIN
 
 Each check prints one line `ok <name>`; the first failure raises, and the exit status is
 non-zero. Run by roster-google-emulator/tests/python_interop.rs.
@@ -15,7 +16,7 @@ import json
 import sys
 
 from google.oauth2 import service_account
-from googleapiclient.discovery import build_from_document
+from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest
 
@@ -33,16 +34,18 @@ def check(name, condition, detail=""):
 
 
 def main():
-    root, key_file, admin, discovery, domain = sys.argv[1:6]
+    root, key_file, admin, domain = sys.argv[1:5]
     if not root.endswith("/"):
         root += "/"
     creds = service_account.Credentials.from_service_account_file(
         key_file, scopes=SCOPES, subject=admin
     )
-    with open(discovery, encoding="utf-8") as f:
-        doc = f.read()
-    service = build_from_document(
-        doc, credentials=creds, client_options={"api_endpoint": root}
+    service = build(
+        "admin",
+        "directory_v1",
+        credentials=creds,
+        client_options={"api_endpoint": root},
+        static_discovery=True,
     )
 
     # orgunits: insert, get (a path with a slash), list. The first call gets the token:

@@ -54,14 +54,12 @@ fn googles_python_client_works_with_only_endpoint_and_token_uri_changed() {
     let dir = tempfile::tempdir().unwrap();
     let key_path = dir.path().join("key.json");
     std::fs::write(&key_path, key_file).unwrap();
-    let discovery = workspace().join("roster-google-emulator/src/admin-directory-v1.json");
 
     let out = Command::new(&python)
         .arg(workspace().join("scripts/python_interop.py"))
         .arg(emu.root_url())
         .arg(&key_path)
         .arg(ADMIN)
-        .arg(&discovery)
         .arg("d118.org")
         .output()
         .expect("python runs");
