@@ -39,7 +39,8 @@
 //! The service account must be registered ([`RunningEmulator::register_service_account`])
 //! with the admins it may impersonate. Python's `new_batch_http_request()` always posts to
 //! Google's `rootUrl` from the discovery document, whatever the endpoint: construct
-//! `BatchHttpRequest(batch_uri=root + "batch")` instead. `scripts/python_interop.py` is a
+//! `BatchHttpRequest(batch_uri=root + "batch")` instead. The discovery document the library
+//! ships (`build("admin", "directory_v1", ...)`) works as it is. `scripts/python_interop.py` is a
 //! complete example (run by `tests/python_interop.rs`).
 //!
 //! ## What it emulates
