@@ -15,7 +15,7 @@ use roster::{AccountJob, Cli, Mode, Site, run_accounts};
 use roster_google_emulator::Consistency;
 
 const STUDENTS: usize = 200;
-const LAG: Duration = Duration::from_secs(8);
+const LAG: Duration = Duration::from_secs(15);
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()

@@ -271,7 +271,8 @@ async fn groups_members_and_schemas_insert_with_googles_codes() {
 
 #[tokio::test]
 async fn list_lag_hides_new_and_changed_users_and_settle_refuses_early_writes() {
-    let lag = Duration::from_millis(400);
+    // Long enough for the checks below to fall inside it on a loaded machine.
+    let lag = Duration::from_millis(1500);
     let emu = start(Consistency {
         list_lag: lag,
         settle: lag,

@@ -28,12 +28,12 @@ fn lagging(consistency: Consistency) -> RunningEmulator {
     .expect("emulator starts")
 }
 
-/// Backoff long enough to outlast a settle time of a few hundred milliseconds.
+/// Backoff long enough to outlast a settle time of a second (about 2.4 s over 12 attempts).
 fn patient_retry() -> Retry {
     Retry {
         max_attempts: 12,
-        base: Duration::from_millis(25),
-        max: Duration::from_millis(250),
+        base: Duration::from_millis(50),
+        max: Duration::from_millis(500),
     }
 }
 
@@ -97,7 +97,9 @@ async fn apply(t: &GoogleDirectory, plan: &roster_core::Plan, retry: Retry) -> R
 #[tokio::test]
 async fn an_existing_org_unit_answered_400_is_confirmed_and_taken_as_success() {
     let emu = emulator();
-    emu.set_latency(Duration::from_millis(30));
+    // Every call waits 200 ms in the emulator: the three gets all answer 404 before any
+    // insert lands, even on a loaded machine.
+    emu.set_latency(Duration::from_millis(200));
     let targets: Vec<GoogleDirectory> = (0..3).map(|_| target(&emu)).collect();
     let path = OrgUnitPath::new("/Race");
     let results = futures::future::join_all(targets.iter().map(|t| t.ensure_org_unit(&path))).await;
@@ -115,7 +117,7 @@ async fn an_existing_org_unit_answered_400_is_confirmed_and_taken_as_success() {
 /// duplicate, no failure), and the plan after the lag is empty.
 #[tokio::test]
 async fn plan_right_after_apply_under_list_lag_creates_no_duplicates_and_converges() {
-    let lag = Duration::from_millis(600);
+    let lag = Duration::from_secs(3);
     let emu = lagging(Consistency {
         list_lag: lag,
         ..Consistency::default()
@@ -159,7 +161,7 @@ async fn plan_right_after_apply_under_list_lag_creates_no_duplicates_and_converg
 /// while it settles; the engine's retry waits it out and the change lands.
 #[tokio::test]
 async fn engine_retry_covers_user_creation_is_not_complete() {
-    let settle = Duration::from_millis(300);
+    let settle = Duration::from_secs(1);
     let emu = lagging(Consistency {
         settle,
         ..Consistency::default()
