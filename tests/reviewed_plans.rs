@@ -81,24 +81,47 @@ fn plan_path(dir: &Path) -> PathBuf {
     dir.join("plan.json")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_unchanged_directory_gets_exactly_the_planned_writes() {
+/// A district that already ran, `edits` given names changed by another admin (`other`), and
+/// the plan saved to `path`.
+struct Saved {
+    dir: tempfile::TempDir,
+    job: AccountJob,
+    demo: Demo,
+    target: GoogleDirectory,
+    other: GoogleDirectory,
+    path: PathBuf,
+}
+
+async fn saved_plan(edits: usize) -> Saved {
     let dir = tempfile::tempdir().unwrap();
     let (job, demo, target) = district(dir.path()).await;
     let other = fast_directory(&demo, &job).await;
-    edit_given_names(&demo, &job, &other, 12).await;
-
+    edit_given_names(&demo, &job, &other, edits).await;
     let path = plan_path(dir.path());
-    let p = path.to_str().unwrap();
-    let planned = run(
-        &job,
-        &demo,
-        &target,
-        dir.path(),
-        &["plan", "--save-plan", p],
-    )
-    .await;
+    let args = ["plan", "--save-plan", path.to_str().unwrap()];
+    let planned = run(&job, &demo, &target, dir.path(), &args).await;
     assert_eq!(planned.exit_code(), ExitCode::Ok, "{}", planned.summary());
+    Saved {
+        dir,
+        job,
+        demo,
+        target,
+        other,
+        path,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unchanged_directory_gets_exactly_the_planned_writes() {
+    let Saved {
+        dir,
+        job,
+        demo,
+        target,
+        path,
+        ..
+    } = saved_plan(12).await;
+    let p = path.to_str().unwrap();
     let file = PlanFile::read(&path).unwrap();
     let writes = file.plan.writes().count();
     assert_eq!(writes, 12, "{:?}", file.plan.counts());
@@ -134,21 +157,15 @@ async fn an_unchanged_directory_gets_exactly_the_planned_writes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn drifted_and_vanished_accounts_are_refused_and_the_rest_apply() {
-    let dir = tempfile::tempdir().unwrap();
-    let (job, demo, target) = district(dir.path()).await;
-    let other = fast_directory(&demo, &job).await;
-    edit_given_names(&demo, &job, &other, 10).await;
-    let path = plan_path(dir.path());
+    let Saved {
+        dir,
+        job,
+        demo,
+        target,
+        other,
+        path,
+    } = saved_plan(10).await;
     let p = path.to_str().unwrap();
-    let planned = run(
-        &job,
-        &demo,
-        &target,
-        dir.path(),
-        &["plan", "--save-plan", p],
-    )
-    .await;
-    assert_eq!(planned.exit_code(), ExitCode::Ok, "{}", planned.summary());
     let file = PlanFile::read(&path).unwrap();
     let ids = file.touched_ids();
     assert_eq!(ids.len(), 10);
@@ -195,21 +212,15 @@ async fn drifted_and_vanished_accounts_are_refused_and_the_rest_apply() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unusable_plan_files_are_exit_2_with_one_line_and_write_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let (job, demo, target) = district(dir.path()).await;
-    let other = fast_directory(&demo, &job).await;
-    edit_given_names(&demo, &job, &other, 3).await;
-    let path = plan_path(dir.path());
+    let Saved {
+        dir,
+        job,
+        demo,
+        target,
+        path,
+        ..
+    } = saved_plan(3).await;
     let p = path.to_str().unwrap();
-    let planned = run(
-        &job,
-        &demo,
-        &target,
-        dir.path(),
-        &["plan", "--save-plan", p],
-    )
-    .await;
-    assert_eq!(planned.exit_code(), ExitCode::Ok, "{}", planned.summary());
     let good = std::fs::read_to_string(&path).unwrap();
 
     let staff = d118_staff::job();

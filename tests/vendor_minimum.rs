@@ -8,31 +8,17 @@ mod reliability;
 
 use std::path::Path;
 
-use reliability::{cli, listing, today};
+use reliability::{cli, listing, sftp_target, today};
 use roster::core::SafetyViolation;
 use roster::core::Student;
 use roster::core::report::{ExitCode, RunReport};
 use roster::demo::Demo;
-use roster::sftp::delivery::{SftpAuth, SftpTarget};
-use roster::sftp::testing::{Sshd, current_user};
+use roster::sftp::delivery::SftpTarget;
+use roster::sftp::testing::Sshd;
 use roster::vendor_guard::{DeliveryState, state_path};
 use roster::{Mode, VendorJob, run_vendor};
 
 const STUDENTS: usize = 600;
-
-fn target(sshd: &Sshd, inbox: &Path) -> SftpTarget {
-    SftpTarget::new(
-        "127.0.0.1",
-        current_user(),
-        SftpAuth::KeyFile {
-            path: sshd.client_key().to_path_buf(),
-            passphrase: None,
-        },
-        sshd.fingerprint(),
-    )
-    .port(sshd.port())
-    .remote_dir(inbox.to_str().unwrap())
-}
 
 async fn run(
     job: &VendorJob,
@@ -64,7 +50,7 @@ async fn a_first_st_math_file_under_the_minimum_never_reaches_the_server_and_for
     let dir = tempfile::tempdir().unwrap();
     let sshd = Sshd::start();
     let inbox = sshd.make_dir("inbox");
-    let t = target(&sshd, &inbox);
+    let t = sftp_target(&sshd, &inbox);
     let mut job = kipp_chicago_stmath::job();
     job.students = Box::new(a_tenth);
     let site = kipp_chicago_stmath::site();
