@@ -8,6 +8,7 @@ use roster::core::policy::BadNames;
 use roster::core::{Staff, StaffType, VendorExport};
 use roster::sftp::vendor::{Grow, GrowRole, VendorChecks};
 use roster::{SftpSettings, Site, Unset, VendorJob};
+use std::collections::BTreeMap;
 
 /// `USERS.GROUPVALUE` of building administrators in this district.
 pub const ADMIN_GROUP: i64 = 9;
@@ -106,7 +107,21 @@ pub fn job() -> VendorJob {
         exports,
         sftp: Some(sftp()),
         checks: checks(),
+        min_rows: min_rows(),
     }
+}
+
+/// The fewest rows a real day's Grow file has: below it the file is not sent (Grow archives
+/// everyone missing from it), `--force` sends it. `--max-drop` compares with the last
+/// delivery; this needs none, so it also guards the first run and a lost state.
+///
+/// `grow_users.csv` holds every active teacher, building administrator and coach of the
+/// district's schools: hundreds of people. Under 50 rows the staff read or the role mapping
+/// is broken (a `SCHOOLSTAFF` join gone wrong, a `STATUS` filter that drops everyone), never
+/// a real day. An estimate set well below a normal day: raise it to about half the real
+/// count once the first deliveries have been seen.
+pub fn min_rows() -> BTreeMap<String, usize> {
+    BTreeMap::from([("grow_users.csv".into(), 50)])
 }
 
 pub fn site() -> Site {
