@@ -79,7 +79,8 @@ async fn bad_staff_rows_are_row_errors_and_in_no_vendor_file() {
     let dir = tempfile::tempdir().unwrap();
     let demo = Demo::start(dir.path(), "d118.org", today(), 200).unwrap();
     // Staff the clean demo already refuses (its own test accounts) are not victims.
-    let clean = grow(dir.path(), &demo, &["plan"]).await;
+    // `--force`: the small demo is under Grow's minimum file size (a separate guard).
+    let clean = grow(dir.path(), &demo, &["plan", "--force"]).await;
     let victims: Vec<(i64, String)> = staff(&demo.db, 40)
         .into_iter()
         .filter(|(dcid, _)| {
@@ -107,7 +108,7 @@ async fn bad_staff_rows_are_row_errors_and_in_no_vendor_file() {
     .unwrap();
     drop(db);
 
-    let report = grow(dir.path(), &demo, &["plan"]).await;
+    let report = grow(dir.path(), &demo, &["plan", "--force"]).await;
     assert_eq!(report.aborted, None, "{}", report.summary());
     let file = std::fs::read_to_string(dir.path().join("grow-staff/grow_users.csv"))
         .or_else(|_| {
