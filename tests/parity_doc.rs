@@ -64,7 +64,9 @@ fn every_cited_file_line_and_test_exists() {
             let name = span.rsplit("::").next().unwrap_or(span);
             let looks_like_fn = name.len() > 3
                 && name.contains('_')
-                && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
             if !looks_like_fn {
                 continue;
             }
@@ -74,6 +76,9 @@ fn every_cited_file_line_and_test_exists() {
             }
         }
     }
-    assert!(cited > 50 && tests > 50, "parsed {cited} references and {tests} tests");
+    assert!(
+        cited > 50 && tests > 50,
+        "parsed {cited} references and {tests} tests"
+    );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
