@@ -150,7 +150,7 @@ pub async fn accounts_cli(
         return report;
     }
     // Google's credentials first: a bad token fails in a second, not after the SIS read.
-    let target = match wiring::google_from_env(job.licence().is_some()).await {
+    let target = match wiring::google_from_env_with(job.licence().is_some()).await {
         Ok(t) => t,
         Err(e) => return fatal(&job.name, mode, e),
     };

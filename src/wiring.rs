@@ -43,9 +43,14 @@ pub fn client_config_from_env() -> Result<ClientConfig, ConfigError> {
     Ok(config)
 }
 
-/// The Google directory, authenticated from the environment. With `licensing`, the
-/// credentials also ask for the licensing scope and the target can remove licences.
-pub async fn google_from_env(licensing: bool) -> Result<GoogleDirectory, GoogleSetupError> {
+/// The Google directory, authenticated from the environment.
+pub async fn google_from_env() -> Result<GoogleDirectory, GoogleSetupError> {
+    google_from_env_with(false).await
+}
+
+/// [`google_from_env`]; with `licensing`, the credentials also ask for the licensing scope
+/// and the target can remove licences (a job with a licence rule).
+pub async fn google_from_env_with(licensing: bool) -> Result<GoogleDirectory, GoogleSetupError> {
     let scopes = roster_google::licensing::scopes_for(licensing);
     let mut acting_as = None;
     let auth: Arc<dyn TokenSource> = match std::env::var("GOOGLE_SERVICE_ACCOUNT_KEY") {

@@ -497,6 +497,15 @@ impl DirectoryTarget for GoogleDirectory {
     }
 }
 
+/// A `remove_licence` change or a holders list on a target built without the licensing API.
+fn no_licensing() -> DirectoryError {
+    DirectoryError::new(
+        0,
+        "clientError",
+        "licensing is not enabled on this target (GoogleDirectory::with_licensing)",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -515,13 +524,4 @@ mod tests {
         assert!(!same_email(None, "a@x.org"));
         assert!(!same_email(Some("b@x.org"), "a@x.org"));
     }
-}
-
-/// A `remove_licence` change or a holders list on a target built without the licensing API.
-fn no_licensing() -> DirectoryError {
-    DirectoryError::new(
-        0,
-        "clientError",
-        "licensing is not enabled on this target (GoogleDirectory::with_licensing)",
-    )
 }
