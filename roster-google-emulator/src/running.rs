@@ -12,7 +12,7 @@ use tokio::sync::oneshot;
 use crate::auth;
 use crate::server::{self, Shared, lock};
 use crate::state::{Group, InstalledClient, Projection, ServiceAccount, State, StoredUser};
-use crate::{Auth, EmulatorConfig, EmulatorError, Faults, Quota};
+use crate::{Auth, Consistency, EmulatorConfig, EmulatorError, Faults, Quota};
 
 /// Entry point: [`Emulator::start`].
 pub struct Emulator;
@@ -129,6 +129,13 @@ impl RunningEmulator {
     /// Give an existing user a delegated admin role (`isDelegatedAdmin`), or take it away.
     pub fn set_delegated_admin(&self, user_key: &str, admin: bool) -> Result<(), EmulatorError> {
         self.change_user(user_key, |u| u.is_delegated_admin = admin)
+    }
+    /// Delete a user (by email or id), as another admin would in the console.
+    pub fn remove_user(&self, user_key: &str) -> Result<(), EmulatorError> {
+        lock(&self.shared.state)
+            .remove_user(user_key)
+            .map(|_| ())
+            .ok_or_else(|| EmulatorError::NotFound(user_key.to_string()))
     }
     fn change_user(
         &self,
@@ -308,6 +315,11 @@ impl RunningEmulator {
     /// Change the per-user concurrency limit.
     pub fn set_max_concurrent(&self, max: Option<u32>) {
         lock(&self.shared.knobs).max_concurrent = max;
+    }
+    /// Switch the opt-in eventual consistency on or off (writes made before keep the lag they
+    /// were given only if it was on when they were made).
+    pub fn set_consistency(&self, consistency: Consistency) {
+        lock(&self.shared.knobs).consistency = consistency;
     }
     /// Change the authentication mode.
     pub fn set_auth(&self, auth: Auth) {

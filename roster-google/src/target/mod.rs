@@ -130,6 +130,19 @@ impl GoogleDirectory {
         }
     }
 
+    /// One account by its immutable id; `None` when it no longer exists.
+    async fn get_by_id(&self, id: String) -> Result<Option<(String, Account)>, TargetError> {
+        match self
+            .client
+            .get_user(&id, &Projection::Full, Some(USER_FIELDS))
+            .await
+        {
+            Ok(u) => Ok(account_from_user(&u).map(|a| (id, a))),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Every account under one OU root (all pages).
     async fn list_root(&self, root: &OrgUnitPath) -> Result<Vec<Account>, DirectoryError> {
         let params = ListUsers {
@@ -378,7 +391,19 @@ impl GoogleDirectory {
                     tracing::info!(org_unit = %path, "created org unit");
                     return Ok(());
                 }
-                Err(e) if e.is_duplicate() => return Ok(()),
+                // Google answers an existing org unit with 400 "Invalid Ou Id" (the emulator
+                // too; 409 elsewhere): confirm with orgunits.get before calling it success, as
+                // the same 400 also means a name Google rejects.
+                Err(e) if e.is_duplicate() || e.status == 400 => {
+                    return match self.ou_exists(path).await {
+                        Ok(true) => {
+                            tracing::debug!(org_unit = %path, status = e.status, "org unit exists");
+                            Ok(())
+                        }
+                        Ok(false) => Err(e),
+                        Err(get_err) => Err(get_err),
+                    };
+                }
                 Err(e) if e.retryable && attempt < self.retry.max_attempts => {
                     tokio::time::sleep(self.retry.delay(attempt, e.retry_after)).await;
                 }
@@ -430,6 +455,22 @@ impl DirectoryTarget for GoogleDirectory {
             Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e.into()),
         }
+    }
+
+    async fn get_accounts_by_id(
+        &self,
+        ids: &[String],
+    ) -> Result<std::collections::BTreeMap<String, Account>, TargetError> {
+        use futures::StreamExt;
+        let reads = futures::stream::iter(ids.iter().cloned().map(|id| self.get_by_id(id)))
+            .buffer_unordered(16)
+            .collect::<Vec<_>>()
+            .await;
+        let mut out = std::collections::BTreeMap::new();
+        for r in reads {
+            out.extend(r?);
+        }
+        Ok(out)
     }
 
     async fn apply(&self, change: &Change) -> Result<Applied, TargetError> {
