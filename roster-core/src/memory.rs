@@ -28,12 +28,15 @@ struct State {
 }
 
 #[derive(Debug, Default)]
+/// A directory held in memory, for tests and examples: a [`DirectoryTarget`] that applies
+/// changes to a map.
 pub struct InMemoryDirectory {
     state: Mutex<State>,
     calls: AtomicU64,
 }
 
 impl InMemoryDirectory {
+    /// An empty directory.
     pub fn new() -> Self {
         let d = InMemoryDirectory::default();
         d.state.lock().unwrap().org_units.insert("/".into());
@@ -53,6 +56,7 @@ impl InMemoryDirectory {
         id
     }
 
+    /// Adds the account `email` to `group`.
     pub fn add_to_group(&self, email: &str, group: &str) {
         let mut st = self.state.lock().unwrap();
         st.groups
@@ -61,6 +65,7 @@ impl InMemoryDirectory {
             .insert(group.into());
     }
 
+    /// The groups the account `email` belongs to.
     pub fn groups_of(&self, email: &str) -> BTreeSet<String> {
         let st = self.state.lock().unwrap();
         st.groups
@@ -82,11 +87,13 @@ impl InMemoryDirectory {
         v
     }
 
+    /// The account with this primary email, if any.
     pub fn account(&self, email: &str) -> Option<Account> {
         let st = self.state.lock().unwrap();
         find(&st, email).map(|id| st.accounts[&id].clone())
     }
 
+    /// The OUs created so far.
     pub fn org_units(&self) -> BTreeSet<String> {
         self.state.lock().unwrap().org_units.clone()
     }

@@ -19,9 +19,16 @@ use crate::plan::Plan;
 #[serde(tag = "violation", rename_all = "snake_case")]
 pub enum SafetyViolation {
     #[error("the SIS returned no people at all; refusing to plan against an empty read")]
+    /// The SIS returned nobody.
     NoSisRows,
     #[error("the SIS returned no people for school {school} ({name}), which is in scope")]
-    EmptySchool { school: SchoolNumber, name: String },
+    /// A school in scope has no SIS rows.
+    EmptySchool {
+        /// The school number.
+        school: SchoolNumber,
+        /// The school's name.
+        name: String,
+    },
     /// More changes of one kind than a limit allows; `people` are the ones planned.
     #[error(
         "the plan has {planned} {kind} change(s){} against {base} {}, over the limit of {limit}",
@@ -29,28 +36,41 @@ pub enum SafetyViolation {
         if school.is_some() { "SIS rows" } else { "managed accounts" }
     )]
     OverLimit {
+        /// The kind of change.
         kind: LimitedKind,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// The school, for a per-school limit.
         school: Option<SchoolNumber>,
+        /// Changes of that kind planned.
         planned: usize,
+        /// The limit, as a count.
         limit: usize,
         /// Managed accounts (run limits) or the school's SIS rows (per-school limits).
         base: usize,
+        /// The people those changes are for.
         people: Vec<Person>,
     },
     /// A vendor full-refresh file with a header and no rows.
     #[error("{file} has no rows: a full refresh would remove everyone at the vendor")]
-    EmptyFile { file: String },
+    EmptyFile {
+        /// The file's name.
+        file: String,
+    },
     /// A vendor full-refresh file lost more rows since the last delivery than allowed.
     #[error(
         "{file} has {rows} rows against {previous} last delivered ({dropped_pct:.1}% fewer, over the limit of {max_drop_pct}%): {} key(s) missing",
         missing.len()
     )]
     FileShrank {
+        /// The file's name.
         file: String,
+        /// Rows in the last delivery.
         previous: usize,
+        /// Rows now.
         rows: usize,
+        /// The drop, in percent.
         dropped_pct: f64,
+        /// The allowed drop, in percent.
         max_drop_pct: f64,
         /// Row keys (the person's id column) delivered last time and absent now.
         missing: Vec<String>,

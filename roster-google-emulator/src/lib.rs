@@ -156,6 +156,8 @@
 //! * Group membership is flat (no nested groups or derived membership); groups are seeded
 //!   through the Rust API or state file only.
 
+#![warn(missing_docs)]
+
 mod auth;
 mod config;
 mod discovery;

@@ -35,7 +35,9 @@ pub struct VendorChecks {
 /// A roster with only the people who passed, and a row error for each who did not.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Screened {
+    /// The people and classes that passed the checks.
     pub roster: Roster,
+    /// One error per row left out.
     pub errors: Vec<RowError>,
 }
 
