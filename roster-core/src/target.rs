@@ -30,12 +30,14 @@ impl TargetError {
     /// An error from a status and Google's reason; `retryable` follows from them.
     pub fn new(status: u16, reason: impl Into<String>, message: impl Into<String>) -> Self {
         let reason = reason.into();
+        // 412 conditionNotMet: Google's "User creation is not complete." right after a create.
         let retryable = matches!(status, 0 | 429 | 500..=599)
             || (status == 403
                 && matches!(
                     reason.as_str(),
                     "userRateLimitExceeded" | "rateLimitExceeded" | "quotaExceeded"
-                ));
+                ))
+            || (status == 412 && reason == "conditionNotMet");
         TargetError {
             status,
             reason,

@@ -12,7 +12,7 @@ use tokio::sync::oneshot;
 use crate::auth;
 use crate::server::{self, Shared, lock};
 use crate::state::{Group, InstalledClient, Projection, ServiceAccount, State, StoredUser};
-use crate::{Auth, EmulatorConfig, EmulatorError, Faults, Quota};
+use crate::{Auth, Consistency, EmulatorConfig, EmulatorError, Faults, Quota};
 
 /// Entry point: [`Emulator::start`].
 pub struct Emulator;
@@ -292,6 +292,11 @@ impl RunningEmulator {
     /// Change the per-user concurrency limit.
     pub fn set_max_concurrent(&self, max: Option<u32>) {
         lock(&self.shared.knobs).max_concurrent = max;
+    }
+    /// Switch the opt-in eventual consistency on or off (writes made before keep the lag they
+    /// were given only if it was on when they were made).
+    pub fn set_consistency(&self, consistency: Consistency) {
+        lock(&self.shared.knobs).consistency = consistency;
     }
     /// Change the authentication mode.
     pub fn set_auth(&self, auth: Auth) {

@@ -5,6 +5,8 @@
 //! This module holds [`State`], everything the emulator persists, and the helpers every part
 //! shares (ids, etags, timestamps); each kind of record and its rules has its own module.
 
+mod aliases;
+mod consistency;
 mod credentials;
 mod groups;
 mod org_units;
@@ -57,6 +59,9 @@ pub struct State {
     /// id -> lower-cased primary email (rebuilt on load).
     #[serde(skip)]
     ids: HashMap<String, String>,
+    /// Recent API writes, for the opt-in eventual consistency (not saved).
+    #[serde(skip)]
+    recent: consistency::Recent,
 }
 
 impl State {

@@ -351,7 +351,19 @@ impl GoogleDirectory {
                     tracing::info!(org_unit = %path, "created org unit");
                     return Ok(());
                 }
-                Err(e) if e.is_duplicate() => return Ok(()),
+                // Google answers an existing org unit with 400 "Invalid Ou Id" (the emulator
+                // too; 409 elsewhere): confirm with orgunits.get before calling it success, as
+                // the same 400 also means a name Google rejects.
+                Err(e) if e.is_duplicate() || e.status == 400 => {
+                    return match self.ou_exists(path).await {
+                        Ok(true) => {
+                            tracing::debug!(org_unit = %path, status = e.status, "org unit exists");
+                            Ok(())
+                        }
+                        Ok(false) => Err(e),
+                        Err(get_err) => Err(get_err),
+                    };
+                }
                 Err(e) if e.retryable && attempt < self.retry.max_attempts => {
                     tokio::time::sleep(self.retry.delay(attempt, e.retry_after)).await;
                 }
