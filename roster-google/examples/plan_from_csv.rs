@@ -226,6 +226,15 @@ mod tests {
         emu
     }
 
+    /// `desired.csv` with the header and these rows, in a directory removed on drop.
+    fn desired_csv(rows: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let csv = dir.path().join("desired.csv");
+        let header = "id,email,given_name,family_name,org_unit,suspended\n";
+        std::fs::write(&csv, format!("{header}{rows}")).expect("csv");
+        (dir, csv)
+    }
+
     fn args(emu: &RunningEmulator, csv: &Path) -> Args {
         Args {
             csv: csv.to_path_buf(),
@@ -238,17 +247,12 @@ mod tests {
     #[tokio::test]
     async fn plans_a_csv_against_the_emulator_and_writes_nothing() {
         let emu = emulator();
-        let dir = tempfile::tempdir().expect("tempdir");
-        let csv = dir.path().join("desired.csv");
-        std::fs::write(
-            &csv,
-            "id,email,given_name,family_name,org_unit,suspended\n\
-             1,ann@example.org,Ann,Lee,/Students/HS,false\n\
+        let (_dir, csv) = desired_csv(
+            "1,ann@example.org,Ann,Lee,/Students/HS,false\n\
              2,bob@example.org,Robert,Lee,/Students/HS,false\n\
              3,cat@example.org,Cat,Lee,/Students,true\n\
              4,dan@example.org,Dan,Lee,/Students/HS,false\n",
-        )
-        .expect("csv");
+        );
         let mut out = Vec::new();
         let plan = run(&args(&emu, &csv), &mut out).await.expect("plan");
         let out = String::from_utf8(out).expect("utf-8");
@@ -284,16 +288,11 @@ mod tests {
     #[tokio::test]
     async fn a_bad_row_is_located_and_nothing_is_planned() {
         let emu = emulator();
-        let dir = tempfile::tempdir().expect("tempdir");
-        let csv = dir.path().join("desired.csv");
-        std::fs::write(
-            &csv,
-            "id,email,given_name,family_name,org_unit,suspended\n\
-             1,ann@example.org,Ann,Lee,/Students/HS,false\n\
+        let (_dir, csv) = desired_csv(
+            "1,ann@example.org,Ann,Lee,/Students/HS,false\n\
              2,bob.example.org,Bob,Lee,/Students/HS,maybe\n\
              3,cat@example.org,,Lee,Students,false\n",
-        )
-        .expect("csv");
+        );
         let mut out = Vec::new();
         let err = run(&args(&emu, &csv), &mut out)
             .await
