@@ -56,6 +56,25 @@ pub enum ConfigError {
         "{count} account(s) to create and NEW_USER_PASSWORD is not set: set it, or give the policy a random-password rule that says how people get their passwords"
     )]
     NoInitialPassword { count: usize },
+    /// `--save-plan`/`--plan` in the wrong place.
+    #[error("{0}")]
+    PlanFlag(#[from] PlanFlagError),
+}
+
+/// A reviewed-plan flag used where it does not belong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PlanFlagError {
+    /// `plan --plan FILE`.
+    #[error("--plan FILE is for `apply` (`plan --save-plan FILE` writes one)")]
+    PlanWithoutApply,
+    /// `apply --save-plan FILE`.
+    #[error("--save-plan FILE is for `plan` (`apply --plan FILE` applies one)")]
+    SaveWithApply,
+    /// A vendor job given either flag.
+    #[error(
+        "--save-plan and --plan are for account jobs: a vendor job's plan is the files it writes under --out; review them, then run `apply`"
+    )]
+    VendorJob,
 }
 
 /// Why the production Google directory could not be set up.
@@ -90,6 +109,12 @@ pub enum RunError {
     /// The vendor delivery state could not be read or written.
     #[error("{0}")]
     DeliveryState(#[from] StateError),
+    /// The reviewed plan file cannot be used (exit 2, one line).
+    #[error("{0}")]
+    PlanFile(#[from] roster_core::PlanFileError),
+    /// The accounts a reviewed plan touches could not be re-read.
+    #[error("cannot re-read the accounts the plan touches: {0}")]
+    ReadAccounts(#[source] TargetError),
     #[error("cannot list the directory: {0}")]
     ListDirectory(#[source] TargetError),
     /// The safety valve objected and `--force` was not given.

@@ -27,6 +27,7 @@ pub mod error;
 pub mod lock;
 pub mod logging;
 pub mod progress;
+pub mod reviewed;
 pub mod run;
 pub mod settings;
 pub mod vendor;
@@ -44,6 +45,6 @@ pub use district::{
     Site, Unset, accounts_cli, accounts_main, production_refusal, vendor_cli, vendor_cli_requiring,
     vendor_main, vendor_main_requiring,
 };
-pub use error::{ConfigError, GoogleSetupError, RunError};
+pub use error::{ConfigError, GoogleSetupError, PlanFlagError, RunError};
 pub use run::{AccountJob, Population, run_accounts};
 pub use vendor::{SftpSettings, VendorJob, run_vendor};

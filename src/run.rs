@@ -78,6 +78,7 @@ async fn run_inner(
     report: &mut RunReport,
 ) -> Result<(), RunError> {
     let scope = opts.scope()?;
+    crate::reviewed::check_flags(mode, opts).map_err(ConfigError::from)?;
     let today = opts.today();
     let mut policy = job.policy.clone();
     if opts.demo && policy.new_account.password.is_none() {
@@ -86,6 +87,9 @@ async fn run_inner(
     }
     for (kind, cap) in opts.cap_overrides() {
         *policy.safety.run.get_mut(kind) = cap;
+    }
+    for (kind, cap) in opts.per_school_overrides() {
+        *policy.safety.per_school.get_mut(kind) = cap;
     }
     policy
         .safety
@@ -98,6 +102,10 @@ async fn run_inner(
     }
     // The admin the credentials act as: suspending it would stop every later run.
     policy.protected_accounts.extend(target.acting_as());
+    if let Some(path) = &opts.plan {
+        return crate::reviewed::apply_reviewed(job, path, opts, &policy, target, out, report)
+            .await;
+    }
 
     let t = Instant::now();
     let schools = sis.schools(&scope).await?;
@@ -157,9 +165,36 @@ async fn run_inner(
         }
         tracing::warn!("--force: applying despite the safety valve");
     }
+    if let Some(path) = &opts.save_plan {
+        let read = crate::reviewed::Read {
+            scope: &scope,
+            desired: &desired,
+            observed: &observed,
+            schools: &schools,
+            school_of: &school_of,
+        };
+        crate::reviewed::save(job, path, &read, &plan)?;
+        report.notes.push(format!(
+            "plan saved to {} for `apply --plan`",
+            path.display()
+        ));
+    }
     if mode == Mode::Plan {
         return Ok(());
     }
+    apply_plan(job, opts, &policy, target, &plan, report).await
+}
+
+/// Applies a plan that passed the safety valve: the initial-password rule, the audit log, the
+/// engine. Shared by `apply` and `apply --plan`.
+pub(crate) async fn apply_plan(
+    job: &AccountJob,
+    opts: &RunOptions,
+    policy: &Policy,
+    target: &dyn DirectoryTarget,
+    plan: &Plan,
+    report: &mut RunReport,
+) -> Result<(), RunError> {
     let creates = plan
         .writes()
         .filter(|c| matches!(c.kind, roster_core::ChangeKind::Create { .. }))
@@ -189,7 +224,7 @@ async fn run_inner(
     let api_calls_so_far = report.api_calls;
     roster_core::apply(
         target,
-        &plan,
+        plan,
         &apply_opts,
         Some(&audit),
         bar.as_ref().map(|b| b as _),
@@ -204,7 +239,7 @@ async fn run_inner(
 }
 
 /// The people the policy skipped, for the report.
-fn skipped(plan: &Plan) -> Vec<Skipped> {
+pub(crate) fn skipped(plan: &Plan) -> Vec<Skipped> {
     plan.changes
         .iter()
         .filter_map(|c| match &c.kind {
@@ -231,7 +266,7 @@ async fn all_schools(
     })
 }
 
-fn print_plan(plan: &Plan, json: bool, out: &mut dyn Write) {
+pub(crate) fn print_plan(plan: &Plan, json: bool, out: &mut dyn Write) {
     let text = if json {
         plan.to_json() + "\n"
     } else {

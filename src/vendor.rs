@@ -1,6 +1,7 @@
 //! The vendor job: read the roster, build the vendor's files, write them locally, and (on
 //! `apply`) deliver them over SFTP with the pinned host key.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
@@ -26,6 +27,11 @@ pub struct VendorJob {
     pub students: StudentFilter,
     pub exports: Vec<Box<dyn VendorExport>>,
     pub sftp: Option<SftpSettings>,
+    /// The district's minimum data rows per full-refresh file, by file name
+    /// (`students.csv`): a file below it is not delivered (exit 2) unless `--force`. Unlike
+    /// `--max-drop` it needs no earlier delivery, so it also guards a first run and a run
+    /// whose delivery state was lost.
+    pub min_rows: BTreeMap<String, usize>,
 }
 
 /// A vendor's SFTP drop as the district's code pins it; the login comes from the environment.
@@ -87,6 +93,7 @@ async fn vendor_inner(
     report: &mut RunReport,
 ) -> Result<(), RunError> {
     let scope = opts.scope()?;
+    crate::reviewed::refuse_for_vendor(opts).map_err(ConfigError::from)?;
     let lock = RunLock::acquire(&lock_path(&opts.audit_log, &job.name), &job.name)
         .map_err(RunError::Locked)?;
     if let Some(stale) = &lock.took_over {
@@ -161,7 +168,8 @@ async fn vendor_inner(
         }
     }
 
-    refresh_guard(&state, &built_files, opts, report).map_err(RunError::DeliveryRefused)?;
+    refresh_guard(&state, &built_files, &job.min_rows, opts, report)
+        .map_err(RunError::DeliveryRefused)?;
     if mode == Mode::Plan {
         return Ok(());
     }
@@ -200,10 +208,12 @@ async fn vendor_inner(
 fn refresh_guard(
     state: &DeliveryState,
     files: &[(String, guard::Delivered)],
+    minimums: &BTreeMap<String, usize>,
     opts: &RunOptions,
     report: &mut RunReport,
 ) -> Result<(), Vec<SafetyViolation>> {
-    let violations = guard::check(state, files, opts.max_drop);
+    let mut violations = guard::check(state, files, opts.max_drop);
+    violations.extend(guard::below_minimum(files, minimums));
     if violations.is_empty() {
         return Ok(());
     }

@@ -70,7 +70,7 @@ pub use model::{
     Classes, EnrollStatus, Enrollment, Grade, Loaded, Person, PersonKind, Roster, RowError, School,
     SchoolAssignment, Section, Staff, StaffType, Student, Term,
 };
-pub use plan::{Change, ChangeKind, Plan, plan};
+pub use plan::{Change, ChangeKind, Plan, PlanFile, PlanFileError, RefusedChange, plan};
 pub use policy::{DesiredAccount, Intent, MatchKey, Policy};
 pub use report::{AuditLog, ExitCode, RunReport};
 pub use safety::{Cap, CapError, KindCaps, LimitedKind, SafetyLimits, SafetyViolation};

@@ -153,6 +153,18 @@ impl DirectoryTarget for InMemoryDirectory {
         Ok(self.account(email))
     }
 
+    async fn get_accounts_by_id(
+        &self,
+        ids: &[String],
+    ) -> Result<std::collections::BTreeMap<String, Account>, TargetError> {
+        self.calls.fetch_add(ids.len() as u64, Ordering::Relaxed);
+        let st = self.state.lock().unwrap();
+        Ok(ids
+            .iter()
+            .filter_map(|id| st.accounts.get(id).map(|a| (id.clone(), a.clone())))
+            .collect())
+    }
+
     async fn apply(&self, change: &Change) -> Result<Applied, TargetError> {
         self.calls.fetch_add(1, Ordering::Relaxed);
         let mut st = self.state.lock().unwrap();

@@ -1,5 +1,6 @@
 //! Where accounts live: a directory (Google Workspace, or the in-memory one for tests).
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -70,6 +71,20 @@ pub trait DirectoryTarget: Send + Sync {
     async fn list_accounts(&self, under: &[OrgUnitPath]) -> Result<Vec<Account>, TargetError>;
     /// One account by primary email; `None` when it does not exist.
     async fn get_account(&self, email: &str) -> Result<Option<Account>, TargetError>;
+    /// The accounts with these immutable ids, each read on its own (`users.get`), never by
+    /// listing; an id that no longer exists is absent from the result. `apply --plan` reads
+    /// only the accounts its changes touch this way. A target that cannot read by id says so.
+    async fn get_accounts_by_id(
+        &self,
+        ids: &[String],
+    ) -> Result<BTreeMap<String, Account>, TargetError> {
+        let _ = ids;
+        Err(TargetError::new(
+            501,
+            "notImplemented",
+            "this directory cannot read accounts by id",
+        ))
+    }
     /// Applies one change. Must be safe to call again after a failure (the engine retries).
     async fn apply(&self, change: &Change) -> Result<Applied, TargetError>;
     /// Makes sure an OU (and its parents) exists.

@@ -130,6 +130,13 @@ impl RunningEmulator {
     pub fn set_delegated_admin(&self, user_key: &str, admin: bool) -> Result<(), EmulatorError> {
         self.change_user(user_key, |u| u.is_delegated_admin = admin)
     }
+    /// Delete a user (by email or id), as another admin would in the console.
+    pub fn remove_user(&self, user_key: &str) -> Result<(), EmulatorError> {
+        lock(&self.shared.state)
+            .remove_user(user_key)
+            .map(|_| ())
+            .ok_or_else(|| EmulatorError::NotFound(user_key.to_string()))
+    }
     fn change_user(
         &self,
         user_key: &str,

@@ -4,6 +4,8 @@
 //! Grow has no seed script: the rules are those of Grow's SFTP article
 //! (`shared/seeds/002_*.txt`) and DESIGN §8; `docs/PARITY.md` maps each to its line.
 
+use std::collections::BTreeMap;
+
 use roster::core::{Staff, StaffType, VendorExport};
 use roster::sftp::vendor::{Grow, GrowRole};
 use roster::{SftpSettings, Site, Unset, VendorJob};
@@ -80,7 +82,21 @@ pub fn job() -> VendorJob {
         students: Box::new(|_| false),
         exports,
         sftp: Some(sftp()),
+        min_rows: min_rows(),
     }
+}
+
+/// The fewest rows a real day's Grow file has: below it the file is not sent (Grow archives
+/// everyone missing from it), `--force` sends it. `--max-drop` compares with the last
+/// delivery; this needs none, so it also guards the first run and a lost state.
+///
+/// `grow_users.csv` holds every active teacher, building administrator and coach of the
+/// district's schools: hundreds of people. Under 50 rows the staff read or the role mapping
+/// is broken (a `SCHOOLSTAFF` join gone wrong, a `STATUS` filter that drops everyone), never
+/// a real day. An estimate set well below a normal day: raise it to about half the real
+/// count once the first deliveries have been seen.
+pub fn min_rows() -> BTreeMap<String, usize> {
+    BTreeMap::from([("grow_users.csv".into(), 50)])
 }
 
 pub fn site() -> Site {

@@ -4,6 +4,8 @@
 //! and every active teacher, as ST Math's two CSVs (and the OneRoster zip ST Math now
 //! prefers), sent over SFTP to a pinned host.
 
+use std::collections::BTreeMap;
+
 use roster::core::{Student, VendorExport};
 use roster::sftp::vendor::{OneRoster, StMath};
 use roster::sis::powerschool::PowerSchoolOptions;
@@ -95,7 +97,24 @@ pub fn job() -> VendorJob {
         students: Box::new(in_feed),
         exports,
         sftp: Some(sftp()),
+        min_rows: min_rows(),
     }
+}
+
+/// The fewest rows a real day's ST Math files have, per file: below it the file is not sent
+/// (ST Math removes everyone missing from it), `--force` sends it. `--max-drop` compares with
+/// the last delivery; this needs none, so it also guards the first run and a lost state.
+///
+/// - `students.csv`: four K–8 campuses with grades 3 and 4 left out put several hundred
+///   students per campus in the file. Under 200 rows at least three campuses are missing —
+///   no current term, a broken homeroom join, an unset iid map — never a real day.
+/// - `teachers.csv`: every active teacher of four campuses, dozens each; under 20 the staff
+///   read is broken.
+///
+/// Estimates from the campuses' size, set well below a normal day: raise them to about half
+/// the real counts once the first deliveries have been seen.
+pub fn min_rows() -> BTreeMap<String, usize> {
+    BTreeMap::from([("students.csv".into(), 200), ("teachers.csv".into(), 20)])
 }
 
 pub fn site() -> Site {

@@ -9,6 +9,7 @@
 mod adopt;
 mod compute;
 mod diff;
+pub mod file;
 mod render;
 
 use std::collections::BTreeMap;
@@ -21,6 +22,7 @@ use crate::secret::Secret;
 
 pub use adopt::adopt;
 pub use compute::plan;
+pub use file::{PlanFile, PlanFileError, RefusedChange};
 
 /// One change to one account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -173,6 +175,10 @@ pub struct Plan {
     pub rows_per_school: BTreeMap<SchoolNumber, usize>,
     /// People the SIS returned in total.
     pub people: usize,
+    /// Managed accounts the plan matched to a person of each school: the base of per-school
+    /// limits (creates excepted: a school's creates count against its SIS rows).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub managed_per_school: BTreeMap<SchoolNumber, usize>,
 }
 
 impl Plan {

@@ -50,6 +50,16 @@ impl State {
         self.ids.get(id).cloned()
     }
 
+    /// Removes a user (as an admin deleting it in the console would) and its aliases;
+    /// returns it, or `None` when there is no such user.
+    pub fn remove_user(&mut self, key: &str) -> Option<StoredUser> {
+        let k = self.user_key(key)?;
+        let u = self.users.remove(&k)?;
+        self.ids.remove(&u.id);
+        self.aliases.retain(|_, id| *id != u.id);
+        Some(u)
+    }
+
     /// A user by key.
     pub fn user(&self, key: &str) -> Option<&StoredUser> {
         self.user_key(key).and_then(|k| self.users.get(&k))

@@ -121,6 +121,19 @@ impl GoogleDirectory {
         }
     }
 
+    /// One account by its immutable id; `None` when it no longer exists.
+    async fn get_by_id(&self, id: String) -> Result<Option<(String, Account)>, TargetError> {
+        match self
+            .client
+            .get_user(&id, &Projection::Full, Some(USER_FIELDS))
+            .await
+        {
+            Ok(u) => Ok(account_from_user(&u).map(|a| (id, a))),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Every account under one OU root (all pages).
     async fn list_root(&self, root: &OrgUnitPath) -> Result<Vec<Account>, DirectoryError> {
         let params = ListUsers {
@@ -415,6 +428,22 @@ impl DirectoryTarget for GoogleDirectory {
             Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e.into()),
         }
+    }
+
+    async fn get_accounts_by_id(
+        &self,
+        ids: &[String],
+    ) -> Result<std::collections::BTreeMap<String, Account>, TargetError> {
+        use futures::StreamExt;
+        let reads = futures::stream::iter(ids.iter().cloned().map(|id| self.get_by_id(id)))
+            .buffer_unordered(16)
+            .collect::<Vec<_>>()
+            .await;
+        let mut out = std::collections::BTreeMap::new();
+        for r in reads {
+            out.extend(r?);
+        }
+        Ok(out)
     }
 
     async fn apply(&self, change: &Change) -> Result<Applied, TargetError> {
