@@ -134,7 +134,11 @@ pub async fn accounts_cli(
             Err(e) => return fatal(&job.name, mode, e),
         };
         let report = match demo
-            .connect(site.powerschool.clone(), &job.policy.managed_roots)
+            .connect_with(
+                site.powerschool.clone(),
+                &job.policy.managed_roots,
+                job.licence().is_some(),
+            )
             .await
         {
             Ok((sis, target)) => run_accounts(job, mode, &cli.opts, &sis, &target, out).await,
@@ -146,7 +150,7 @@ pub async fn accounts_cli(
         return report;
     }
     // Google's credentials first: a bad token fails in a second, not after the SIS read.
-    let target = match wiring::google_from_env().await {
+    let target = match wiring::google_from_env_with(job.licence().is_some()).await {
         Ok(t) => t,
         Err(e) => return fatal(&job.name, mode, e),
     };

@@ -31,6 +31,17 @@ pub struct AccountJob {
     pub population: Population,
 }
 
+impl AccountJob {
+    /// The licence the job removes (D118 students: summer graduates' Education Plus), if
+    /// any: the job then needs the licensing API and its scope.
+    pub fn licence(&self) -> Option<&roster_core::licence::Licence> {
+        match &self.population {
+            Population::Students(p) => p.summer_graduate_licence.as_ref(),
+            Population::Staff(_) => None,
+        }
+    }
+}
+
 /// Runs the job and returns its report (the report's exit code is the process's).
 /// The plan goes to `out` as a table, or as JSON with `--json`.
 pub async fn run_accounts(
@@ -111,11 +122,13 @@ async fn run_inner(
     let schools = sis.schools(&scope).await?;
     report.row_errors.extend(schools.errors);
     let schools = schools.rows;
+    let mut licence_losses = Vec::new();
     let desired: Vec<Intent> = match &job.population {
         Population::Students(p) => {
             let loaded = sis.students(&scope).await?;
             report.row_errors.extend(loaded.errors);
             report.row_warnings.extend(loaded.warnings);
+            licence_losses = p.licence_losses(&loaded.rows, today);
             p.desired(&loaded.rows, &all_schools(sis, &schools).await?, today)
         }
         Population::Staff(p) => {
@@ -136,7 +149,25 @@ async fn run_inner(
     report.timings.read_directory_ms = t.elapsed().as_millis() as u64;
 
     let t = Instant::now();
-    let plan = plan(&desired, &observed, &policy, today);
+    let mut plan = plan(&desired, &observed, &policy, today);
+    if let Some(licence) = job.licence()
+        && !licence_losses.is_empty()
+    {
+        // One bulk read of who holds it: a graduate without it costs no write.
+        let holders = target
+            .licence_holders(licence)
+            .await
+            .map_err(RunError::ListDirectory)?;
+        let added = roster_core::licence::add_removals(
+            &mut plan,
+            licence,
+            &licence_losses,
+            &holders,
+            &observed,
+            &policy,
+        );
+        tracing::info!(%licence, summer_graduates = licence_losses.len(), holders = holders.len(), removals = added, "licence rule");
+    }
     report.timings.plan_ms = t.elapsed().as_millis() as u64;
     for (k, v) in plan.counts() {
         report.planned.insert(k.to_string(), v);

@@ -47,6 +47,7 @@
 pub mod apply;
 pub mod directory;
 pub mod field_map;
+pub mod licence;
 mod limits;
 pub mod memory;
 pub mod model;

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use async_trait::async_trait;
 
 use crate::directory::{Account, OrgUnitPath};
+use crate::licence::Licence;
 use crate::plan::{Change, ChangeKind};
 use crate::policy::normalize_email;
 use crate::target::{Applied, DirectoryTarget, TargetError};
@@ -25,6 +26,8 @@ struct State {
     /// Errors returned by the next calls to `apply`, in order.
     faults: VecDeque<TargetError>,
     writes: Vec<String>,
+    /// Licence assignments: (product, SKU) -> lower-cased emails holding it.
+    licences: BTreeMap<(String, String), BTreeSet<String>>,
 }
 
 #[derive(Debug, Default)]
@@ -36,6 +39,26 @@ pub struct InMemoryDirectory {
 }
 
 impl InMemoryDirectory {
+    /// Assigns `licence` to the account with `email` (for tests and the demo).
+    pub fn assign_licence(&self, licence: &Licence, email: &str) {
+        let key = (licence.product_id.clone(), licence.sku_id.clone());
+        let mut st = self.state.lock().unwrap();
+        st.licences
+            .entry(key)
+            .or_default()
+            .insert(normalize_email(email));
+    }
+
+    /// The emails holding `licence`, sorted.
+    pub fn licence_holders_now(&self, licence: &Licence) -> Vec<String> {
+        let key = (licence.product_id.clone(), licence.sku_id.clone());
+        let st = self.state.lock().unwrap();
+        st.licences
+            .get(&key)
+            .map(|h| h.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
     /// An empty directory.
     pub fn new() -> Self {
         let d = InMemoryDirectory::default();
@@ -202,6 +225,13 @@ impl DirectoryTarget for InMemoryDirectory {
                 if let ChangeKind::Move { to, .. } = kind {
                     invalid_ou(&st.org_units, to)?;
                 }
+                if let ChangeKind::RemoveLicence { product_id, sku_id } = kind {
+                    let email = normalize_email(&st.accounts[&id].primary_email);
+                    let key = (product_id.clone(), sku_id.clone());
+                    if let Some(holders) = st.licences.get_mut(&key) {
+                        holders.remove(&email);
+                    }
+                }
                 if let ChangeKind::RemoveFromGroups = kind {
                     let email = normalize_email(&st.accounts[&id].primary_email);
                     st.groups.remove(&email);
@@ -223,6 +253,17 @@ impl DirectoryTarget for InMemoryDirectory {
             api_calls: 1,
             note: None,
         })
+    }
+
+    async fn licence_holders(&self, licence: &Licence) -> Result<Vec<String>, TargetError> {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        let key = (licence.product_id.clone(), licence.sku_id.clone());
+        let st = self.state.lock().unwrap();
+        Ok(st
+            .licences
+            .get(&key)
+            .map(|h| h.iter().cloned().collect())
+            .unwrap_or_default())
     }
 
     async fn ensure_org_unit(&self, path: &OrgUnitPath) -> Result<(), TargetError> {

@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::directory::{Account, OrgUnitPath};
+use crate::licence::Licence;
 use crate::plan::Change;
 
 /// Why a directory call failed. `retryable` errors (rate limits, 5xx, dropped connections)
@@ -87,6 +88,16 @@ pub trait DirectoryTarget: Send + Sync {
     }
     /// Applies one change. Must be safe to call again after a failure (the engine retries).
     async fn apply(&self, change: &Change) -> Result<Applied, TargetError>;
+    /// The primary emails of the users holding `licence` (Enterprise License Manager), read
+    /// in bulk. The default: this directory has no licences (an error, so a job that removes
+    /// licences never runs against a target that cannot tell who holds one).
+    async fn licence_holders(&self, licence: &Licence) -> Result<Vec<String>, TargetError> {
+        Err(TargetError::new(
+            501,
+            "notImplemented",
+            format!("this directory does not manage licences ({licence})"),
+        ))
+    }
     /// Makes sure an OU (and its parents) exists.
     async fn ensure_org_unit(&self, path: &OrgUnitPath) -> Result<(), TargetError>;
     /// The account the target acts as (the admin a service account impersonates), when

@@ -204,6 +204,22 @@ impl RunningEmulator {
             .installed_clients
             .insert(client.client_id.clone(), client);
     }
+    /// Assign a licence (Enterprise License Manager `product`/`sku`) to an existing user.
+    pub fn assign_license(
+        &self,
+        product: &str,
+        sku: &str,
+        user: &str,
+    ) -> Result<(), EmulatorError> {
+        lock(&self.shared.state).license_assign(product, sku, user)?;
+        Ok(())
+    }
+    /// The users (lower-cased emails) holding `product`/`sku`.
+    pub fn license_holders(&self, product: &str, sku: &str) -> Vec<String> {
+        lock(&self.shared.state)
+            .license_holders(product, sku)
+            .unwrap_or_default()
+    }
     /// Mint an access token directly (admin `subject`, all directory scopes).
     pub fn issue_access_token(&self, subject: &str) -> String {
         self.shared.issue(auth::TokenInfo {

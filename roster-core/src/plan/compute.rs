@@ -208,8 +208,7 @@ pub fn plan(desired: &[Intent], observed: &[Account], policy: &Policy, _today: N
         }
     }
     // Stable sort: per person, changes in execution order; persons in (kind, id) order.
-    out.changes
-        .sort_by(|a, b| (&a.person, a.kind.rank()).cmp(&(&b.person, b.kind.rank())));
+    out.sort();
     out
 }
 

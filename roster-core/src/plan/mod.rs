@@ -77,6 +77,14 @@ pub enum ChangeKind {
     Suspend,
     /// Removes the (just suspended) account from every group it belongs to.
     RemoveFromGroups,
+    /// Takes a licence (Enterprise License Manager) away from the account
+    /// ([`crate::licence`]); a licence already gone counts as done.
+    RemoveLicence {
+        /// Google's product id.
+        product_id: String,
+        /// The SKU id within the product.
+        sku_id: String,
+    },
     /// The person gets no change: a bad name, an unusable email, a conflict.
     Skip {
         /// Why nothing is done.
@@ -95,6 +103,7 @@ impl ChangeKind {
             ChangeKind::Move { .. } => "move",
             ChangeKind::Suspend => "suspend",
             ChangeKind::RemoveFromGroups => "remove_from_groups",
+            ChangeKind::RemoveLicence { .. } => "remove_licence",
             ChangeKind::Skip { .. } => "skip",
         }
     }
@@ -108,7 +117,8 @@ impl ChangeKind {
             ChangeKind::Move { .. } => 4,
             ChangeKind::Suspend => 5,
             ChangeKind::RemoveFromGroups => 6,
-            ChangeKind::Skip { .. } => 7,
+            ChangeKind::RemoveLicence { .. } => 7,
+            ChangeKind::Skip { .. } => 8,
         }
     }
 
@@ -207,5 +217,12 @@ impl Plan {
     /// No change that writes?
     pub fn is_empty(&self) -> bool {
         self.writes().next().is_none()
+    }
+
+    /// Puts the changes in execution order (stable): per person, in the order changes must
+    /// run in; persons in (kind, id) order.
+    pub fn sort(&mut self) {
+        self.changes
+            .sort_by(|a, b| (&a.person, a.kind.rank()).cmp(&(&b.person, b.kind.rank())));
     }
 }

@@ -6,6 +6,7 @@ mod batch;
 mod control;
 mod fields;
 mod groups;
+mod licenses;
 mod orgunits;
 mod request;
 mod response;
@@ -27,7 +28,6 @@ use hyper_util::rt::TokioIo;
 use rand::Rng;
 use tokio::sync::{Notify, oneshot};
 
-use crate::discovery;
 use crate::error::ApiError;
 use crate::{Auth, OverQuota};
 use response::{Body, api_error, empty, json_response};
@@ -144,10 +144,14 @@ pub(super) async fn api_call(
     auth_header: Option<&str>,
     body: &bytes::Bytes,
 ) -> Outcome {
-    let Some(rest) = path.strip_prefix("/admin/directory/v1/") else {
-        return Outcome::Respond(api_error(&ApiError::new(404, "notFound", "Not Found")));
+    let route = if let Some(rest) = path.strip_prefix("/apps/licensing/v1/") {
+        licenses::route(method, rest.trim_end_matches('/')).map(routing::Route::Licensing)
+    } else if let Some(rest) = path.strip_prefix("/admin/directory/v1/") {
+        routing::route(method, rest.trim_end_matches('/'))
+    } else {
+        None
     };
-    let Some(route) = routing::route(method, rest.trim_end_matches('/')) else {
+    let Some(route) = route else {
         return Outcome::Respond(api_error(&ApiError::new(404, "notFound", "Not Found")));
     };
     let (resource, name) = route.id();
@@ -185,7 +189,7 @@ pub(super) async fn api_call(
                 shared.event("forbidden");
                 return Outcome::Respond(api_error(&ApiError::forbidden()));
             }
-            let allowed = discovery::method_scopes(resource, name);
+            let allowed = route.scopes();
             if !info.scopes.iter().any(|s| allowed.contains(&s.as_str())) {
                 shared.event("insufficientScopes");
                 return Outcome::Respond(api_error(&ApiError::insufficient_scopes()));
@@ -228,7 +232,8 @@ pub(super) async fn api_call(
         }
     }
 
-    let result = discovery::validate_params(resource, name, query)
+    let result = route
+        .params(query)
         .and_then(|params| routing::dispatch(shared, &route, &params, body));
     Outcome::Respond(match result {
         Ok((status, Some(mut v))) => {

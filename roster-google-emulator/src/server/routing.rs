@@ -6,7 +6,8 @@ use hyper::Method;
 use serde_json::{Map, Value};
 
 use super::response::Handled;
-use super::{Shared, groups, lock, orgunits, schemas, users};
+use super::{Shared, groups, licenses, lock, orgunits, schemas, users};
+use crate::error::ApiError;
 
 /// A recognised API method with its path parameters.
 #[derive(Debug)]
@@ -31,6 +32,8 @@ pub(super) enum Route {
     MembersList(String),
     MembersInsert(String),
     MembersDelete(String, String),
+    /// A call of the Enterprise License Manager API (`/apps/licensing/v1/`).
+    Licensing(licenses::Call),
 }
 
 impl Route {
@@ -56,6 +59,7 @@ impl Route {
             Route::MembersList(_) => ("members", "list"),
             Route::MembersInsert(_) => ("members", "insert"),
             Route::MembersDelete(..) => ("members", "delete"),
+            Route::Licensing(c) => ("licenseAssignments", c.name()),
         }
     }
 
@@ -73,7 +77,32 @@ impl Route {
                 | Route::GroupsInsert
                 | Route::MembersInsert(_)
                 | Route::MembersDelete(..)
-        )
+        ) || matches!(self, Route::Licensing(c) if c.is_write())
+    }
+
+    /// The OAuth scopes that authorise the call (any one suffices).
+    pub(super) fn scopes(&self) -> Vec<&'static str> {
+        match self {
+            Route::Licensing(c) => c.scopes(),
+            _ => {
+                let (resource, name) = self.id();
+                crate::discovery::method_scopes(resource, name)
+            }
+        }
+    }
+
+    /// The query parameters, checked against the method.
+    pub(super) fn params(
+        &self,
+        query: &[(String, String)],
+    ) -> Result<Map<String, Value>, ApiError> {
+        match self {
+            Route::Licensing(c) => c.params(query),
+            _ => {
+                let (resource, name) = self.id();
+                crate::discovery::validate_params(resource, name, query)
+            }
+        }
     }
 }
 
@@ -150,6 +179,7 @@ pub(super) fn dispatch(
         Route::MembersList(g) => groups::members_list(&st, g, p),
         Route::MembersInsert(g) => groups::members_insert(&mut st, g, body),
         Route::MembersDelete(g, m) => groups::members_delete(&mut st, g, m),
+        Route::Licensing(c) => licenses::dispatch(&mut st, c, p, body),
     }
 }
 

@@ -9,6 +9,7 @@ mod aliases;
 mod consistency;
 mod credentials;
 mod groups;
+mod licenses;
 mod org_units;
 mod paging;
 mod query;
@@ -25,6 +26,7 @@ use sha2::{Digest, Sha256};
 
 pub use credentials::{InstalledClient, ServiceAccount};
 pub use groups::{Group, GroupMember};
+pub use licenses::Licenses;
 pub use org_units::OrgUnit;
 pub use paging::{decode_page_token, encode_page_token, fingerprint};
 pub use query::{Clause, matches, parse_query};
@@ -56,6 +58,8 @@ pub struct State {
     /// Alias addresses (lower-cased) -> the user's id: users.get/update/patch accept them as
     /// `userKey`, and users.insert of one is a 409, as at Google.
     pub aliases: BTreeMap<String, String>,
+    /// Enterprise License Manager assignments (product -> SKU -> holders' emails).
+    pub licenses: Licenses,
     /// id -> lower-cased primary email (rebuilt on load).
     #[serde(skip)]
     ids: HashMap<String, String>,
