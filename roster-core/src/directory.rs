@@ -19,6 +19,7 @@ pub use crate::field_map::FieldMap;
 pub struct OrgUnitPath(Arc<str>);
 
 impl OrgUnitPath {
+    /// A path from text: trimmed, without a trailing `/`, with a leading `/` added if missing (empty text is the root).
     pub fn new(path: impl AsRef<str>) -> Self {
         match normalized(path.as_ref()) {
             Ok(p) => OrgUnitPath(p.into()),
@@ -26,10 +27,12 @@ impl OrgUnitPath {
         }
     }
 
+    /// The root OU, `/`.
     pub fn root() -> Self {
         OrgUnitPath("/".into())
     }
 
+    /// The path as text.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -112,6 +115,7 @@ impl<'de> Deserialize<'de> for OrgUnitPath {
 pub struct OrgUnitPaths(HashSet<OrgUnitPath>);
 
 impl OrgUnitPaths {
+    /// An empty set of shared paths.
     pub fn new() -> Self {
         Self::default()
     }
@@ -151,6 +155,7 @@ impl OrgUnitPaths {
         self.0.len()
     }
 
+    /// No path interned yet?
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -180,12 +185,16 @@ impl From<&str> for OrgUnitPath {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum FieldValue {
+    /// A boolean field.
     Bool(bool),
+    /// An integer field (Google sends and takes these as strings or numbers).
     Int(i64),
+    /// A string field.
     Text(String),
 }
 
 impl FieldValue {
+    /// The value as text, the form used for matching and display.
     pub fn text(&self) -> String {
         match self {
             FieldValue::Bool(b) => b.to_string(),
@@ -256,7 +265,9 @@ pub fn schema_field<'a>(
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ExternalId {
     #[serde(rename = "type")]
+    /// Google's type (`organization`, `custom`, ...).
     pub kind: String,
+    /// The id itself.
     pub value: String,
 }
 
@@ -266,14 +277,21 @@ pub struct Account {
     /// The directory's immutable id (Google's numeric user id), when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// The primary email, the account's sign-in name.
     pub primary_email: String,
+    /// First name.
     pub given_name: String,
+    /// Last name.
     pub family_name: String,
+    /// The OU the account is in.
     pub org_unit_path: OrgUnitPath,
+    /// Whether the account is suspended.
     pub suspended: bool,
     #[serde(default, skip_serializing_if = "SchemaValues::is_empty")]
+    /// Custom schema fields, by schema and field name.
     pub custom_schemas: SchemaValues,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// External ids (e.g. the SIS number).
     pub external_ids: Vec<ExternalId>,
     /// The account's admin role (`isAdmin`, `isDelegatedAdmin`), when it has one: the sync
     /// never suspends, moves, renames or ungroups an admin.

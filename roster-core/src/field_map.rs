@@ -16,6 +16,7 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 const SMALL: usize = 16;
 
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A small map kept as a vector of pairs, in insertion order (see the module notes).
 pub struct FieldMap<K, V>(Vec<(K, V)>);
 
 impl<K, V> Default for FieldMap<K, V> {
@@ -25,6 +26,7 @@ impl<K, V> Default for FieldMap<K, V> {
 }
 
 impl<K: Ord, V> FieldMap<K, V> {
+    /// An empty map.
     pub fn new() -> Self {
         FieldMap(Vec::new())
     }
@@ -37,6 +39,7 @@ impl<K: Ord, V> FieldMap<K, V> {
         self.0.binary_search_by(|(k, _)| k.borrow().cmp(key))
     }
 
+    /// The value for `key`, if present.
     pub fn get<Q>(&self, key: &Q) -> Option<&V>
     where
         K: Borrow<Q>,
@@ -45,6 +48,7 @@ impl<K: Ord, V> FieldMap<K, V> {
         self.find(key).ok().map(|i| &self.0[i].1)
     }
 
+    /// The value for `key`, mutably, if present.
     pub fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut V>
     where
         K: Borrow<Q>,
@@ -53,6 +57,7 @@ impl<K: Ord, V> FieldMap<K, V> {
         self.find(key).ok().map(|i| &mut self.0[i].1)
     }
 
+    /// Is `key` present?
     pub fn contains_key<Q>(&self, key: &Q) -> bool
     where
         K: Borrow<Q>,
@@ -82,6 +87,7 @@ impl<K: Ord, V> FieldMap<K, V> {
         self.0.insert(i, (key, value));
     }
 
+    /// Removes `key`, returning its value.
     pub fn remove<Q>(&mut self, key: &Q) -> Option<V>
     where
         K: Borrow<Q>,
@@ -90,30 +96,37 @@ impl<K: Ord, V> FieldMap<K, V> {
         self.find(key).ok().map(|i| self.0.remove(i).1)
     }
 
+    /// The entry for `key`, to read or insert in place.
     pub fn entry(&mut self, key: K) -> Entry<'_, K, V> {
         Entry { map: self, key }
     }
 
+    /// Number of entries.
     pub fn len(&self) -> usize {
         self.0.len()
     }
 
+    /// No entries?
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
+    /// Removes every entry.
     pub fn clear(&mut self) {
         self.0.clear()
     }
 
+    /// The entries, in insertion order.
     pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
         self.0.iter().map(|(k, v)| (k, v))
     }
 
+    /// The keys, in insertion order.
     pub fn keys(&self) -> impl Iterator<Item = &K> {
         self.0.iter().map(|(k, _)| k)
     }
 
+    /// The values, in insertion order.
     pub fn values(&self) -> impl Iterator<Item = &V> {
         self.0.iter().map(|(_, v)| v)
     }
@@ -126,10 +139,12 @@ pub struct Entry<'a, K, V> {
 }
 
 impl<'a, K: Ord, V> Entry<'a, K, V> {
+    /// The value, inserting `default` first if absent.
     pub fn or_insert(self, default: V) -> &'a mut V {
         self.or_insert_with(|| default)
     }
 
+    /// The value, inserting `default()` first if absent.
     pub fn or_insert_with(self, default: impl FnOnce() -> V) -> &'a mut V {
         let i = match self.map.find(&self.key) {
             Ok(i) => i,
@@ -141,6 +156,7 @@ impl<'a, K: Ord, V> Entry<'a, K, V> {
         &mut self.map.0[i].1
     }
 
+    /// The value, inserting `V::default()` first if absent.
     pub fn or_default(self) -> &'a mut V
     where
         V: Default,

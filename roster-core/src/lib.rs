@@ -12,6 +12,37 @@
 //! 5. The [`safety`] valve refuses a plan that looks like a broken SIS read.
 //! 6. [`apply()`] sends the changes with bounded concurrency, a rate limiter and backoff, and
 //!    records every outcome in a [`RunReport`] and an append-only audit log.
+//!
+//! The crate does no I/O to an SIS or a directory itself: `roster-sis` provides sources,
+//! `roster-google` the Google Workspace target, and [`InMemoryDirectory`] a target for tests.
+//!
+//! ```
+//! use roster_core::{
+//!     DesiredAccount, InMemoryDirectory, Intent, MatchKey, OrgUnitPath, Person, PersonKind,
+//!     Policy, plan,
+//! };
+//!
+//! let root = OrgUnitPath::new("/Students");
+//! let policy = Policy::new(MatchKey::PrimaryEmail, vec![root.clone()]);
+//! let ann = DesiredAccount {
+//!     person: Person { kind: PersonKind::Student, id: "1001".into(), name: "Lee, Ann".into() },
+//!     key: None,
+//!     primary_email: "ann@example.org".into(),
+//!     given_name: "Ann".into(),
+//!     family_name: "Lee".into(),
+//!     org_unit_path: root.join("HS"),
+//!     suspended: false,
+//!     custom_schemas: Default::default(),
+//!     external_ids: Vec::new(),
+//! };
+//! let desired = [Intent::Account { account: ann, school: None }];
+//! let observed = InMemoryDirectory::new().accounts(); // what a DirectoryTarget lists
+//! let today = chrono::NaiveDate::from_ymd_opt(2026, 9, 1).unwrap();
+//! let plan = plan(&desired, &observed, &policy, today);
+//! assert_eq!(plan.count("create"), 1);
+//! ```
+
+#![warn(missing_docs)]
 
 pub mod apply;
 pub mod directory;

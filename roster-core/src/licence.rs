@@ -2,7 +2,7 @@
 //! removes Education Plus (product 101031, SKU 1010310008) from this year's graduates during
 //! the summer they stay active (d118-studentsync.py:136-154).
 //!
-//! The rule decides who loses a licence ([`crate::policy::students::StudentPolicy::licence_losses`]);
+//! The rule decides who loses a licence ([`StudentPolicy::licence_losses`](crate::policy::StudentPolicy::licence_losses));
 //! [`add_removals`] turns that, and the list of who holds the licence, into plan changes, so a
 //! graduate without the licence costs no write and a second run plans nothing.
 

@@ -15,14 +15,20 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LimitedKind {
+    /// New accounts.
     Create,
+    /// Primary email changes.
     Rename,
+    /// OU moves.
     Move,
+    /// Suspensions.
     Suspend,
+    /// Unsuspensions.
     Unsuspend,
 }
 
 impl LimitedKind {
+    /// Every limited kind, in report order.
     pub const ALL: [LimitedKind; 5] = [
         LimitedKind::Create,
         LimitedKind::Rename,
@@ -53,8 +59,10 @@ impl fmt::Display for LimitedKind {
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct Cap {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// At most this fraction (0.0..=1.0) of the base.
     pub share: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// At most this many.
     pub count: Option<usize>,
 }
 
@@ -62,14 +70,19 @@ pub struct Cap {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CapError {
     #[error("empty value: give a percent (`5%`) or a count (`200`)")]
+    /// Nothing was given.
     Empty,
     #[error("{0:?} is not a percent (`5%`) or a count (`200`)")]
+    /// Neither a percent nor a count.
     NotANumber(String),
     #[error("{0:?} is negative")]
+    /// Below zero.
     Negative(String),
     #[error("{0:?} is over 100%")]
+    /// A percent over 100.
     OverHundred(String),
     #[error("{0:?} is not a finite number")]
+    /// NaN or infinite.
     NotFinite(String),
 }
 
@@ -80,6 +93,7 @@ impl Cap {
         count: None,
     };
 
+    /// A cap of `share` (0.0..=1.0) of the base.
     pub fn share(share: f64) -> Cap {
         Cap {
             share: Some(share),
@@ -87,6 +101,7 @@ impl Cap {
         }
     }
 
+    /// A cap of `count` changes.
     pub fn count(count: usize) -> Cap {
         Cap {
             share: None,
@@ -94,6 +109,7 @@ impl Cap {
         }
     }
 
+    /// No limit set?
     pub fn is_none(&self) -> bool {
         self.share.is_none() && self.count.is_none()
     }
@@ -171,18 +187,24 @@ impl FromStr for Cap {
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct KindCaps {
     #[serde(default)]
+    /// Cap on new accounts.
     pub create: Cap,
     #[serde(default)]
+    /// Cap on renames.
     pub rename: Cap,
     #[serde(default, rename = "move")]
+    /// Cap on OU moves.
     pub moves: Cap,
     #[serde(default)]
+    /// Cap on suspensions.
     pub suspend: Cap,
     #[serde(default)]
+    /// Cap on unsuspensions.
     pub unsuspend: Cap,
 }
 
 impl KindCaps {
+    /// The cap for one kind.
     pub fn get(&self, kind: LimitedKind) -> &Cap {
         match kind {
             LimitedKind::Create => &self.create,
@@ -193,6 +215,7 @@ impl KindCaps {
         }
     }
 
+    /// The cap for one kind, mutably.
     pub fn get_mut(&mut self, kind: LimitedKind) -> &mut Cap {
         match kind {
             LimitedKind::Create => &mut self.create,

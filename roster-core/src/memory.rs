@@ -31,6 +31,8 @@ struct State {
 }
 
 #[derive(Debug, Default)]
+/// A directory held in memory, for tests and examples: a [`DirectoryTarget`] that applies
+/// changes to a map.
 pub struct InMemoryDirectory {
     state: Mutex<State>,
     calls: AtomicU64,
@@ -57,6 +59,7 @@ impl InMemoryDirectory {
             .unwrap_or_default()
     }
 
+    /// An empty directory.
     pub fn new() -> Self {
         let d = InMemoryDirectory::default();
         d.state.lock().unwrap().org_units.insert("/".into());
@@ -76,6 +79,7 @@ impl InMemoryDirectory {
         id
     }
 
+    /// Adds the account `email` to `group`.
     pub fn add_to_group(&self, email: &str, group: &str) {
         let mut st = self.state.lock().unwrap();
         st.groups
@@ -84,6 +88,7 @@ impl InMemoryDirectory {
             .insert(group.into());
     }
 
+    /// The groups the account `email` belongs to.
     pub fn groups_of(&self, email: &str) -> BTreeSet<String> {
         let st = self.state.lock().unwrap();
         st.groups
@@ -105,11 +110,13 @@ impl InMemoryDirectory {
         v
     }
 
+    /// The account with this primary email, if any.
     pub fn account(&self, email: &str) -> Option<Account> {
         let st = self.state.lock().unwrap();
         find(&st, email).map(|id| st.accounts[&id].clone())
     }
 
+    /// The OUs created so far.
     pub fn org_units(&self) -> BTreeSet<String> {
         self.state.lock().unwrap().org_units.clone()
     }

@@ -16,9 +16,13 @@ use crate::secret::Secret;
 pub type SchoolNumber = i64;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A school as the SIS lists it (`SCHOOLS`).
 pub struct School {
+    /// The school number (`SCHOOL_NUMBER`).
     pub number: SchoolNumber,
+    /// Full name.
     pub name: String,
+    /// Short name, as used in OU names.
     pub abbreviation: String,
     /// `SCHOOLS.STATE_EXCLUDEFROMREPORTING = 1`.
     pub state_excluded: bool,
@@ -45,16 +49,24 @@ impl Grade {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(into = "i32", from = "i32")]
 pub enum EnrollStatus {
+    /// Enrolled for a future date (PowerSchool -1).
     PreRegistered,
+    /// Enrolled (0).
     Active,
+    /// Inactive (1).
     Inactive,
+    /// Transferred out (2).
     TransferredOut,
+    /// Graduated (3).
     Graduated,
+    /// Imported as history only (4).
     HistoricalImport,
+    /// Any other code.
     Other(i32),
 }
 
 impl EnrollStatus {
+    /// The PowerSchool code.
     pub fn code(self) -> i32 {
         match self {
             EnrollStatus::PreRegistered => -1,
@@ -92,15 +104,22 @@ impl From<EnrollStatus> for i32 {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(into = "i32", from = "i32")]
 pub enum StaffType {
+    /// No staff type (0).
     NotAssigned,
+    /// Teacher (1).
     Teacher,
+    /// Staff (2).
     Staff,
+    /// Lunch staff (3).
     LunchStaff,
+    /// Substitute (4).
     Substitute,
+    /// Any other code.
     Other(i32),
 }
 
 impl StaffType {
+    /// The PowerSchool code.
     pub fn code(self) -> i32 {
         match self {
             StaffType::NotAssigned => 0,
@@ -133,19 +152,29 @@ impl From<StaffType> for i32 {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A student as the SIS returns them.
 pub struct Student {
     /// `STUDENTS.STUDENT_NUMBER`, the district-facing ID (a string: OneRoster IDs are strings).
     pub student_number: String,
     /// `STUDENTS.ID`, the key used by CC (enrollments). `None` outside PowerSchool.
     pub id: Option<i64>,
+    /// `STUDENTS.DCID`. `None` outside PowerSchool.
     pub dcid: Option<i64>,
+    /// First name as the SIS spells it.
     pub first_name: String,
+    /// Last name as the SIS spells it.
     pub last_name: String,
+    /// Grade level.
     pub grade: Grade,
+    /// The school the student is enrolled at.
     pub school: SchoolNumber,
+    /// Enrollment status.
     pub enroll_status: EnrollStatus,
+    /// Graduation year, when the SIS has one.
     pub class_of: Option<i32>,
+    /// Homeroom, when the SIS has one.
     pub home_room: Option<String>,
+    /// Date of birth, when the SIS has a valid one.
     pub dob: Option<NaiveDate>,
     /// An email the SIS already holds (OneRoster); the district policy decides whether to use it.
     pub email: Option<String>,
@@ -163,28 +192,37 @@ pub struct Student {
 /// One `SCHOOLSTAFF` row: a staff member's assignment to a school.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SchoolAssignment {
+    /// The school of this assignment.
     pub school: SchoolNumber,
     /// `SCHOOLSTAFF.STATUS`: 1 is active, 2 inactive.
     pub status: i32,
+    /// The role at that school.
     pub staff_type: StaffType,
 }
 
 impl SchoolAssignment {
+    /// Is this assignment active (status 1)?
     pub fn is_active(&self) -> bool {
         self.status == 1
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A staff member (`USERS`) with their school assignments.
 pub struct Staff {
     /// `USERS.DCID`: stable across email changes, so it is the match key for staff accounts.
     pub dcid: i64,
     /// `USERS.EMAIL_ADDR`; `None` when blank in the SIS.
     pub email: Option<String>,
+    /// First name as the SIS spells it.
     pub first_name: String,
+    /// Last name as the SIS spells it.
     pub last_name: String,
+    /// `USERS.TEACHERNUMBER`, when set.
     pub teacher_number: Option<String>,
+    /// `USERS.HOMESCHOOLID`.
     pub home_school: SchoolNumber,
+    /// Every school assignment (`SCHOOLSTAFF`), active or not.
     pub schools: Vec<SchoolAssignment>,
     /// `USERS.GROUPVALUE`.
     pub group: Option<i64>,
@@ -229,10 +267,12 @@ pub struct RowError {
     pub source_row: String,
     /// The column at fault, e.g. `LAST_NAME`.
     pub field: String,
+    /// What is wrong with the value.
     pub reason: String,
 }
 
 impl RowError {
+    /// An error for one row: where it came from, the column, and why.
     pub fn new(
         source_row: impl Into<String>,
         field: impl Into<String>,
@@ -249,7 +289,9 @@ impl RowError {
 /// What a source loaded: the good rows, and an error for each bad one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Loaded<T> {
+    /// The rows that loaded.
     pub rows: Vec<T>,
+    /// One error per row that did not load.
     pub errors: Vec<RowError>,
     /// Bad optional values (a DOB, a CLASSOF): the row loaded without them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -267,6 +309,7 @@ impl<T> Default for Loaded<T> {
 }
 
 impl<T> Loaded<T> {
+    /// Rows and their errors, with no warnings.
     pub fn new(rows: Vec<T>, errors: Vec<RowError>) -> Self {
         Loaded {
             rows,
@@ -279,22 +322,34 @@ impl<T> Loaded<T> {
 /// A term (`TERMS`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Term {
+    /// `TERMS.ID`.
     pub id: i64,
+    /// `TERMS.YEARID`.
     pub year_id: i64,
+    /// Name, e.g. `2025-2026`.
     pub name: String,
+    /// The school the term belongs to.
     pub school: SchoolNumber,
+    /// First day.
     pub first_day: NaiveDate,
+    /// Last day.
     pub last_day: NaiveDate,
 }
 
 /// A section (`SECTIONS`, joined with `COURSES` for the name).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Section {
+    /// `SECTIONS.ID`.
     pub id: i64,
+    /// The school the section is taught at.
     pub school: SchoolNumber,
+    /// `COURSES.COURSE_NUMBER`.
     pub course_number: String,
+    /// `COURSES.COURSE_NAME`.
     pub course_name: String,
+    /// `SECTIONS.SECTION_NUMBER`.
     pub section_number: String,
+    /// The term it runs in (`TERMS.ID`).
     pub term_id: i64,
     /// The teacher's `USERS.DCID`.
     pub teacher_dcid: Option<i64>,
@@ -305,7 +360,9 @@ pub struct Section {
 /// A student's enrollment in a section (`CC`); dropped enrollments are not listed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Enrollment {
+    /// The student's `STUDENT_NUMBER`.
     pub student_number: String,
+    /// The section (`SECTIONS.ID`).
     pub section_id: i64,
 }
 
@@ -313,8 +370,11 @@ pub struct Enrollment {
 /// teacher (the teacher of their period-1 section in the current term).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Classes {
+    /// Terms.
     pub terms: Vec<Term>,
+    /// Sections.
     pub sections: Vec<Section>,
+    /// Current enrollments.
     pub enrollments: Vec<Enrollment>,
     /// student_number -> teacher `USERS.DCID`.
     pub homerooms: BTreeMap<String, i64>,
@@ -326,17 +386,23 @@ pub struct Classes {
 /// Everything a vendor export needs, read once from the SIS.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Roster {
+    /// Schools in scope.
     pub schools: Vec<School>,
+    /// Students in scope.
     pub students: Vec<Student>,
+    /// Staff in scope.
     pub staff: Vec<Staff>,
+    /// Terms, sections and enrollments.
     pub classes: Classes,
 }
 
 impl Roster {
+    /// The school with this number, if in scope.
     pub fn school(&self, number: SchoolNumber) -> Option<&School> {
         self.schools.iter().find(|s| s.number == number)
     }
 
+    /// The staff member with this `USERS.DCID`, if in scope.
     pub fn staff_by_dcid(&self, dcid: i64) -> Option<&Staff> {
         self.staff.iter().find(|s| s.dcid == dcid)
     }
@@ -345,6 +411,7 @@ impl Roster {
 /// Who a change or an error is about, for reports people read.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Person {
+    /// Student or staff.
     pub kind: PersonKind,
     /// Student number or staff DCID.
     pub id: String,
@@ -354,12 +421,16 @@ pub struct Person {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+/// Whether a person is a student or a staff member.
 pub enum PersonKind {
+    /// A student.
     Student,
+    /// A staff member.
     Staff,
 }
 
 impl Person {
+    /// The person for a student (id: the student number).
     pub fn student(s: &Student) -> Self {
         Person {
             kind: PersonKind::Student,
@@ -368,6 +439,7 @@ impl Person {
         }
     }
 
+    /// The person for a staff member (id: the DCID).
     pub fn staff(s: &Staff) -> Self {
         Person {
             kind: PersonKind::Staff,

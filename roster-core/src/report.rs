@@ -19,12 +19,16 @@ use crate::target::TargetError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ExitCode {
+    /// Everything planned was applied (or nothing was to be).
     Ok = 0,
+    /// Some changes failed after their retries.
     SomeFailed = 1,
+    /// The run stopped before writing.
     Aborted = 2,
 }
 
 impl ExitCode {
+    /// The number for `std::process::exit`.
     pub fn code(self) -> i32 {
         self as i32
     }
@@ -39,30 +43,43 @@ impl From<ExitCode> for std::process::ExitCode {
 /// A change that failed after its retries.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChangeFailure {
+    /// Who the change was for.
     pub person: Person,
+    /// The change's kind label.
     pub action: String,
+    /// The account's primary email.
     pub email: String,
+    /// The last error.
     pub error: TargetError,
+    /// Attempts made, the first included.
     pub attempts: u32,
 }
 
 /// Wall-clock time of each phase, in milliseconds.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Timings {
+    /// Reading the SIS.
     pub read_sis_ms: u64,
+    /// Listing the directory.
     pub read_directory_ms: u64,
+    /// Computing the plan.
     pub plan_ms: u64,
+    /// Applying it.
     pub apply_ms: u64,
 }
 
 /// Everything a run did, as JSON for `--report FILE`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunReport {
+    /// The job's name.
     pub job: String,
     /// `plan` (dry run) or `apply`.
     pub mode: String,
+    /// When the run started.
     pub started_at: DateTime<Utc>,
+    /// When it finished; `None` while running.
     pub finished_at: Option<DateTime<Utc>>,
+    /// People the SIS returned.
     pub people_read: usize,
     /// SIS rows that could not be read, each with its location.
     pub row_errors: Vec<RowError>,
@@ -73,9 +90,11 @@ pub struct RunReport {
     pub planned: BTreeMap<String, usize>,
     /// Applied changes per kind.
     pub applied: BTreeMap<String, usize>,
+    /// Changes that failed after their retries.
     pub failures: Vec<ChangeFailure>,
     /// People the policy skipped, with the reason.
     pub skipped: Vec<Skipped>,
+    /// Why the safety valve refused the plan, if it did.
     pub violations: Vec<SafetyViolation>,
     /// What targets did beyond the plan, one line per change (e.g. a 409 on create that
     /// adopted an existing account).
@@ -86,18 +105,25 @@ pub struct RunReport {
     pub refused: Vec<crate::plan::RefusedChange>,
     /// Set when the run stopped before writing: the safety valve or a fatal error.
     pub aborted: Option<String>,
+    /// Directory API calls made.
     pub api_calls: u64,
+    /// Retried API calls.
     pub retries: u64,
+    /// Time per phase.
     pub timings: Timings,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A person the policy skipped.
 pub struct Skipped {
+    /// Who.
     pub person: Person,
+    /// Why.
     pub reason: String,
 }
 
 impl RunReport {
+    /// An empty report for a job in a mode (`plan` or `apply`), started now.
     pub fn new(job: impl Into<String>, mode: impl Into<String>) -> Self {
         RunReport {
             job: job.into(),
@@ -121,6 +147,7 @@ impl RunReport {
         }
     }
 
+    /// 0, 1 or 2 from what the report holds (see [`ExitCode`]).
     pub fn exit_code(&self) -> ExitCode {
         if self.aborted.is_some() {
             ExitCode::Aborted
@@ -131,10 +158,12 @@ impl RunReport {
         }
     }
 
+    /// The report as pretty-printed JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("a report always serialises")
     }
 
+    /// Writes the JSON to `path`.
     pub fn write(&self, path: &Path) -> std::io::Result<()> {
         std::fs::write(path, self.to_json() + "\n")
     }
@@ -191,13 +220,18 @@ impl RunReport {
 /// One line of the audit log: a write attempted against the directory and its outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
+    /// When the write finished.
     pub at: DateTime<Utc>,
+    /// The job's name.
     pub job: String,
+    /// The change attempted.
     pub change: Change,
     /// `ok` or `failed`.
     pub outcome: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The error, when it failed.
     pub error: Option<TargetError>,
+    /// Attempts made, the first included.
     pub attempts: u32,
     /// What the target did beyond the change (e.g. adopted an account on a 409).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -212,6 +246,7 @@ pub struct AuditLog {
 }
 
 impl AuditLog {
+    /// Opens `path` for appending, creating it if absent.
     pub fn open(path: &Path) -> std::io::Result<Self> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
@@ -222,6 +257,7 @@ impl AuditLog {
         })
     }
 
+    /// Appends one line and flushes it.
     pub fn record(&self, entry: &AuditEntry) -> std::io::Result<()> {
         let mut line = serde_json::to_string(entry).map_err(std::io::Error::other)?;
         line.push('\n');

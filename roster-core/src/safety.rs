@@ -20,9 +20,16 @@ use crate::plan::Plan;
 #[serde(tag = "violation", rename_all = "snake_case")]
 pub enum SafetyViolation {
     #[error("the SIS returned no people at all; refusing to plan against an empty read")]
+    /// The SIS returned nobody.
     NoSisRows,
     #[error("the SIS returned no people for school {school} ({name}), which is in scope")]
-    EmptySchool { school: SchoolNumber, name: String },
+    /// A school in scope has no SIS rows.
+    EmptySchool {
+        /// The school number.
+        school: SchoolNumber,
+        /// The school's name.
+        name: String,
+    },
     /// More changes of one kind than a limit allows; `people` are the ones planned.
     #[error(
         "the plan has {planned} {kind} change(s){} against {base} {}, over the limit of {limit}",
@@ -30,27 +37,38 @@ pub enum SafetyViolation {
         base_name(*kind, school.is_some())
     )]
     OverLimit {
+        /// The kind of change.
         kind: LimitedKind,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// The school, for a per-school limit.
         school: Option<SchoolNumber>,
+        /// Changes of that kind planned.
         planned: usize,
+        /// The limit, as a count.
         limit: usize,
         /// Managed accounts (run limits), the school's managed accounts (per-school limits),
         /// or for per-school creates the school's SIS rows.
         base: usize,
+        /// The people those changes are for.
         people: Vec<Person>,
     },
     /// A vendor full-refresh file with a header and no rows.
     #[error("{file} has no rows: a full refresh would remove everyone at the vendor")]
-    EmptyFile { file: String },
+    EmptyFile {
+        /// The file's name.
+        file: String,
+    },
     /// A vendor full-refresh file with fewer rows than the district's minimum for it (the
     /// check that needs no earlier delivery: a first run, or a lost delivery state).
     #[error(
         "{file} has {rows} rows, under the district's minimum of {minimum}: a full refresh would remove everyone else at the vendor"
     )]
     BelowMinimum {
+        /// The file's name.
         file: String,
+        /// Rows in the file.
         rows: usize,
+        /// The district's minimum.
         minimum: usize,
     },
     /// A vendor full-refresh file lost more rows since the last delivery than allowed.
@@ -59,10 +77,15 @@ pub enum SafetyViolation {
         missing.len()
     )]
     FileShrank {
+        /// The file's name.
         file: String,
+        /// Rows in the last delivery.
         previous: usize,
+        /// Rows now.
         rows: usize,
+        /// The drop, in percent.
         dropped_pct: f64,
+        /// The allowed drop, in percent.
         max_drop_pct: f64,
         /// Row keys (the person's id column) delivered last time and absent now.
         missing: Vec<String>,

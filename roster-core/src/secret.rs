@@ -9,6 +9,7 @@ use std::fmt;
 pub struct Secret(String);
 
 impl Secret {
+    /// Wraps a value.
     pub fn new(value: impl Into<String>) -> Self {
         Secret(value.into())
     }
@@ -21,10 +22,12 @@ impl Secret {
             .map(Secret)
     }
 
+    /// The value, for the one place that must send it.
     pub fn expose(&self) -> &str {
         &self.0
     }
 
+    /// Is the value empty?
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

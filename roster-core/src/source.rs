@@ -45,8 +45,10 @@ pub enum SourceError {
     /// A database file exists but could not be opened.
     #[error("cannot connect to the SIS: {path}: {source}")]
     Open {
+        /// The file.
         path: String,
         #[source]
+        /// Why it did not open.
         source: BoxError,
     },
     /// A statement failed, or was refused before it ran (binds that do not match).
@@ -54,15 +56,23 @@ pub enum SourceError {
     Query(#[source] BoxError),
     /// A file the source reads is missing or malformed.
     #[error("cannot read {path}: {reason}")]
-    File { path: String, reason: String },
+    File {
+        /// The file's path.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// A read on a worker thread panicked or was cancelled.
     #[error("{what} failed: {source}")]
     Task {
+        /// The read that failed.
         what: String,
         #[source]
+        /// The panic or cancellation.
         source: BoxError,
     },
     #[error("{0}")]
+    /// Any other failure, as text.
     Other(String),
 }
 
@@ -84,7 +94,9 @@ pub trait SisSource: Send + Sync {
     /// Schools in scope; a SCHOOLS row with a bad value (an abbreviation or name that cannot
     /// be an OU name) is a row error, and the people at that school are row errors too.
     async fn schools(&self, scope: &Scope) -> Result<Loaded<School>, SourceError>;
+    /// Students in scope; bad rows come back as errors, not failures.
     async fn students(&self, scope: &Scope) -> Result<Loaded<Student>, SourceError>;
+    /// Staff in scope; bad rows come back as errors, not failures.
     async fn staff(&self, scope: &Scope) -> Result<Loaded<Staff>, SourceError>;
     /// Terms, sections, enrollments and homeroom teachers as of `today`, for vendor rosters.
     async fn classes(&self, scope: &Scope, today: NaiveDate) -> Result<Classes, SourceError>;

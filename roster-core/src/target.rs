@@ -19,7 +19,9 @@ pub struct TargetError {
     pub status: u16,
     /// Google's reason (`notFound`, `duplicate`, `invalid`, `userRateLimitExceeded`, ...).
     pub reason: String,
+    /// The server's message.
     pub message: String,
+    /// Is it worth trying again (rate limits, 5xx, no response)?
     pub retryable: bool,
     /// A server-requested wait (`Retry-After`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -27,6 +29,7 @@ pub struct TargetError {
 }
 
 impl TargetError {
+    /// An error from a status and Google's reason; `retryable` follows from them.
     pub fn new(status: u16, reason: impl Into<String>, message: impl Into<String>) -> Self {
         let reason = reason.into();
         // 412 conditionNotMet: Google's "User creation is not complete." right after a create.
@@ -46,6 +49,7 @@ impl TargetError {
         }
     }
 
+    /// A 404 `notFound`.
     pub fn not_found(message: impl Into<String>) -> Self {
         TargetError::new(404, "notFound", message)
     }
@@ -54,6 +58,7 @@ impl TargetError {
 /// The outcome of one applied change: how many API calls it took.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Applied {
+    /// API calls the change took.
     pub api_calls: u32,
     /// What the target did beyond the plan (e.g. "409 on create: updated the existing account").
     #[serde(default, skip_serializing_if = "Option::is_none")]

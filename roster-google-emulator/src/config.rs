@@ -55,7 +55,7 @@ impl Quota {
 /// Whether API calls need a bearer token.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Auth {
-    /// A valid access token from `/token` (or [`RunningEmulator::issue_access_token`]).
+    /// A valid access token from `/token` (or [`RunningEmulator::issue_access_token`](crate::RunningEmulator::issue_access_token)).
     #[default]
     Required,
     /// No authentication; every call acts as `anonymous`.

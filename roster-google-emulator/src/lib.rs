@@ -215,6 +215,8 @@
 //! * Aliases are users' only (no group aliases, no `nonEditableAliases`); an alias left by a
 //!   rename lives until deleted, as at Google.
 
+#![warn(missing_docs)]
+
 mod auth;
 mod config;
 mod discovery;

@@ -9,6 +9,26 @@
 //! The local emulator of the Directory API used by the tests, the demo and the benchmarks is
 //! its own crate, `roster-google-emulator` (a dev-dependency here), so this crate carries no
 //! HTTP server.
+//!
+//! List the accounts under an OU (`no_run`: it needs Google, or `roster-google-emulator`):
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use roster_core::{DirectoryTarget, OrgUnitPath};
+//! use roster_google::{ClientConfig, GoogleDirectory, StaticToken};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let token = Arc::new(StaticToken::new(std::env::var("GOOGLE_ACCESS_TOKEN")?));
+//! let google = GoogleDirectory::connect(ClientConfig::default(), token)?;
+//! let accounts = google.list_accounts(&[OrgUnitPath::new("/Students")]).await?;
+//! println!("{} accounts", accounts.len());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! `examples/plan_from_csv.rs` is a whole program on this crate and roster-core alone.
+
+#![warn(missing_docs)]
 
 pub mod auth;
 pub mod client;

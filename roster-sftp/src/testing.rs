@@ -43,8 +43,11 @@ pub const CLIENT_KEY_PASSPHRASE: &str = "correct horse battery staple";
 /// Which authentication methods the test server offers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SshdOptions {
+    /// sshd's `PasswordAuthentication`.
     pub password_authentication: bool,
+    /// sshd's `KbdInteractiveAuthentication`.
     pub kbd_interactive_authentication: bool,
+    /// sshd's `PubkeyAuthentication`.
     pub pubkey_authentication: bool,
     /// PAM is what backs keyboard-interactive on Linux; without it sshd has no kbd device.
     pub use_pam: bool,
@@ -238,10 +241,12 @@ impl Sshd {
         }
     }
 
+    /// The address sshd listens on (`127.0.0.1`).
     pub fn host(&self) -> &'static str {
         "127.0.0.1"
     }
 
+    /// The port sshd listens on.
     pub fn port(&self) -> u16 {
         self.port
     }
@@ -285,10 +290,12 @@ impl Sshd {
         s
     }
 
+    /// sshd's process id, while it runs.
     pub fn pid(&self) -> Option<u32> {
         self.child.as_ref().map(Child::id)
     }
 
+    /// Is sshd still running?
     pub fn is_running(&mut self) -> bool {
         match &mut self.child {
             Some(c) => matches!(c.try_wait(), Ok(None)),
@@ -458,6 +465,7 @@ pub struct TestUser {
 }
 
 impl TestUser {
+    /// A new throwaway local user with a random password (removed on drop).
     pub fn create() -> TestUser {
         remove_stale_users();
         let mut rng = rand::thread_rng();
@@ -501,10 +509,12 @@ impl TestUser {
         user
     }
 
+    /// The user's login.
     pub fn name(&self) -> &str {
         &self.name
     }
 
+    /// The user's password.
     pub fn password(&self) -> &str {
         &self.password
     }

@@ -8,6 +8,23 @@
 //!
 //! All of them implement [`roster_core::SisSource`]: good rows load, bad rows become
 //! [`roster_core::RowError`]s naming where they came from.
+//!
+//! ```no_run
+//! use roster_core::{Scope, SisSource};
+//! use roster_sis::OneRosterSource;
+//!
+//! # async fn run() -> Result<(), roster_core::SourceError> {
+//! let sis = OneRosterSource::new("exports/oneroster"); // users.csv, orgs.csv, ...
+//! let students = sis.students(&Scope::All).await?;
+//! for bad in &students.errors {
+//!     eprintln!("{bad}"); // e.g. `users.csv line 17: ...`
+//! }
+//! println!("{} students", students.rows.len());
+//! # Ok(())
+//! # }
+//! ```
+
+#![warn(missing_docs)]
 
 pub mod demo;
 pub mod oneroster;

@@ -60,6 +60,7 @@ impl RateLimiter {
         }
     }
 
+    /// The sustained rate, in requests per second.
     pub fn rate(&self) -> f64 {
         self.rate
     }
@@ -90,7 +91,9 @@ impl RateLimiter {
 pub struct Retry {
     /// Attempts per change, the first included.
     pub max_attempts: u32,
+    /// The first wait; each retry doubles it (before jitter).
     pub base: Duration,
+    /// The longest wait between two attempts.
     pub max: Duration,
 }
 
@@ -125,9 +128,11 @@ pub struct ApplyOptions {
     /// Changes started per second across the run; `None` leaves limiting to the target
     /// (the Google client limits every HTTP call itself).
     pub rate_per_second: Option<f64>,
+    /// Backoff for retryable failures.
     pub retry: Retry,
     /// Create missing OUs that creates and moves need, before the first write.
     pub create_org_units: bool,
+    /// The job's name, written into every audit line.
     pub job: String,
     /// The rules a create that meets an existing account (`409 duplicate`) is planned with
     /// ([`crate::plan::adopt`]). Without them the existing account is still adopted, but
@@ -150,6 +155,7 @@ impl Default for ApplyOptions {
 
 /// Observes progress (a progress bar on a TTY); called once per finished change.
 pub trait Progress: Send + Sync {
+    /// One change finished: `ok` is false when it failed after its retries.
     fn change_done(&self, change: &Change, ok: bool);
 }
 

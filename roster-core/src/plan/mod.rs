@@ -27,6 +27,7 @@ pub use file::{PlanFile, PlanFileError, RefusedChange};
 /// One change to one account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Change {
+    /// Who the change is for.
     pub person: Person,
     /// The account's primary email when this change runs (after an earlier rename in the
     /// same plan, the new one). For a skip, the email the person would have, if any.
@@ -36,6 +37,7 @@ pub struct Change {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     #[serde(flatten)]
+    /// What it does.
     pub kind: ChangeKind,
 }
 
@@ -45,24 +47,33 @@ pub struct Change {
 pub enum ChangeKind {
     /// A new account. The initial password travels with it but never serialises.
     Create {
+        /// The account to create.
         account: Account,
         #[serde(skip)]
+        /// The initial password (never serialised).
         password: Option<Secret>,
+        /// Make the person set their own password at first sign-in.
         change_password_at_next_login: bool,
     },
     /// The primary email changes (staff matched by DCID whose SIS email changed).
     Rename {
+        /// The current primary email.
         from: String,
+        /// The new primary email.
         to: String,
     },
     /// Name, custom schema or external id fields; only the ones that differ are present.
     Update(AccountPatch),
     /// The account leaves a suspended state.
     Unsuspend,
+    /// The account changes OU.
     Move {
+        /// The current OU.
         from: OrgUnitPath,
+        /// The new OU.
         to: OrgUnitPath,
     },
+    /// The account is suspended (the person left).
     Suspend,
     /// Removes the (just suspended) account from every group it belongs to.
     RemoveFromGroups,
@@ -76,6 +87,7 @@ pub enum ChangeKind {
     },
     /// The person gets no change: a bad name, an unusable email, a conflict.
     Skip {
+        /// Why nothing is done.
         reason: String,
     },
 }
@@ -120,17 +132,21 @@ impl ChangeKind {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountPatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The new first name.
     pub given_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The new last name.
     pub family_name: Option<String>,
     /// Only the changed fields of each schema.
     #[serde(default, skip_serializing_if = "SchemaValues::is_empty")]
     pub custom_schemas: SchemaValues,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The new external ids (the whole list, as Google replaces it).
     pub external_ids: Option<Vec<ExternalId>>,
 }
 
 impl AccountPatch {
+    /// Nothing to change?
     pub fn is_empty(&self) -> bool {
         self.given_name.is_none()
             && self.family_name.is_none()
@@ -161,6 +177,7 @@ impl AccountPatch {
 /// The plan of one run: its changes in execution order, and what it was computed from.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {
+    /// The changes, in execution order.
     pub changes: Vec<Change>,
     /// Accounts observed under the managed roots (the base for the suspension share).
     pub managed_accounts: usize,
@@ -189,6 +206,7 @@ impl Plan {
         m
     }
 
+    /// Number of changes with this kind label (see [`ChangeKind::label`]).
     pub fn count(&self, label: &str) -> usize {
         self.changes
             .iter()
@@ -196,6 +214,7 @@ impl Plan {
             .count()
     }
 
+    /// No change that writes?
     pub fn is_empty(&self) -> bool {
         self.writes().next().is_none()
     }

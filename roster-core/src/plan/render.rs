@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use super::{ChangeKind, Plan};
 
 impl Plan {
+    /// The plan as pretty-printed JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(&self.changes).expect("a plan always serialises")
     }

@@ -31,20 +31,31 @@ pub enum MatchKey {
     /// By a custom schema field (staff: `Synchronization_Data.DCID`), so an email change is a
     /// rename, not a new account. An account without the field is matched by email instead,
     /// once, and the field is then written.
-    SchemaField { schema: String, field: String },
+    SchemaField {
+        /// The custom schema.
+        schema: String,
+        /// The field in it.
+        field: String,
+    },
 }
 
 /// The account a person should have.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DesiredAccount {
+    /// Who the account is for.
     pub person: Person,
     /// The match key's value for this person (e.g. the DCID), or `None` when accounts are
     /// matched by primary email: the key is then the email, lower-cased ([`Self::match_key`]).
     pub key: Option<String>,
+    /// The primary email the account should have.
     pub primary_email: String,
+    /// First name.
     pub given_name: String,
+    /// Last name.
     pub family_name: String,
+    /// The OU it should be in.
     pub org_unit_path: OrgUnitPath,
+    /// Whether it should be suspended.
     pub suspended: bool,
     /// Only the fields the district manages; other fields on the account are left alone.
     pub custom_schemas: SchemaValues,
@@ -65,18 +76,26 @@ impl DesiredAccount {
 /// What the policy decided for one SIS person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Intent {
+    /// The person should have this account.
     Account {
+        /// The account.
         account: DesiredAccount,
+        /// The person's school, for per-school limits.
         school: Option<SchoolNumber>,
     },
+    /// The person gets no change.
     Skip {
+        /// Who is skipped.
         person: Person,
+        /// Why.
         reason: String,
+        /// The person's school, for per-school limits.
         school: Option<SchoolNumber>,
     },
 }
 
 impl Intent {
+    /// The person the intent is about.
     pub fn person(&self) -> &Person {
         match self {
             Intent::Account { account, .. } => &account.person,
@@ -97,6 +116,7 @@ impl Intent {
 pub struct NewAccount {
     /// The initial password (D118: `NEW_USER_PASSWORD`). Never logged, never in a plan's JSON.
     pub password: Option<Secret>,
+    /// Make the person set their own password at first sign-in.
     pub change_password_at_next_login: bool,
     /// With no `password`, the target gives each new account a random one that nobody is
     /// told. A run refuses that at `apply` unless this says how people get their passwords
@@ -133,6 +153,7 @@ pub enum InactiveAccounts {
 /// The reconcile rules shared by every population.
 #[derive(Debug, Clone)]
 pub struct Policy {
+    /// How accounts are matched to people.
     pub match_key: MatchKey,
     /// The OU roots listed to build the observed state; accounts elsewhere are never touched.
     /// Include the suspended and graduated OUs so returning people are found.
@@ -145,11 +166,15 @@ pub struct Policy {
     pub reactivation_ous: Vec<String>,
     /// Suspending an account also removes it from all its groups (both D118 scripts do).
     pub remove_groups_on_suspend: bool,
+    /// Which name changes are written.
     pub name_updates: NameUpdates,
+    /// What happens to accounts of inactive people.
     pub inactive: InactiveAccounts,
     /// Create missing OUs before creating or moving accounts into them.
     pub create_org_units: bool,
+    /// Settings for new accounts.
     pub new_account: NewAccount,
+    /// Limits that refuse a plan (the safety valve).
     pub safety: SafetyLimits,
     /// Schools that may legitimately have no SIS rows (e.g. the graduated-students school for
     /// staff): the empty-school check skips them.
@@ -161,6 +186,7 @@ pub struct Policy {
 }
 
 impl Policy {
+    /// Rules with the defaults: groups removed on suspend, exact names, follow the SIS, create OUs, no limits.
     pub fn new(match_key: MatchKey, managed_roots: Vec<OrgUnitPath>) -> Self {
         Policy {
             match_key,
@@ -182,12 +208,14 @@ impl Policy {
         }
     }
 
+    /// Is `ou` inside a frozen OU?
     pub fn is_frozen(&self, ou: &OrgUnitPath) -> bool {
         self.frozen_ous
             .iter()
             .any(|f| ou.as_str().contains(f.as_str()))
     }
 
+    /// Is `ou` inside a reactivation OU?
     pub fn is_reactivated(&self, ou: &OrgUnitPath) -> bool {
         self.reactivation_ous
             .iter()

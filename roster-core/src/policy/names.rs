@@ -13,6 +13,7 @@ use std::collections::BTreeSet;
 pub struct BadNames(BTreeSet<String>);
 
 impl BadNames {
+    /// The list, trimmed and lower-cased; blank entries are dropped.
     pub fn new<I, S>(names: I) -> Self
     where
         I: IntoIterator<Item = S>,

@@ -14,17 +14,24 @@ use crate::model::{Person, School, SchoolNumber, Staff, StaffType};
 /// Where the staff custom attributes go (D118: `Synchronization_Data`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StaffSchema {
+    /// The custom schema's name.
     pub schema: FieldName,
+    /// The field holding `USERS.DCID`.
     pub dcid: FieldName,
+    /// The field holding the home school.
     pub homeschool: FieldName,
     /// `;`-joined active school numbers.
     pub school_access_list: FieldName,
+    /// The field holding the staff type.
     pub staff_type: FieldName,
+    /// The field holding `USERS.GROUPVALUE`.
     pub staff_group: FieldName,
+    /// The field holding the teacher number.
     pub teacher_number: FieldName,
 }
 
 impl StaffSchema {
+    /// D118's `Synchronization_Data` schema and field names.
     pub fn d118() -> Self {
         StaffSchema {
             schema: "Synchronization_Data".into(),
@@ -53,9 +60,13 @@ pub struct StaffPolicy {
     /// Substitutes (home school named [`Self::substitute_school_name`], or staff type 4 at
     /// the home school) go here.
     pub substitute_ou: OrgUnitPath,
+    /// A school name whose staff go to the substitute OU.
     pub substitute_school_name: Option<String>,
+    /// Where inactive staff accounts go.
     pub suspended_ou: OrgUnitPath,
+    /// Names that must not become accounts (test records, placeholders).
     pub bad_names: BadNames,
+    /// Custom schema fields written on each account, if any.
     pub schema: Option<StaffSchema>,
     /// District-specific schema values (D118: CrisisGO Building and CellPhone).
     pub extra_schemas: Option<ExtraSchemas>,
@@ -70,6 +81,7 @@ pub struct StaffPolicy {
 }
 
 impl StaffPolicy {
+    /// Staff rules for these email domains, with OUs under `ou_prefix`.
     pub fn new(domains: Vec<String>, ou_prefix: impl Into<OrgUnitPath>) -> Self {
         StaffPolicy {
             domains,

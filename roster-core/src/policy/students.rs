@@ -32,6 +32,7 @@ impl GradeOus {
         GradeOus(m)
     }
 
+    /// The OU name for a grade, if configured.
     pub fn get(&self, grade: i32) -> Option<&str> {
         self.0.get(&grade).map(String::as_str)
     }
@@ -40,12 +41,16 @@ impl GradeOus {
 /// Where the student custom attributes go (D118: `Synchronization_Data`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StudentSchema {
+    /// The custom schema's name.
     pub schema: FieldName,
+    /// The field holding the school.
     pub homeschool_field: FieldName,
+    /// The field holding the graduation year.
     pub graduation_year_field: FieldName,
 }
 
 impl StudentSchema {
+    /// D118's schema and field names.
     pub fn d118() -> Self {
         StudentSchema {
             schema: "Synchronization_Data".into(),
@@ -68,7 +73,9 @@ pub struct StudentPolicy {
     /// A grade not in the map goes to the building OU itself (documented choice: no crash,
     /// no skip; the account still exists and is visible to the building's admins).
     pub grade_ous: GradeOus,
+    /// Where inactive students' accounts go.
     pub suspended_ou: OrgUnitPath,
+    /// Where graduates' accounts go.
     pub graduated_ou: OrgUnitPath,
     /// Students in this school are graduates whatever their enroll status says.
     pub graduated_school: Option<SchoolNumber>,
@@ -86,7 +93,9 @@ pub struct StudentPolicy {
     /// Write names in [`title_case`] (D118: PowerSchool keeps them in capitals) instead of
     /// as PowerSchool has them.
     pub title_case_names: bool,
+    /// Names that must not become accounts (test records, placeholders).
     pub bad_names: BadNames,
+    /// Custom schema fields written on each account, if any.
     pub schema: Option<StudentSchema>,
     /// The licence a summer graduate loses ([`Self::licence_losses`]); `None`: no licence
     /// is removed (D118: product 101031, SKU 1010310008).

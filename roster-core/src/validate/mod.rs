@@ -3,7 +3,7 @@
 //!
 //! Each check returns the cleaned value or an [`Invalid`] that shows the value safely
 //! ([`show`]: quoted, control and invisible characters escaped, long values cut) with the
-//! reason. Sources turn an [`Invalid`] into a [`RowError`](crate::RowError) located by source,
+//! reason. Sources turn an [`Invalid`] into a [`RowError`] located by source,
 //! row key and field ([`Invalid::at`]); the person is then not loaded, so the plan neither
 //! creates nor suspends them (an account that exists is left as it is).
 //!
@@ -60,6 +60,7 @@ pub const MAX_OU_NAME: usize = 60;
 pub struct Invalid {
     /// The value as [`show`] renders it.
     pub shown: String,
+    /// Why the value was refused.
     pub reason: String,
 }
 
@@ -347,6 +348,7 @@ pub struct Emails {
 }
 
 impl Emails {
+    /// No email claimed yet.
     pub fn new() -> Self {
         Emails::default()
     }

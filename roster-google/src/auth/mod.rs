@@ -58,13 +58,22 @@ pub const DEFAULT_SCOPES: &[&str] = &[
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
     #[error("cannot read {path}: {source}")]
+    /// A credentials or token file could not be read.
     Read {
+        /// The file.
         path: PathBuf,
         #[source]
+        /// The I/O error.
         source: std::io::Error,
     },
     #[error("invalid {what}: {message}")]
-    Invalid { what: &'static str, message: String },
+    /// A key, a token or a response is malformed or was refused.
+    Invalid {
+        /// What was read (`service account key`, `token response`, ...).
+        what: &'static str,
+        /// What is wrong with it.
+        message: String,
+    },
     /// The token endpoint could not be reached (worth retrying).
     #[error("token endpoint unreachable: {0}")]
     Unreachable(String),
@@ -109,6 +118,7 @@ pub trait TokenSource: Send + Sync + fmt::Debug {
 pub struct StaticToken(Secret);
 
 impl StaticToken {
+    /// A source that always returns `token`.
     pub fn new(token: impl Into<String>) -> Self {
         StaticToken(Secret::new(token))
     }
@@ -193,6 +203,7 @@ impl ServiceAccountAuth {
         Self::from_key(key, subject, scopes).await
     }
 
+    /// Tokens for a parsed service-account key, acting as `subject`, with these scopes.
     pub async fn from_key(
         key: ServiceAccountKey,
         subject: &str,

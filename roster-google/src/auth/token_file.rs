@@ -19,21 +19,28 @@ use super::AuthError;
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TokenFileContents {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The access token.
     pub token: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The refresh token.
     pub refresh_token: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The token endpoint.
     pub token_uri: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The OAuth client's id.
     pub client_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The OAuth client's secret.
     pub client_secret: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The scopes granted.
     pub scopes: Option<Vec<String>>,
     /// UTC, `2024-05-01T12:34:56.123456Z` (google-auth also reads it without the fraction).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expiry: Option<String>,
     #[serde(flatten)]
+    /// Every other key, kept as read.
     pub extra: Map<String, Value>,
 }
 
@@ -134,6 +141,7 @@ impl TokenFile {
         })
     }
 
+    /// The file.
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -16,8 +16,11 @@ use serde::Deserialize;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{status} {reason}: {message}")]
 pub struct DirectoryError {
+    /// HTTP status (0 when no response arrived).
     pub status: u16,
+    /// Google's reason, or a client-side one (see above).
     pub reason: String,
+    /// Google's message, or what went wrong.
     pub message: String,
     /// `errors[0].domain` (`global`, `usageLimits`, ...), when Google sent one.
     pub domain: Option<String>,
@@ -143,10 +146,12 @@ impl DirectoryError {
         e
     }
 
+    /// A 404?
     pub fn is_not_found(&self) -> bool {
         self.status == 404
     }
 
+    /// A 409 (the resource exists)?
     pub fn is_duplicate(&self) -> bool {
         self.status == 409
     }

@@ -156,6 +156,7 @@ pub(crate) enum Kind {
 }
 
 impl DirectoryClient {
+    /// A client for `config`, taking tokens from `auth`.
     pub fn new(config: ClientConfig, auth: Arc<dyn TokenSource>) -> Result<Self, DirectoryError> {
         let http = reqwest::Client::builder()
             .timeout(config.timeout)
@@ -189,10 +190,12 @@ impl DirectoryClient {
         self.retries.load(Ordering::Relaxed)
     }
 
+    /// The API root requests go to.
     pub fn base_url(&self) -> &str {
         &self.base
     }
 
+    /// The customer (`my_customer` by default).
     pub fn customer(&self) -> &str {
         &self.customer
     }

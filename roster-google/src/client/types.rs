@@ -30,22 +30,31 @@ pub type CustomSchemas = BTreeMap<String, Map<String, Value>>;
 #[serde(rename_all = "camelCase")]
 pub struct User {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Google's immutable id.
     pub id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The primary email.
     pub primary_email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The name.
     pub name: Option<UserName>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The OU's path.
     pub org_unit_path: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Suspended?
     pub suspended: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The password (written only; Google never returns it).
     pub password: Option<Password>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Must the user set a new password at the next sign-in?
     pub change_password_at_next_login: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Custom schema values, by schema and field.
     pub custom_schemas: Option<CustomSchemas>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// External ids.
     pub external_ids: Option<Vec<UserExternalId>>,
     /// Every other field of the resource, as returned (never set by this crate's writes).
     #[serde(flatten, default, skip_serializing_if = "Map::is_empty")]
@@ -57,10 +66,13 @@ pub struct User {
 #[serde(rename_all = "camelCase")]
 pub struct UserName {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// First name.
     pub given_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Last name.
     pub family_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Full name (read-only, Google builds it).
     pub full_name: Option<String>,
 }
 
@@ -69,10 +81,13 @@ pub struct UserName {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserExternalId {
+    /// The id.
     pub value: String,
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    /// Its `type`.
     pub kind: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Its `customType`, for a `custom` one.
     pub custom_type: Option<String>,
 }
 
@@ -81,8 +96,10 @@ pub struct UserExternalId {
 #[serde(rename_all = "camelCase")]
 pub struct UserPage {
     #[serde(default)]
+    /// The users on this page.
     pub users: Vec<User>,
     #[serde(default)]
+    /// The token of the next page; `None` on the last.
     pub next_page_token: Option<String>,
 }
 
@@ -91,18 +108,25 @@ pub struct UserPage {
 #[serde(rename_all = "camelCase")]
 pub struct OrgUnit {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The OU's name (the last part of its path).
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Description.
     pub description: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Full path.
     pub org_unit_path: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Google's id.
     pub org_unit_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The parent's path.
     pub parent_org_unit_path: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The parent's id.
     pub parent_org_unit_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether settings are not inherited from the parent.
     pub block_inheritance: Option<bool>,
 }
 
@@ -118,11 +142,15 @@ pub(crate) struct OrgUnitList {
 #[serde(rename_all = "camelCase")]
 pub struct Schema {
     #[serde(default)]
+    /// Google's id.
     pub schema_id: Option<String>,
+    /// The schema's name, as used in `customSchemas`.
     pub schema_name: String,
     #[serde(default)]
+    /// Display name.
     pub display_name: Option<String>,
     #[serde(default)]
+    /// The fields.
     pub fields: Vec<SchemaField>,
 }
 
@@ -130,12 +158,15 @@ pub struct Schema {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SchemaField {
+    /// The field's name.
     pub field_name: String,
     /// `STRING`, `INT64`, `BOOL`, `DOUBLE`, `EMAIL`, `PHONE`, `DATE`.
     pub field_type: String,
     #[serde(default)]
+    /// Can it hold several values?
     pub multi_valued: Option<bool>,
     #[serde(default)]
+    /// Google's id.
     pub field_id: Option<String>,
 }
 
@@ -150,10 +181,13 @@ pub(crate) struct SchemaList {
 #[serde(rename_all = "camelCase")]
 pub struct Group {
     #[serde(default)]
+    /// Google's id.
     pub id: Option<String>,
     #[serde(default)]
+    /// The group's email.
     pub email: Option<String>,
     #[serde(default)]
+    /// The group's name.
     pub name: Option<String>,
 }
 
@@ -176,6 +210,7 @@ pub(crate) struct GroupPage {
 /// How much of a user `users.list`/`users.get` return.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Projection {
+    /// The basic fields, no custom schemas.
     Basic,
     /// Every field, custom schemas included.
     #[default]
@@ -203,6 +238,7 @@ impl Projection {
 pub struct ListUsers {
     /// A search query, e.g. `orgUnitPath='/D118 Students'` (see [`ou_query`]).
     pub query: Option<String>,
+    /// How much of each user to return.
     pub projection: Projection,
     /// 1..=500; Google's maximum (500) by default.
     pub max_results: u32,
@@ -210,6 +246,7 @@ pub struct ListUsers {
     pub fields: Option<String>,
     /// Lists one domain instead of the whole customer (`customer=my_customer`).
     pub domain: Option<String>,
+    /// Sort field (`email`, `givenName`, `familyName`).
     pub order_by: Option<String>,
 }
 

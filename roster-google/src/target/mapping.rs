@@ -33,6 +33,7 @@ pub const EXTERNAL_ID_TYPES: &[&str] = &[
 pub struct SchemaTypes(HashMap<String, HashMap<String, String>>);
 
 impl SchemaTypes {
+    /// The types declared by these schemas.
     pub fn from_schemas(schemas: &[Schema]) -> Self {
         SchemaTypes(
             schemas
@@ -49,10 +50,12 @@ impl SchemaTypes {
         )
     }
 
+    /// The declared type of `schema.field`, if known.
     pub fn field_type(&self, schema: &str, field: &str) -> Option<&str> {
         self.0.get(schema)?.get(field).map(String::as_str)
     }
 
+    /// No schema known?
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -142,6 +145,7 @@ fn flag(u: &User, name: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Google's external id as roster-core's: a `custom` id's kind is its `customType`.
 pub fn external_id_from_google(e: &UserExternalId) -> ExternalId {
     let kind = match (e.kind.as_deref(), e.custom_type.as_deref()) {
         (Some("custom"), Some(ct)) if !ct.is_empty() => ct.to_string(),
@@ -155,6 +159,7 @@ pub fn external_id_from_google(e: &UserExternalId) -> ExternalId {
     }
 }
 
+/// roster-core's external id as Google's: a kind Google does not know becomes `custom` with that `customType`.
 pub fn external_id_to_google(e: &ExternalId) -> UserExternalId {
     if EXTERNAL_ID_TYPES.contains(&e.kind.as_str()) {
         UserExternalId {

@@ -60,6 +60,7 @@ pub struct GoogleDirectory {
 }
 
 impl GoogleDirectory {
+    /// A target on a client, with the default retry.
     pub fn new(client: Arc<DirectoryClient>) -> Self {
         GoogleDirectory {
             client,
@@ -102,6 +103,7 @@ impl GoogleDirectory {
         self
     }
 
+    /// The underlying client.
     pub fn client(&self) -> &DirectoryClient {
         &self.client
     }

@@ -14,30 +14,50 @@ pub enum SftpError {
     #[error(
         "invalid pinned host key fingerprint {value:?}: expected OpenSSH style \"SHA256:<43 base64 characters>\" as printed by `sftp-fingerprint HOST[:PORT]` or `ssh-keygen -l -E sha256`"
     )]
-    InvalidFingerprint { value: String },
+    /// The pinned fingerprint is not `SHA256:<base64>`.
+    InvalidFingerprint {
+        /// The value given.
+        value: String,
+    },
 
     #[error("invalid remote file name {name:?}: {reason}")]
-    InvalidName { name: String, reason: &'static str },
+    /// A file name that cannot be used on the server (a path, a control character, ...).
+    InvalidName {
+        /// The name.
+        name: String,
+        /// Why it cannot be used.
+        reason: &'static str,
+    },
 
     #[error("cannot resolve {host}:{port}: {source}")]
+    /// The host name did not resolve.
     Resolve {
+        /// The host.
         host: String,
+        /// The port.
         port: u16,
         #[source]
+        /// The resolver's error.
         source: io::Error,
     },
 
     #[error("cannot connect to {addr}: {source}")]
+    /// The TCP connection failed.
     Connect {
+        /// `host:port`.
         addr: String,
         #[source]
+        /// The socket's error.
         source: io::Error,
     },
 
     #[error("SSH handshake with {addr} failed: {source}")]
+    /// The SSH handshake failed.
     Handshake {
+        /// `host:port`.
         addr: String,
         #[source]
+        /// libssh2's error.
         source: ssh2::Error,
     },
 
@@ -46,34 +66,57 @@ pub enum SftpError {
         "host key mismatch for {addr}: server presented {seen} ({key_type}), expected {expected}; nothing was sent. If the vendor really changed its key, confirm the new fingerprint with them and update the pin (`sftp-fingerprint {addr}` prints it)"
     )]
     HostKeyMismatch {
+        /// `host:port`.
         addr: String,
+        /// The fingerprint the server presented.
         seen: String,
+        /// The pinned fingerprint.
         expected: String,
+        /// The server key's type (e.g. `ssh-ed25519`).
         key_type: &'static str,
     },
 
     #[error("server {addr} did not present a host key")]
-    NoHostKey { addr: String },
+    /// The server presented no host key.
+    NoHostKey {
+        /// `host:port`.
+        addr: String,
+    },
 
     #[error("authentication failed for user {user} at {addr}: {detail}")]
+    /// The server refused the credentials.
     Auth {
+        /// The user name.
         user: String,
+        /// `host:port`.
         addr: String,
+        /// What the server or libssh2 said (never the password).
         detail: String,
     },
 
     #[error("cannot use private key {path}: {detail}")]
-    KeyFile { path: PathBuf, detail: String },
+    /// The private key file is missing or unusable.
+    KeyFile {
+        /// The key file.
+        path: PathBuf,
+        /// What is wrong (never the passphrase).
+        detail: String,
+    },
 
     /// An SFTP operation failed in a way that retrying will not fix (missing directory,
     /// permission denied).
     #[error("SFTP {op} {path} on {addr} failed: {source}{hint}")]
     Remote {
+        /// The operation (`open`, `rename`, `stat`, ...).
         op: &'static str,
+        /// The remote path.
         path: String,
+        /// `host:port`.
         addr: String,
+        /// A hint for the operator, or empty.
         hint: &'static str,
         #[source]
+        /// libssh2's error.
         source: ssh2::Error,
     },
 
@@ -82,42 +125,59 @@ pub enum SftpError {
     Transfer {
         /// The operation and its path, e.g. `write /home/students.csv.part`.
         what: String,
+        /// `host:port`.
         addr: String,
         #[source]
+        /// The I/O error.
         source: io::Error,
     },
 
     #[error(
         "size check failed for {path} on {addr}: remote file has {remote} bytes, local has {local}"
     )]
+    /// The remote file's size differs from what was sent.
     SizeMismatch {
+        /// The remote path.
         path: String,
+        /// `host:port`.
         addr: String,
+        /// Bytes on the server.
         remote: u64,
+        /// Bytes sent.
         local: u64,
     },
 
     #[error("cannot read local file {path}: {source}")]
+    /// A local file to upload could not be read.
     LocalRead {
+        /// The local file.
         path: PathBuf,
         #[source]
+        /// The I/O error.
         source: io::Error,
     },
 
     #[error("uploaded {name}, but cannot keep the local copy in {path}: {source}")]
+    /// The file was sent, but its local copy could not be kept.
     Archive {
+        /// The file's name.
         name: String,
+        /// The archive directory.
         path: PathBuf,
         #[source]
+        /// The I/O error.
         source: io::Error,
     },
 
     /// Every attempt failed; `last` is the last attempt's error.
     #[error("giving up on {addr} after {attempts} attempts: {last}")]
     GaveUp {
+        /// `host:port`.
         addr: String,
+        /// Attempts made.
         attempts: u32,
         #[source]
+        /// The last attempt's error.
         last: Box<SftpError>,
     },
 
@@ -134,6 +194,7 @@ pub enum SftpError {
     },
 
     #[error("the blocking SFTP task failed: {0}")]
+    /// The blocking task panicked or was cancelled.
     Task(String),
 }
 

@@ -14,7 +14,9 @@ use super::{Delivery, Progress, SftpError, SftpTarget, Upload, Uploaded, parse_s
 /// with up to 10 % random jitter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Backoff {
+    /// The first wait.
     pub initial: Duration,
+    /// The longest wait.
     pub max: Duration,
 }
 

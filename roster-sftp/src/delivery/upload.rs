@@ -11,13 +11,18 @@ use super::SftpError;
 /// One file to upload: its remote name (no directory) and where its bytes come from.
 #[derive(Debug, Clone)]
 pub struct Upload {
+    /// The remote file name.
     pub name: String,
+    /// Its contents.
     pub source: UploadSource,
 }
 
 #[derive(Clone)]
+/// Where an upload's bytes come from.
 pub enum UploadSource {
+    /// Bytes in memory.
     Bytes(Arc<[u8]>),
+    /// A local file, streamed.
     File(PathBuf),
 }
 
@@ -95,19 +100,28 @@ impl From<roster_core::ExportFile> for Upload {
 /// delivered it, and the local copy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Uploaded {
+    /// The file's name.
     pub name: String,
+    /// Where it landed on the server.
     pub remote_path: String,
+    /// Its size.
     pub bytes: u64,
+    /// Attempts it took.
     pub attempts: u32,
+    /// The local copy, when an archive directory is set.
     pub archived: Option<PathBuf>,
 }
 
 /// Progress of one file in one attempt.
 #[derive(Debug, Clone, Copy)]
 pub struct Progress<'a> {
+    /// The file's name.
     pub name: &'a str,
+    /// Bytes sent so far.
     pub sent: u64,
+    /// The file's size.
     pub total: u64,
+    /// The attempt, from 1.
     pub attempt: u32,
 }
 

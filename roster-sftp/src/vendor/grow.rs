@@ -27,16 +27,24 @@ pub const GROW_COLUMNS: [&str; 10] = [
 /// Grow's user roles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum GrowRole {
+    /// Teacher.
     Teacher,
+    /// Coach.
     Coach,
+    /// Assistant administrator.
     AssistantAdmin,
+    /// School administrator.
     SchoolAdmin,
+    /// Regional administrator.
     RegionalAdmin,
+    /// Sub-administrator.
     SubAdmin,
+    /// System administrator.
     SystemAdmin,
 }
 
 impl GrowRole {
+    /// The role as Grow's upload file spells it.
     pub fn as_str(self) -> &'static str {
         match self {
             GrowRole::Teacher => "Teacher",
@@ -58,19 +66,27 @@ impl GrowRole {
 /// One line of the upload, before it is written; the [`Grow::fill`] hook may edit it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GrowRow {
+    /// First name.
     pub first_name: String,
+    /// Last name.
     pub last_name: String,
     /// Lower-case and trimmed.
     pub email: String,
+    /// The Grow role.
     pub role: GrowRole,
     /// Grow's exact school name; empty for Sub and System Admins.
     pub school: String,
     /// The SIS school this row is for (`None` for Sub and System Admins).
     pub school_number: Option<SchoolNumber>,
+    /// The `Grade` column.
     pub grade: String,
+    /// The `Course` column.
     pub course: String,
+    /// The `Primary Coach` column.
     pub primary_coach: String,
+    /// The `User Type` column.
     pub user_type: String,
+    /// The `Internal ID` column.
     pub internal_id: String,
 }
 
@@ -94,7 +110,9 @@ pub struct Grow {
     role: Arc<RoleFn>,
     fill: Option<Arc<FillFn>>,
     school_names: BTreeMap<SchoolNumber, String>,
+    /// The upload file's name.
     pub file_name: &'static str,
+    /// CSV settings.
     pub csv: CsvOptions,
 }
 
@@ -130,6 +148,7 @@ pub fn default_role(s: &Staff) -> Option<GrowRole> {
 }
 
 impl Grow {
+    /// An exporter with the default file name and CSV settings.
     pub fn new() -> Self {
         Grow::default()
     }
@@ -152,6 +171,7 @@ impl Grow {
         self
     }
 
+    /// Writes a UTF-8 byte order mark first, or not.
     pub fn with_bom(mut self, bom: bool) -> Self {
         self.csv.bom = bom;
         self

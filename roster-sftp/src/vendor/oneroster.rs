@@ -34,7 +34,7 @@ pub const ONEROSTER_FILES: [&str; 7] = [
 /// `enr-<section>-stu-<student number>` / `enr-<section>-staff-<dcid>`, and the district's
 /// own [`OneRoster::district_id`]. Emails are trimmed and lower-cased. Bulk files leave `status` and `dateLastModified` empty.
 ///
-/// Sessions are typed `schoolYear`, `semester` or `term` ([`session_type`]); a semester or
+/// Sessions are typed `schoolYear`, `semester` or `term` (`session_type`); a semester or
 /// term names its year as `parentSourcedId`. Classes whose `periods` are
 /// [`OneRoster::homeroom_periods`] are `classType=homeroom`, the others `scheduled`.
 ///
@@ -46,8 +46,11 @@ pub const ONEROSTER_FILES: [&str; 7] = [
 pub struct OneRoster {
     /// sourcedId of the district org (parent of every school).
     pub district_id: String,
+    /// The district's name in `orgs.csv`.
     pub district_name: String,
+    /// The zip file's name.
     pub file_name: String,
+    /// CSV settings.
     pub csv: CsvOptions,
     /// `periods` (the section's `EXPRESSION`) of homeroom classes, which get
     /// `classType=homeroom`; default `1(A)`, PowerSchool's homeroom period.
@@ -55,6 +58,7 @@ pub struct OneRoster {
 }
 
 impl OneRoster {
+    /// An exporter for one district, with the default file name and CSV settings.
     pub fn new(district_id: impl Into<String>, district_name: impl Into<String>) -> Self {
         OneRoster {
             district_id: district_id.into(),
@@ -65,6 +69,7 @@ impl OneRoster {
         }
     }
 
+    /// Writes a UTF-8 byte order mark first, or not.
     pub fn with_bom(mut self, bom: bool) -> Self {
         self.csv.bom = bom;
         self

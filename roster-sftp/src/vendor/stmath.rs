@@ -50,11 +50,14 @@ pub const STMATH_TEACHER_COLUMNS: [&str; 9] = [
 /// ST Math's `permanent_login` value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PermanentLogin {
+    /// `text`.
     Text,
+    /// `visual`.
     Visual,
 }
 
 impl PermanentLogin {
+    /// The value as ST Math's file spells it.
     pub fn as_str(self) -> &'static str {
         match self {
             PermanentLogin::Text => "text",
@@ -113,7 +116,7 @@ struct SchoolCodes {
 /// `teachers.csv` (`kipp-st-math-teacher-rosters.py`): every active school assignment
 /// (`SCHOOLSTAFF.STATUS = 1`) of every user whose home school is not 0, one row per school,
 /// with that school's `iid` and code (blank when unmapped), the email as above (blank when
-/// none), and `position`/`access_level` from [`teacher_codes`].
+/// none), and `position`/`access_level` from `teacher_codes`.
 ///
 /// Rows come out by school, then student number (students) or DCID (teachers).
 #[derive(Debug, Clone)]
@@ -122,6 +125,7 @@ pub struct StMath {
     permanent_login: BTreeMap<Grade, PermanentLogin>,
     /// `curriculum` for every student; empty (the script's value) lets ST Math pick by grade.
     pub curriculum: String,
+    /// CSV settings.
     pub csv: CsvOptions,
 }
 
@@ -187,6 +191,7 @@ impl StMath {
         }
     }
 
+    /// Writes a UTF-8 byte order mark first, or not.
     pub fn with_bom(mut self, bom: bool) -> Self {
         self.csv.bom = bom;
         self

@@ -169,6 +169,7 @@ pub struct DemoConfig {
     /// Student rows wanted; the 25 edge-case students are part of them (a smaller number
     /// still writes every edge case).
     pub students: usize,
+    /// Seed of the random generator: the same seed writes the same district.
     pub seed: u64,
     /// The generator's "today": sets the school year, terms and classes of graduates.
     pub today: NaiveDate,
@@ -177,6 +178,7 @@ pub struct DemoConfig {
 }
 
 impl DemoConfig {
+    /// A config for `students` rows with this seed and "today", and the default domain.
     pub fn new(students: usize, seed: u64, today: NaiveDate) -> Self {
         DemoConfig {
             students,
@@ -200,27 +202,46 @@ impl DemoConfig {
 /// Counts of what was written.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DemoSummary {
+    /// The SQLite file written.
     pub path: PathBuf,
+    /// `SCHOOLS` rows.
     pub schools: usize,
+    /// `STUDENTS` rows.
     pub students: usize,
+    /// `USERS` rows.
     pub users: usize,
+    /// `SCHOOLSTAFF` rows.
     pub schoolstaff: usize,
+    /// `TERMS` rows.
     pub terms: usize,
+    /// `SECTIONS` rows.
     pub sections: usize,
+    /// `CC` (enrollment) rows.
     pub cc: usize,
+    /// `CC` rows of dropped enrollments among them.
     pub cc_dropped: usize,
     /// First and last day of this year's year-long term.
     pub school_year: (NaiveDate, NaiveDate),
 }
 
 #[derive(Debug, thiserror::Error)]
+/// Why the demo district could not be written.
 pub enum DemoError {
     #[error("cannot write {path}: {reason}")]
-    Io { path: String, reason: String },
+    /// A file or directory could not be written.
+    Io {
+        /// The path.
+        path: String,
+        /// The I/O error.
+        reason: String,
+    },
     #[error("SQLite error while generating {path}: {source}")]
+    /// SQLite refused a statement.
     Sqlite {
+        /// The database file.
         path: String,
         #[source]
+        /// SQLite's error.
         source: rusqlite::Error,
     },
 }

@@ -5,11 +5,17 @@ use super::{GRADUATED_SCHOOL, STATE_EXCLUDED_SCHOOL, SUBSTITUTE_SCHOOL};
 /// A demo school.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DemoSchool {
+    /// `SCHOOL_NUMBER`.
     pub number: i64,
+    /// Full name.
     pub name: &'static str,
+    /// Short name.
     pub abbreviation: &'static str,
+    /// `STATE_EXCLUDEFROMREPORTING`: not a real school (graduates, substitutes).
     pub state_excluded: bool,
+    /// Lowest grade taught.
     pub low_grade: i32,
+    /// Highest grade taught.
     pub high_grade: i32,
 }
 

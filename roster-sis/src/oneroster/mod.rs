@@ -58,6 +58,7 @@ pub struct OneRosterSource {
 }
 
 impl OneRosterSource {
+    /// A source on the directory holding the OneRoster CSV files.
     pub fn new(dir: impl Into<PathBuf>) -> Self {
         OneRosterSource {
             dir: dir.into(),
@@ -78,6 +79,7 @@ impl OneRosterSource {
         self
     }
 
+    /// The directory read.
     pub fn dir(&self) -> &Path {
         &self.dir
     }

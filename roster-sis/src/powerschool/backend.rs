@@ -16,14 +16,20 @@ use roster_core::SourceError;
 /// with like on both.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
+    /// SQL `NULL`.
     Null,
+    /// An integer.
     Int(i64),
+    /// A floating-point number.
     Float(f64),
+    /// Text.
     Text(String),
+    /// A date.
     Date(NaiveDate),
 }
 
 impl Value {
+    /// Is it `NULL`?
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null)
     }
@@ -47,7 +53,9 @@ pub type Bind = (&'static str, Value);
 /// A result set: upper-case column names and the rows, in the order the SQL returned them.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Rows {
+    /// Column names, upper-case.
     pub columns: Vec<String>,
+    /// The rows, each with one value per column.
     pub rows: Vec<Vec<Value>>,
 }
 

@@ -106,6 +106,7 @@ impl PowerSchoolSource<OracleBackend> {
 }
 
 impl<B: SqlBackend> PowerSchoolSource<B> {
+    /// A source on a backend, with these options.
     pub fn new(backend: B, options: PowerSchoolOptions) -> Self {
         PowerSchoolSource {
             backend: Arc::new(backend),
@@ -113,10 +114,12 @@ impl<B: SqlBackend> PowerSchoolSource<B> {
         }
     }
 
+    /// The options.
     pub fn options(&self) -> &PowerSchoolOptions {
         &self.options
     }
 
+    /// The backend.
     pub fn backend(&self) -> &B {
         &self.backend
     }

@@ -26,13 +26,17 @@ use super::backend::{Bind, Rows, SqlBackend, Value, check_binds};
 
 /// Environment variables of the D118 scripts.
 pub const ENV_USER: &str = "POWERSCHOOL_READ_USER";
+/// The password's variable.
 pub const ENV_PASSWORD: &str = "POWERSCHOOL_DB_PASSWORD";
+/// The connect string's variable.
 pub const ENV_DB: &str = "POWERSCHOOL_PROD_DB";
 
 /// Where and how to connect. `Debug` never shows the password.
 #[derive(Clone, Debug)]
 pub struct OracleConfig {
+    /// The database user.
     pub user: String,
+    /// Its password.
     pub password: Secret,
     /// An Easy Connect string (`host:port/service`) or a TNS alias.
     pub connect_string: String,
@@ -60,6 +64,7 @@ impl OracleConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum OracleError {
     #[error("environment variable {0} is not set")]
+    /// A required environment variable is not set.
     MissingEnv(&'static str),
     #[error(
         "Oracle Instant Client was not found (DPI-1047). The oracle driver loads it at run time: \
@@ -68,14 +73,23 @@ pub enum OracleError {
          register it with ldconfig), on Windows add it to PATH, on macOS put it in \
          DYLD_LIBRARY_PATH or ~/lib. Driver said: {detail}"
     )]
-    InstantClientMissing { detail: String },
+    /// Oracle Instant Client could not be loaded.
+    InstantClientMissing {
+        /// The driver's message.
+        detail: String,
+    },
     #[error("cannot connect to PowerSchool database {connect_string} as {user}: {detail}")]
+    /// The database refused the connection.
     Connect {
+        /// The user.
         user: String,
+        /// The connect string.
         connect_string: String,
+        /// The driver's message (never the password).
         detail: String,
     },
     #[error("PowerSchool query failed: {0}")]
+    /// A statement failed.
     Query(String),
 }
 

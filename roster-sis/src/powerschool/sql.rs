@@ -22,6 +22,7 @@ use super::backend::{Bind, Value};
 /// One statement in the three scope variants of the D118 student sync.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ScopedSql {
+    /// The statement's name, for logs and errors.
     pub name: &'static str,
     /// Every school.
     pub all: &'static str,

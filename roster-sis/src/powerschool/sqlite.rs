@@ -55,6 +55,7 @@ impl SqliteBackend {
         }
     }
 
+    /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
     }

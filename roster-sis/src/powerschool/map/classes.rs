@@ -8,6 +8,7 @@ use roster_core::{Enrollment, RowError, Section, Term};
 use super::super::backend::{ColumnIndex, Rows, Value};
 use super::parse::{RowCheck, int, text};
 
+/// Terms from `TERMS` rows; bad rows become errors.
 pub fn terms(rows: &Rows) -> (Vec<Term>, Vec<RowError>) {
     let idx = rows.index();
     let mut out = Vec::new();
@@ -43,6 +44,7 @@ pub fn terms(rows: &Rows) -> (Vec<Term>, Vec<RowError>) {
     (out, errors)
 }
 
+/// Sections from `SECTIONS` rows; bad rows become errors.
 pub fn sections(rows: &Rows) -> (Vec<Section>, Vec<RowError>) {
     let idx = rows.index();
     let mut out = Vec::new();
@@ -78,6 +80,7 @@ pub fn sections(rows: &Rows) -> (Vec<Section>, Vec<RowError>) {
     (out, errors)
 }
 
+/// Enrollments from `CC` rows; bad rows become errors.
 pub fn enrollments(rows: &Rows) -> (Vec<Enrollment>, Vec<RowError>) {
     let idx = rows.index();
     let owner = first_records(rows, &idx);

@@ -34,6 +34,7 @@ pub enum NameCase {
 }
 
 impl NameCase {
+    /// The name with this case rule applied.
     pub fn apply(self, name: String) -> String {
         match self {
             NameCase::Keep => name,
