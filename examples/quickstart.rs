@@ -16,7 +16,7 @@ use std::path::Path;
 use clap::Parser;
 use roster::core::Secret;
 use roster::core::report::RunReport;
-use roster::demo::{DEMO_STUDENTS, Demo};
+use roster::demo::Demo;
 use roster::{AccountJob, Cli, Mode, Site, VendorJob, run_accounts, run_vendor};
 
 #[tokio::main]
@@ -36,7 +36,7 @@ async fn main() -> std::process::ExitCode {
         eprintln!("cannot reset the demo directory: {e}");
         return std::process::ExitCode::from(2);
     }
-    let demo = match Demo::start(out, d118_students::DOMAIN, today, DEMO_STUDENTS) {
+    let demo = match Demo::start(out, d118_students::DOMAIN, today, cli.opts.demo_students) {
         Ok(d) => d,
         Err(e) => {
             eprintln!("{e}");

@@ -16,7 +16,7 @@ use roster_core::{
 use crate::cli::{Mode, RunOptions};
 use crate::error::{ConfigError, RunError};
 use crate::lock::{RunLock, lock_path};
-use crate::progress::Bar;
+use crate::progress::{Bar, LogLines, with_heartbeat};
 
 /// Whose accounts a job manages, with the rules that make their desired state.
 pub enum Population {
@@ -52,8 +52,9 @@ pub(crate) fn conclude(
     result: Result<(), RunError>,
     opts: &RunOptions,
 ) -> RunReport {
+    // Not logged here: the summary the binary prints ends with `ABORTED: why` (once).
     if let Err(why) = result {
-        tracing::error!("{why}");
+        tracing::debug!("run stopped: {why}");
         report.aborted = Some(why.to_string());
     }
     report.finished_at = Some(Utc::now());
@@ -62,8 +63,11 @@ pub(crate) fn conclude(
     {
         // An unwritable report is not a success (exit 2): cron would lose the record.
         let why = format!("cannot write the report {}: {e}", path.display());
-        tracing::error!("{why}");
-        report.aborted.get_or_insert(why);
+        match &report.aborted {
+            // The summary names the first reason; this one would be lost.
+            Some(_) => tracing::error!("{why}"),
+            None => report.aborted = Some(why),
+        }
     }
     report
 }
@@ -100,32 +104,39 @@ async fn run_inner(
     policy.protected_accounts.extend(target.acting_as());
 
     let t = Instant::now();
-    let schools = sis.schools(&scope).await?;
-    report.row_errors.extend(schools.errors);
-    let schools = schools.rows;
-    let desired: Vec<Intent> = match &job.population {
-        Population::Students(p) => {
-            let loaded = sis.students(&scope).await?;
-            report.row_errors.extend(loaded.errors);
-            report.row_warnings.extend(loaded.warnings);
-            p.desired(&loaded.rows, &all_schools(sis, &schools).await?, today)
-        }
-        Population::Staff(p) => {
-            let loaded = sis.staff(&scope).await?;
-            report.row_errors.extend(loaded.errors);
-            p.desired(&loaded.rows, &all_schools(sis, &schools).await?)
-        }
-    };
+    let every = opts.progress_interval;
+    let (schools, desired) = with_heartbeat(
+        "reading the SIS",
+        every,
+        String::new,
+        read_sis(job, sis, &scope, today, report),
+    )
+    .await?;
     report.people_read = desired.len();
     report.timings.read_sis_ms = t.elapsed().as_millis() as u64;
+    tracing::info!(
+        "read the SIS: {} people, {} bad rows in {:.1} s",
+        desired.len(),
+        report.row_errors.len(),
+        t.elapsed().as_secs_f64()
+    );
 
     let t = Instant::now();
     let calls_before = target.api_calls();
-    let observed = target
-        .list_accounts(&policy.listed_roots())
-        .await
-        .map_err(RunError::ListDirectory)?;
+    let observed = with_heartbeat(
+        "listing the directory",
+        every,
+        || format!(", {} API calls", target.api_calls() - calls_before),
+        target.list_accounts(&policy.listed_roots()),
+    )
+    .await
+    .map_err(RunError::ListDirectory)?;
     report.timings.read_directory_ms = t.elapsed().as_millis() as u64;
+    tracing::info!(
+        "listed the directory: {} accounts in {:.1} s",
+        observed.len(),
+        t.elapsed().as_secs_f64()
+    );
 
     let t = Instant::now();
     let plan = plan(&desired, &observed, &policy, today);
@@ -134,7 +145,12 @@ async fn run_inner(
         report.planned.insert(k.to_string(), v);
     }
     report.skipped = skipped(&plan);
-    print_plan(&plan, opts.json, out);
+    // `apply` prints its summary at the end (the plan was seen at `plan`); `--json` is for
+    // programs and always gets the plan.
+    if mode == Mode::Plan || opts.json {
+        print_plan(&plan, opts.json, out);
+    }
+    nobody_to_sync(report)?;
 
     let school_of: BTreeMap<String, SchoolNumber> = desired
         .iter()
@@ -149,11 +165,12 @@ async fn run_inner(
     );
     report.api_calls = target.api_calls().saturating_sub(calls_before);
     if !report.violations.is_empty() {
-        for v in &report.violations {
-            tracing::warn!("safety valve: {v}");
-        }
+        // Refused: the error names every violation once. Forced: each is logged here.
         if !opts.force {
             return Err(RunError::Refused(report.violations.clone()));
+        }
+        for v in &report.violations {
+            tracing::warn!("safety valve: {v}");
         }
         tracing::warn!("--force: applying despite the safety valve");
     }
@@ -184,7 +201,13 @@ async fn run_inner(
         rules: Some(std::sync::Arc::new(policy.clone())),
         ..ApplyOptions::default()
     };
-    let bar = Bar::for_tty(plan.writes().count());
+    let writes = plan.writes().count();
+    let bar = Bar::for_tty(writes);
+    let lines = LogLines::new(writes, every);
+    let progress: &dyn roster_core::apply::Progress = match &bar {
+        Some(b) => b,
+        None => &lines,
+    };
     let calls_before = target.api_calls();
     let api_calls_so_far = report.api_calls;
     roster_core::apply(
@@ -192,7 +215,7 @@ async fn run_inner(
         &plan,
         &apply_opts,
         Some(&audit),
-        bar.as_ref().map(|b| b as _),
+        Some(progress),
         report,
     )
     .await;
@@ -200,6 +223,57 @@ async fn run_inner(
         b.finish();
     }
     report.api_calls = api_calls_so_far + target.api_calls().saturating_sub(calls_before);
+    Ok(())
+}
+
+/// Reads the schools and the people in scope; row errors and warnings go to the report.
+async fn read_sis(
+    job: &AccountJob,
+    sis: &dyn SisSource,
+    scope: &roster_core::Scope,
+    today: chrono::NaiveDate,
+    report: &mut RunReport,
+) -> Result<(Vec<roster_core::School>, Vec<Intent>), RunError> {
+    let schools = sis.schools(scope).await?;
+    if let roster_core::Scope::School(n) = *scope
+        && schools.rows.is_empty()
+        && schools.errors.is_empty()
+    {
+        return Err(ConfigError::NoSuchSchool(n).into());
+    }
+    report.row_errors.extend(schools.errors);
+    let schools = schools.rows;
+    let desired: Vec<Intent> = match &job.population {
+        Population::Students(p) => {
+            let loaded = sis.students(scope).await?;
+            report.row_errors.extend(loaded.errors);
+            report.row_warnings.extend(loaded.warnings);
+            p.desired(&loaded.rows, &all_schools(sis, &schools).await?, today)
+        }
+        Population::Staff(p) => {
+            let loaded = sis.staff(scope).await?;
+            report.row_errors.extend(loaded.errors);
+            p.desired(&loaded.rows, &all_schools(sis, &schools).await?)
+        }
+    };
+    Ok((schools, desired))
+}
+
+/// A run where everyone read was skipped or unreadable is not a success (exit 2).
+fn nobody_to_sync(report: &RunReport) -> Result<(), RunError> {
+    let skipped: std::collections::BTreeSet<&str> = report
+        .skipped
+        .iter()
+        .map(|s| s.person.id.as_str())
+        .collect();
+    let (skipped, bad_rows) = (skipped.len(), report.row_errors.len());
+    if skipped + bad_rows > 0 && skipped >= report.people_read {
+        return Err(RunError::NobodyToSync {
+            total: report.people_read + bad_rows,
+            skipped,
+            bad_rows,
+        });
+    }
     Ok(())
 }
 

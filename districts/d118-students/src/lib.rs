@@ -4,6 +4,9 @@
 //! (`../shared/seeds/upstream/d118-studentsync.py`; `docs/PARITY.md` maps each rule to its
 //! seed line). Fork this file for your district.
 
+/// What `d118-students --help` says the job does.
+pub const ABOUT: &str = "D118's nightly student sync: PowerSchool students to Google Workspace accounts (create, rename, move, suspend graduates and leavers). `plan` (default) shows the changes; `apply` makes them.";
+
 use roster::core::policy::{BadNames, InactiveAccounts, NameUpdates, StudentPolicy, StudentSchema};
 use roster::core::{MatchKey, Policy, Secret};
 use roster::{AccountJob, Population, Site};

@@ -4,6 +4,9 @@
 //! Grow has no seed script: the rules are those of Grow's SFTP article
 //! (`shared/seeds/002_*.txt`) and DESIGN §8; `docs/PARITY.md` maps each to its line.
 
+/// What `grow-staff --help` says the job does.
+pub const ABOUT: &str = "SchoolMint Grow's staff upload: PowerSchool staff to Grow's user CSV. `plan` (default) writes the file; `apply` also uploads it over SFTP.";
+
 use roster::core::{Staff, StaffType, VendorExport};
 use roster::sftp::vendor::{Grow, GrowRole};
 use roster::{SftpSettings, Site, Unset, VendorJob};

@@ -4,6 +4,9 @@
 //! and every active teacher, as ST Math's two CSVs (and the OneRoster zip ST Math now
 //! prefers), sent over SFTP to a pinned host.
 
+/// What `kipp-chicago-stmath --help` says the job does.
+pub const ABOUT: &str = "KIPP Chicago's ST Math roster: PowerSchool students, teachers and homerooms to ST Math's CSV files and a OneRoster zip. `plan` (default) writes the files; `apply` also uploads them over SFTP.";
+
 use roster::core::{Student, VendorExport};
 use roster::sftp::vendor::{OneRoster, StMath};
 use roster::sis::powerschool::PowerSchoolOptions;
