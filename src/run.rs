@@ -145,8 +145,8 @@ async fn run_inner(
         report.planned.insert(k.to_string(), v);
     }
     report.skipped = skipped(&plan);
-    // `apply` prints its summary at the end (the plan was seen at `plan`); `--json` is for
-    // programs and always gets the plan.
+    // `apply` prints its summary at the end (the plan was seen at `plan`; a refused apply
+    // prints it below); `--json` is for programs and always gets the plan.
     if mode == Mode::Plan || opts.json {
         print_plan(&plan, opts.json, out);
     }
@@ -167,6 +167,10 @@ async fn run_inner(
     if !report.violations.is_empty() {
         // Refused: the error names every violation once. Forced: each is logged here.
         if !opts.force {
+            if mode == Mode::Apply && !opts.json {
+                // Refused: the admin sees what the apply would have done.
+                print_plan(&plan, false, out);
+            }
             return Err(RunError::Refused(report.violations.clone()));
         }
         for v in &report.violations {
