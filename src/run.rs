@@ -150,7 +150,9 @@ async fn run_inner(
     if mode == Mode::Plan || opts.json {
         print_plan(&plan, opts.json, out);
     }
-    nobody_to_sync(report)?;
+    if let Some(why) = nobody_to_sync(report) {
+        return Err(why);
+    }
 
     let school_of: BTreeMap<String, SchoolNumber> = desired
         .iter()
@@ -263,22 +265,23 @@ async fn read_sis(
     Ok((schools, desired))
 }
 
-/// A run where everyone read was skipped or unreadable is not a success (exit 2).
-fn nobody_to_sync(report: &RunReport) -> Result<(), RunError> {
+/// A run where everyone read was skipped (and the rest unreadable) is not a success (exit 2).
+fn nobody_to_sync(report: &RunReport) -> Option<RunError> {
     let skipped: std::collections::BTreeSet<&str> = report
         .skipped
         .iter()
         .map(|s| s.person.id.as_str())
         .collect();
     let (skipped, bad_rows) = (skipped.len(), report.row_errors.len());
-    if skipped + bad_rows > 0 && skipped >= report.people_read {
-        return Err(RunError::NobodyToSync {
+    // Nobody read at all is the safety valve's (`no_sis_rows`, `empty_school`).
+    if report.people_read > 0 && skipped >= report.people_read {
+        return Some(RunError::NobodyToSync {
             total: report.people_read + bad_rows,
             skipped,
             bad_rows,
         });
     }
-    Ok(())
+    None
 }
 
 /// The people the policy skipped, for the report.

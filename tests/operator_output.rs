@@ -236,3 +236,48 @@ async fn a_run_where_everyone_is_skipped_is_exit_2() {
         assert!(report.skipped.len() >= 55, "{}", report.skipped.len());
     }
 }
+
+/// The only test here that sets the process environment (the others do not read it).
+#[tokio::test(flavor = "current_thread")]
+async fn a_bad_google_subject_fails_before_the_sis_is_read() {
+    let logs = Logs::default();
+    let _guard = tracing::subscriber::set_default(logs.subscriber());
+    let dir = tempfile::tempdir().unwrap();
+    let emulator = roster::google_emulator::Emulator::start(Default::default()).unwrap();
+    let email = "roster@project.iam.gserviceaccount.com";
+    let (key, public_pem) =
+        roster::google_emulator::test_keys::service_account_key(email, &emulator.token_url());
+    emulator
+        .register_service_account(email, &public_pem, &["admin@d118.org"])
+        .unwrap();
+    let key_file = dir.path().join("key.json");
+    std::fs::write(&key_file, key).unwrap();
+    // SAFETY: no other test in this binary reads the environment.
+    unsafe {
+        std::env::set_var("GOOGLE_SERVICE_ACCOUNT_KEY", &key_file);
+        std::env::set_var("GOOGLE_ADMIN_SUBJECT", "not-delegated@d118.org");
+        std::env::set_var("GOOGLE_DIRECTORY_URL", emulator.base_url());
+        std::env::remove_var("POWERSCHOOL_PROD_DB");
+    }
+    let started = std::time::Instant::now();
+    let cli = cli(dir.path(), &["apply"]);
+    let report = roster::accounts_cli(
+        &d118_students::job(),
+        &d118_students::site(),
+        &cli,
+        &mut Vec::new(),
+    )
+    .await;
+    let why = report.aborted.clone().unwrap_or_default();
+    assert_eq!(report.exit_code(), ExitCode::Aborted, "{why}");
+    assert!(
+        !why.contains("POWERSCHOOL"),
+        "Google is checked first: {why}"
+    );
+    assert!(
+        why.to_lowercase().contains("token") || why.contains("unauthorized"),
+        "{why}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
+    eprintln!("bad subject: {why} ({} ms)", started.elapsed().as_millis());
+}
