@@ -12,10 +12,15 @@
 #   build-essential pkg-config libssl-dev  C parts of libssh2/openssl-sys and bundled SQLite
 #   ca-certificates                        TLS roots for the HTTP clients
 #   openssh-server openssh-client          a real sshd on 127.0.0.1 receives the SFTP uploads
+#   python3 python3-venv                   a venv (target/py-venv, or $ROSTER_PY_VENV) with
+#                                          Google's own Python client (google-api-python-client,
+#                                          google-auth from PyPI) drives the Directory emulator
+#                                          (roster-google-emulator/tests/python_interop.rs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(build-essential pkg-config libssl-dev ca-certificates openssh-server openssh-client)
+packages=(build-essential pkg-config libssl-dev ca-certificates openssh-server openssh-client
+  python3 python3-venv)
 
 missing=()
 installed() {
@@ -52,6 +57,15 @@ command -v cargo >/dev/null 2>&1 || {
   echo "scripts/test.sh: cargo is missing: install Rust with rustup (https://rustup.rs)" >&2
   exit 3
 }
+
+venv="${ROSTER_PY_VENV:-target/py-venv}"
+if ! "$venv/bin/python" -c "import googleapiclient.discovery, google.oauth2.service_account" \
+    >/dev/null 2>&1; then
+  echo "== python venv for the emulator's interop test: $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check \
+    "google-api-python-client>=2,<3" "google-auth>=2,<3"
+fi
 
 [ "${1:-}" = "--install" ] && exit 0
 

@@ -89,6 +89,12 @@ impl Binary {
                         "\n  {}, {}\n                           the SFTP login at {}:{} (apply only)",
                         s.user_env, s.password_env, s.host, s.port
                     ));
+                    let p = &s.env_prefix;
+                    env.push_str(&format!(
+                        "\n  {p}_HOST, {p}_PORT, {p}_DIR\n                           override the SFTP host, port and remote directory ({})\n  {p}_FINGERPRINT\n                           pin the host key (SHA256:...)\n  {p}_TIMEOUT\n                           seconds a silent server is waited for (default {})",
+                        s.remote_dir,
+                        s.timeout.as_secs()
+                    ));
                 }
                 env.push_str("\n  RUST_LOG                 log filter, overrides -v");
                 (env, VENDOR_EXIT)

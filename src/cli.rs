@@ -94,10 +94,39 @@ pub struct RunOptions {
     /// Refuse a run that unsuspends more accounts than this (`5%` or `200`).
     #[arg(long, global = true, value_name = "CAP")]
     pub max_unsuspend: Option<Cap>,
+    /// Refuse a run that suspends more than this in any one school: a percent of that
+    /// school's managed accounts (`20%`) or a count; `none` lifts it. Overrides the policy.
+    #[arg(long, global = true, value_name = "CAP")]
+    pub max_suspend_per_school: Option<Cap>,
+    /// Refuse a run that creates more than this in any one school (a percent of its SIS rows,
+    /// or a count).
+    #[arg(long, global = true, value_name = "CAP")]
+    pub max_create_per_school: Option<Cap>,
+    /// Refuse a run that renames more than this in any one school (a percent of its managed
+    /// accounts, or a count).
+    #[arg(long, global = true, value_name = "CAP")]
+    pub max_rename_per_school: Option<Cap>,
+    /// Refuse a run that moves more than this in any one school (a percent of its managed
+    /// accounts, or a count).
+    #[arg(long, global = true, value_name = "CAP")]
+    pub max_move_per_school: Option<Cap>,
+    /// Refuse a run that unsuspends more than this in any one school (a percent of its
+    /// managed accounts, or a count).
+    #[arg(long, global = true, value_name = "CAP")]
+    pub max_unsuspend_per_school: Option<Cap>,
     /// Vendor jobs: refuse a full-refresh file that has this percent fewer rows than the last
     /// one delivered (0 to 100).
     #[arg(long, global = true, value_name = "PCT", default_value_t = 10.0, value_parser = percent)]
     pub max_drop: f64,
+    /// With `plan`: also write the reviewed plan to this file (versioned JSON, no secrets), for
+    /// `apply --plan FILE`. Account jobs only.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub save_plan: Option<PathBuf>,
+    /// With `apply`: apply exactly the changes of this reviewed plan file (no new plan);
+    /// a change whose account changed since the plan is refused and reported. Account jobs
+    /// only.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub plan: Option<PathBuf>,
     /// Run against the embedded demo district and an in-process Directory emulator.
     #[arg(long, global = true)]
     pub demo: bool,
@@ -148,6 +177,20 @@ impl RunOptions {
             (LimitedKind::Move, self.max_move),
             (LimitedKind::Suspend, self.max_suspend),
             (LimitedKind::Unsuspend, self.max_unsuspend),
+        ]
+        .into_iter()
+        .filter_map(|(k, c)| c.map(|c| (k, c)))
+        .collect()
+    }
+
+    /// The per-school caps the flags set, to override the policy's.
+    pub fn per_school_overrides(&self) -> Vec<(LimitedKind, Cap)> {
+        [
+            (LimitedKind::Create, self.max_create_per_school),
+            (LimitedKind::Rename, self.max_rename_per_school),
+            (LimitedKind::Move, self.max_move_per_school),
+            (LimitedKind::Suspend, self.max_suspend_per_school),
+            (LimitedKind::Unsuspend, self.max_unsuspend_per_school),
         ]
         .into_iter()
         .filter_map(|(k, c)| c.map(|c| (k, c)))

@@ -124,6 +124,16 @@ impl Demo {
     /// A Google target that authenticates like production: a freshly generated service-account
     /// key, registered with the emulator, exchanged for tokens with a signed JWT.
     pub async fn directory(&self, config: ClientConfig) -> Result<GoogleDirectory, DemoError> {
+        self.directory_with(config, false).await
+    }
+
+    /// [`Self::directory`]; with `licensing`, the token also carries the licensing scope and
+    /// the target can remove licences.
+    pub async fn directory_with(
+        &self,
+        config: ClientConfig,
+        licensing: bool,
+    ) -> Result<GoogleDirectory, DemoError> {
         let client_email = format!("roster-demo@{}.iam.gserviceaccount.com", "demo-project");
         let (key_json, public_pem) =
             test_keys::service_account_key(&client_email, &self.emulator.token_url());
@@ -131,13 +141,10 @@ impl Demo {
         self.emulator
             .register_service_account(&client_email, &public_pem, &[&admin])
             .map_err(setup("cannot register the service account"))?;
-        let auth = ServiceAccountAuth::from_key_json(
-            &key_json,
-            &admin,
-            roster_google::auth::DEFAULT_SCOPES,
-        )
-        .await
-        .map_err(setup("service account"))?;
+        let scopes = roster_google::licensing::scopes_for(licensing);
+        let auth = ServiceAccountAuth::from_key_json(&key_json, &admin, &scopes)
+            .await
+            .map_err(setup("service account"))?;
         let client = DirectoryClient::new(
             ClientConfig {
                 base_url: self.emulator.base_url(),
@@ -146,7 +153,12 @@ impl Demo {
             Arc::new(auth),
         )
         .map_err(setup("client"))?;
-        Ok(GoogleDirectory::new(Arc::new(client)).acting_as(admin))
+        let target = GoogleDirectory::new(Arc::new(client)).acting_as(admin);
+        Ok(if licensing {
+            target.with_licensing()
+        } else {
+            target
+        })
     }
 
     /// The SIS and the directory for a job, with the job's managed OU roots created as they
@@ -157,8 +169,19 @@ impl Demo {
         options: PowerSchoolOptions,
         roots: &[OrgUnitPath],
     ) -> Result<(PowerSchoolSource<SqliteBackend>, GoogleDirectory), DemoError> {
+        self.connect_with(options, roots, false).await
+    }
+
+    /// [`Self::connect`]; with `licensing`, for a job that removes licences
+    /// ([`Self::directory_with`]).
+    pub async fn connect_with(
+        &self,
+        options: PowerSchoolOptions,
+        roots: &[OrgUnitPath],
+        licensing: bool,
+    ) -> Result<(PowerSchoolSource<SqliteBackend>, GoogleDirectory), DemoError> {
         let sis = self.sis(options)?;
-        let target = self.directory(demo_client_config()).await?;
+        let target = self.directory_with(demo_client_config(), licensing).await?;
         for root in roots {
             target
                 .ensure_org_unit(root)

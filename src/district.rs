@@ -13,8 +13,8 @@ use crate::cli::{Cli, Mode, RunOptions};
 use crate::demo::Demo;
 use crate::error::{ConfigError, RunError};
 use crate::run::{AccountJob, run_accounts};
-use crate::vendor::{VendorJob, run_vendor};
-use crate::{logging, settings, wiring};
+use crate::vendor::{SftpSettings, VendorJob, run_vendor};
+use crate::{logging, settings, vendor_env, wiring};
 
 /// How a district reads its SIS and names its domain.
 #[derive(Debug, Clone)]
@@ -56,11 +56,15 @@ const EMPTY_SHA256: &str = "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU";
 /// Why a production vendor run may not start: every unset district value, and an SFTP host
 /// key that is blank or the fingerprint of nothing. `None` when it may.
 pub fn production_refusal(job: &VendorJob, unset: &[Unset]) -> Option<String> {
+    refusal(&job.name, job.sftp.as_ref(), unset)
+}
+
+fn refusal(job: &str, sftp: Option<&SftpSettings>, unset: &[Unset]) -> Option<String> {
     let mut why: Vec<String> = unset
         .iter()
         .map(|u| format!("{} is not set: {}", u.constant, u.how))
         .collect();
-    if let Some(s) = &job.sftp {
+    if let Some(s) = sftp {
         let key = s.host_key_sha256.trim();
         let named = unset.iter().any(|u| u.constant.contains("HOST_KEY"));
         if (key.is_empty() || key == EMPTY_SHA256) && !named {
@@ -73,7 +77,7 @@ pub fn production_refusal(job: &VendorJob, unset: &[Unset]) -> Option<String> {
     (!why.is_empty()).then(|| {
         format!(
             "{} refuses to run in production until the district sets its own values (nothing was read or sent): {}",
-            job.name,
+            job,
             why.join("; ")
         )
     })
@@ -153,7 +157,11 @@ pub async fn accounts_cli(
             Err(e) => return fatal(&job.name, mode, e),
         };
         let report = match demo
-            .connect(site.powerschool.clone(), &job.policy.managed_roots)
+            .connect_with(
+                site.powerschool.clone(),
+                &job.policy.managed_roots,
+                job.licence().is_some(),
+            )
             .await
         {
             Ok((sis, target)) => run_accounts(job, mode, &cli.opts, &sis, &target, out).await,
@@ -165,7 +173,7 @@ pub async fn accounts_cli(
         return report;
     }
     // Google's credentials first: a bad token fails in a second, not after the SIS read.
-    let target = match wiring::google_from_env().await {
+    let target = match wiring::google_from_env_with(job.licence().is_some()).await {
         Ok(t) => t,
         Err(e) => return fatal(&job.name, mode, e),
     };
@@ -195,9 +203,19 @@ pub async fn vendor_cli_requiring(
     out: &mut dyn Write,
 ) -> RunReport {
     let mode = cli.mode();
-    if let Err(e) = settings::check_env(&|k| std::env::var(k).ok()) {
+    let env = |k: &str| std::env::var(k).ok();
+    if let Err(e) = settings::check_env(&env) {
         return fatal(&job.name, mode, e);
     }
+    if let Err(e) = vendor_env::refuse_vendor_flags(cli)
+        .and_then(|()| vendor_env::refuse_partial_scope(&cli.opts))
+    {
+        return fatal(&job.name, mode, e);
+    }
+    let sftp = match job.sftp.as_ref().map(|s| s.with_env(&env)).transpose() {
+        Ok(s) => s,
+        Err(e) => return fatal(&job.name, mode, e),
+    };
     let dir: PathBuf = cli.opts.out.join(&job.name);
     if cli.opts.demo {
         let demo = match Demo::start(
@@ -216,10 +234,20 @@ pub async fn vendor_cli_requiring(
         // The demo has no vendor server: files are written, delivery is skipped.
         return run_vendor(job, Mode::Plan, &cli.opts, &sis, &dir, None, out).await;
     }
-    if let Some(why) = production_refusal(job, unset) {
+    // A fingerprint pinned from the environment settles an unset fingerprint constant.
+    let pinned_by_env = job
+        .sftp
+        .as_ref()
+        .is_some_and(|s| s.fingerprint_from_env(&env));
+    let unset: Vec<Unset> = unset
+        .iter()
+        .filter(|u| !(pinned_by_env && u.constant.contains("HOST_KEY")))
+        .cloned()
+        .collect();
+    if let Some(why) = refusal(&job.name, sftp.as_ref(), &unset) {
         return fatal(&job.name, mode, ConfigError::UnsetDistrictValues(why));
     }
-    let target = match (mode, &job.sftp) {
+    let target = match (mode, &sftp) {
         (Mode::Apply, Some(settings)) => match settings.target_from_env(&dir) {
             Ok(t) => Some(t),
             Err(e) => return fatal(&job.name, mode, e),

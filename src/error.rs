@@ -59,6 +59,43 @@ pub enum ConfigError {
         "{count} account(s) to create and NEW_USER_PASSWORD is not set: set it, or give the policy a random-password rule that says how people get their passwords"
     )]
     NoInitialPassword { count: usize },
+    /// An SFTP override variable (`STMATH_SFTP_PORT`...) with a bad value.
+    #[error("{name}={value:?} is refused: {why}")]
+    BadEnv {
+        /// The variable.
+        name: String,
+        /// Its value (never a secret: host, port, directory, fingerprint or timeout).
+        value: String,
+        /// What it must be.
+        why: String,
+    },
+    /// A full-refresh vendor job was given a partial scope.
+    #[error(
+        "a vendor file is a full refresh of the whole district: --scope/--school ({0}) would send a partial file the vendor takes as everyone; run without --scope and --school (nothing was read, built or sent)"
+    )]
+    PartialScope(String),
+    /// A flag a vendor binary does not honour.
+    #[error("{0}")]
+    VendorFlag(&'static str),
+    /// `--save-plan`/`--plan` in the wrong place.
+    #[error("{0}")]
+    PlanFlag(#[from] PlanFlagError),
+}
+
+/// A reviewed-plan flag used where it does not belong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PlanFlagError {
+    /// `plan --plan FILE`.
+    #[error("--plan FILE is for `apply` (`plan --save-plan FILE` writes one)")]
+    PlanWithoutApply,
+    /// `apply --save-plan FILE`.
+    #[error("--save-plan FILE is for `plan` (`apply --plan FILE` applies one)")]
+    SaveWithApply,
+    /// A vendor job given either flag.
+    #[error(
+        "--save-plan and --plan are for account jobs: a vendor job's plan is the files it writes under --out; review them, then run `apply`"
+    )]
+    VendorJob,
 }
 
 /// Why the production Google directory could not be set up.
@@ -106,6 +143,12 @@ pub enum RunError {
         /// Rows that could not be read.
         bad_rows: usize,
     },
+    /// The reviewed plan file cannot be used (exit 2, one line).
+    #[error("{0}")]
+    PlanFile(#[from] roster_core::PlanFileError),
+    /// The accounts a reviewed plan touches could not be re-read.
+    #[error("cannot re-read the accounts the plan touches: {0}")]
+    ReadAccounts(#[source] TargetError),
     #[error("cannot list the directory: {0}")]
     ListDirectory(#[source] TargetError),
     /// The safety valve objected and `--force` was not given.
@@ -142,9 +185,16 @@ pub enum RunError {
         #[source]
         source: std::io::Error,
     },
-    #[error("SFTP delivery to {addr} failed: {source}")]
+    /// The SFTP delivery stopped: the files that arrived and those that did not are named.
+    #[error(
+        "SFTP delivery to {addr} failed (delivered: {delivered}; not delivered: {not_delivered}): {source}"
+    )]
     Deliver {
         addr: String,
+        /// Files replaced on the server, comma-separated, or `none`.
+        delivered: String,
+        /// Files not replaced, comma-separated.
+        not_delivered: String,
         #[source]
         source: SftpError,
     },

@@ -28,9 +28,11 @@ pub mod error;
 pub mod lock;
 pub mod logging;
 pub mod progress;
+pub mod reviewed;
 pub mod run;
 pub mod settings;
 pub mod vendor;
+pub mod vendor_env;
 pub mod vendor_guard;
 pub mod wiring;
 
@@ -46,6 +48,6 @@ pub use district::{
     Site, Unset, accounts_cli, accounts_main, accounts_main_as, production_refusal, vendor_cli,
     vendor_cli_requiring, vendor_main, vendor_main_as, vendor_main_requiring,
 };
-pub use error::{ConfigError, GoogleSetupError, RunError};
+pub use error::{ConfigError, GoogleSetupError, PlanFlagError, RunError};
 pub use run::{AccountJob, Population, run_accounts};
 pub use vendor::{SftpSettings, VendorJob, run_vendor};

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use chrono::Utc;
 use roster_core::apply::ApplyOptions;
+use roster_core::licence::LicenceLoss;
 use roster_core::policy::{Intent, StaffPolicy, StudentPolicy};
 use roster_core::report::{AuditLog, RunReport, Skipped};
 use roster_core::{
@@ -29,6 +30,17 @@ pub struct AccountJob {
     pub name: String,
     pub policy: Policy,
     pub population: Population,
+}
+
+impl AccountJob {
+    /// The licence the job removes (D118 students: summer graduates' Education Plus), if
+    /// any: the job then needs the licensing API and its scope.
+    pub fn licence(&self) -> Option<&roster_core::licence::Licence> {
+        match &self.population {
+            Population::Students(p) => p.summer_graduate_licence.as_ref(),
+            Population::Staff(_) => None,
+        }
+    }
 }
 
 /// Runs the job and returns its report (the report's exit code is the process's).
@@ -82,6 +94,7 @@ async fn run_inner(
     report: &mut RunReport,
 ) -> Result<(), RunError> {
     let scope = opts.scope()?;
+    crate::reviewed::check_flags(mode, opts).map_err(ConfigError::from)?;
     let today = opts.today();
     let mut policy = job.policy.clone();
     if opts.demo && policy.new_account.password.is_none() {
@@ -90,6 +103,9 @@ async fn run_inner(
     }
     for (kind, cap) in opts.cap_overrides() {
         *policy.safety.run.get_mut(kind) = cap;
+    }
+    for (kind, cap) in opts.per_school_overrides() {
+        *policy.safety.per_school.get_mut(kind) = cap;
     }
     policy
         .safety
@@ -102,10 +118,14 @@ async fn run_inner(
     }
     // The admin the credentials act as: suspending it would stop every later run.
     policy.protected_accounts.extend(target.acting_as());
+    if let Some(path) = &opts.plan {
+        return crate::reviewed::apply_reviewed(job, path, opts, &policy, target, out, report)
+            .await;
+    }
 
     let t = Instant::now();
     let every = opts.progress_interval;
-    let (schools, desired) = with_heartbeat(
+    let (schools, desired, licence_losses) = with_heartbeat(
         "reading the SIS",
         every,
         String::new,
@@ -139,7 +159,25 @@ async fn run_inner(
     );
 
     let t = Instant::now();
-    let plan = plan(&desired, &observed, &policy, today);
+    let mut plan = plan(&desired, &observed, &policy, today);
+    if let Some(licence) = job.licence()
+        && !licence_losses.is_empty()
+    {
+        // One bulk read of who holds it: a graduate without it costs no write.
+        let holders = target
+            .licence_holders(licence)
+            .await
+            .map_err(RunError::ListDirectory)?;
+        let added = roster_core::licence::add_removals(
+            &mut plan,
+            licence,
+            &licence_losses,
+            &holders,
+            &observed,
+            &policy,
+        );
+        tracing::info!(%licence, summer_graduates = licence_losses.len(), holders = holders.len(), removals = added, "licence rule");
+    }
     report.timings.plan_ms = t.elapsed().as_millis() as u64;
     for (k, v) in plan.counts() {
         report.planned.insert(k.to_string(), v);
@@ -180,9 +218,36 @@ async fn run_inner(
         }
         tracing::warn!("--force: applying despite the safety valve");
     }
+    if let Some(path) = &opts.save_plan {
+        let read = crate::reviewed::Read {
+            scope: &scope,
+            desired: &desired,
+            observed: &observed,
+            schools: &schools,
+            school_of: &school_of,
+        };
+        crate::reviewed::save(job, path, &read, &plan)?;
+        report.notes.push(format!(
+            "plan saved to {} for `apply --plan`",
+            path.display()
+        ));
+    }
     if mode == Mode::Plan {
         return Ok(());
     }
+    apply_plan(job, opts, &policy, target, &plan, report).await
+}
+
+/// Applies a plan that passed the safety valve: the initial-password rule, the audit log, the
+/// engine. Shared by `apply` and `apply --plan`.
+pub(crate) async fn apply_plan(
+    job: &AccountJob,
+    opts: &RunOptions,
+    policy: &Policy,
+    target: &dyn DirectoryTarget,
+    plan: &Plan,
+    report: &mut RunReport,
+) -> Result<(), RunError> {
     let creates = plan
         .writes()
         .filter(|c| matches!(c.kind, roster_core::ChangeKind::Create { .. }))
@@ -218,7 +283,7 @@ async fn run_inner(
     let api_calls_so_far = report.api_calls;
     roster_core::apply(
         target,
-        &plan,
+        plan,
         &apply_opts,
         Some(&audit),
         Some(progress),
@@ -233,13 +298,17 @@ async fn run_inner(
 }
 
 /// Reads the schools and the people in scope; row errors and warnings go to the report.
+/// What the SIS read gives the plan: the schools, each person's desired account, and the
+/// summer graduates who lose a licence.
+type SisRead = (Vec<roster_core::School>, Vec<Intent>, Vec<LicenceLoss>);
+
 async fn read_sis(
     job: &AccountJob,
     sis: &dyn SisSource,
     scope: &roster_core::Scope,
     today: chrono::NaiveDate,
     report: &mut RunReport,
-) -> Result<(Vec<roster_core::School>, Vec<Intent>), RunError> {
+) -> Result<SisRead, RunError> {
     let schools = sis.schools(scope).await?;
     if let roster_core::Scope::School(n) = *scope
         && schools.rows.is_empty()
@@ -249,11 +318,13 @@ async fn read_sis(
     }
     report.row_errors.extend(schools.errors);
     let schools = schools.rows;
+    let mut licence_losses = Vec::new();
     let desired: Vec<Intent> = match &job.population {
         Population::Students(p) => {
             let loaded = sis.students(scope).await?;
             report.row_errors.extend(loaded.errors);
             report.row_warnings.extend(loaded.warnings);
+            licence_losses = p.licence_losses(&loaded.rows, today);
             p.desired(&loaded.rows, &all_schools(sis, &schools).await?, today)
         }
         Population::Staff(p) => {
@@ -262,7 +333,7 @@ async fn read_sis(
             p.desired(&loaded.rows, &all_schools(sis, &schools).await?)
         }
     };
-    Ok((schools, desired))
+    Ok((schools, desired, licence_losses))
 }
 
 /// A run where everyone read was skipped (and the rest unreadable) is not a success (exit 2).
@@ -285,7 +356,7 @@ fn nobody_to_sync(report: &RunReport) -> Option<RunError> {
 }
 
 /// The people the policy skipped, for the report.
-fn skipped(plan: &Plan) -> Vec<Skipped> {
+pub(crate) fn skipped(plan: &Plan) -> Vec<Skipped> {
     plan.changes
         .iter()
         .filter_map(|c| match &c.kind {
@@ -312,7 +383,7 @@ async fn all_schools(
     })
 }
 
-fn print_plan(plan: &Plan, json: bool, out: &mut dyn Write) {
+pub(crate) fn print_plan(plan: &Plan, json: bool, out: &mut dyn Write) {
     let text = if json {
         plan.to_json() + "\n"
     } else {

@@ -1,6 +1,7 @@
 //! The vendor job: read the roster, build the vendor's files, write them locally, and (on
 //! `apply`) deliver them over SFTP with the pinned host key.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
@@ -10,7 +11,8 @@ use chrono::Utc;
 use roster_core::report::RunReport;
 use roster_core::{Roster, SafetyViolation, SisSource, Student, VendorExport};
 use roster_sftp::Secret;
-use roster_sftp::delivery::{SftpAuth, SftpTarget, Upload};
+use roster_sftp::delivery::{Delivery, SftpAuth, SftpTarget, Upload};
+use roster_sftp::vendor::VendorChecks;
 
 use crate::cli::{Mode, RunOptions};
 use crate::error::{ConfigError, RunError};
@@ -26,6 +28,14 @@ pub struct VendorJob {
     pub students: StudentFilter,
     pub exports: Vec<Box<dyn VendorExport>>,
     pub sftp: Option<SftpSettings>,
+    /// The checks every person passes before any file lists them (the district's domains and
+    /// bad-name list; see [`VendorChecks`]): a person who fails is a row error, in no file.
+    pub checks: VendorChecks,
+    /// The district's minimum data rows per full-refresh file, by file name
+    /// (`students.csv`): a file below it is not delivered (exit 2) unless `--force`. Unlike
+    /// `--max-drop` it needs no earlier delivery, so it also guards a first run and a run
+    /// whose delivery state was lost.
+    pub min_rows: BTreeMap<String, usize>,
 }
 
 /// A vendor's SFTP drop as the district's code pins it; the login comes from the environment.
@@ -39,6 +49,12 @@ pub struct SftpSettings {
     /// Environment variables holding the user name and the password.
     pub user_env: String,
     pub password_env: String,
+    /// Prefix of the variables that override the drop, e.g. `STMATH_SFTP` for
+    /// `STMATH_SFTP_HOST`, `_PORT`, `_DIR`, `_FINGERPRINT`, `_TIMEOUT` ([`crate::vendor_env`]).
+    pub env_prefix: String,
+    /// How long a silent server is waited for (connect, SSH banner and key exchange, each
+    /// write) before the delivery gives up; [`crate::vendor_env::DEFAULT_SFTP_TIMEOUT`].
+    pub timeout: std::time::Duration,
 }
 
 impl SftpSettings {
@@ -48,7 +64,7 @@ impl SftpSettings {
             .map_err(|_| ConfigError::MissingEnv(self.user_env.clone()))?;
         let password = Secret::from_env(&self.password_env)
             .ok_or_else(|| ConfigError::MissingEnv(self.password_env.clone()))?;
-        Ok(SftpTarget::new(
+        let target = SftpTarget::new(
             &self.host,
             user,
             SftpAuth::Password(password),
@@ -56,7 +72,8 @@ impl SftpSettings {
         )
         .port(self.port)
         .remote_dir(&self.remote_dir)
-        .archive_dir(dir.join("archive")))
+        .archive_dir(dir.join("archive"));
+        Ok(self.apply_timeout(target))
     }
 }
 
@@ -86,7 +103,9 @@ async fn vendor_inner(
     out: &mut dyn Write,
     report: &mut RunReport,
 ) -> Result<(), RunError> {
+    crate::vendor_env::refuse_partial_scope(opts)?;
     let scope = opts.scope()?;
+    crate::reviewed::refuse_for_vendor(opts).map_err(ConfigError::from)?;
     let lock = RunLock::acquire(&lock_path(&opts.audit_log, &job.name), &job.name)
         .map_err(RunError::Locked)?;
     if let Some(stale) = &lock.took_over {
@@ -105,16 +124,25 @@ async fn vendor_inner(
     report.row_warnings.extend(students.warnings);
     report.row_errors.extend(staff.errors);
     report.row_errors.extend(classes.errors.iter().cloned());
-    let roster = Roster {
-        schools,
-        students: students
-            .rows
-            .into_iter()
-            .filter(|s| (job.students)(s))
-            .collect(),
-        staff: staff.rows,
-        classes,
-    };
+    let read_errors = report.row_errors.clone();
+    let screened = job.checks.screen_after(
+        Roster {
+            schools,
+            students: students
+                .rows
+                .into_iter()
+                .filter(|s| (job.students)(s))
+                .collect(),
+            staff: staff.rows,
+            classes,
+        },
+        &read_errors,
+    );
+    for e in &screened.errors {
+        tracing::warn!(row = %e.source_row, "left out of every vendor file: {}: {}", e.field, e.reason);
+    }
+    report.row_errors.extend(screened.errors);
+    let roster = screened.roster;
     report.people_read = roster.students.len() + roster.staff.len();
     report.timings.read_sis_ms = t.elapsed().as_millis() as u64;
     if report.people_read == 0 {
@@ -161,7 +189,8 @@ async fn vendor_inner(
         }
     }
 
-    refresh_guard(&state, &built_files, opts, report).map_err(RunError::DeliveryRefused)?;
+    refresh_guard(&state, &built_files, &job.min_rows, opts, report)
+        .map_err(RunError::DeliveryRefused)?;
     if mode == Mode::Plan {
         return Ok(());
     }
@@ -173,26 +202,57 @@ async fn vendor_inner(
         return Ok(());
     };
     let t = Instant::now();
-    let sent = target
-        .upload(uploads)
-        .await
-        .map_err(|source| RunError::Deliver {
-            addr: target.addr(),
-            source,
-        })?;
-    for s in &sent {
-        let _ = writeln!(
-            out,
-            "sent {} ({} bytes, {} attempt(s))",
-            s.remote_path, s.bytes, s.attempts
-        );
-    }
-    report.applied.insert("upload".into(), sent.len());
+    let delivery = target.deliver(uploads).await;
     report.timings.apply_ms = t.elapsed().as_millis() as u64;
+    report_delivery(&delivery, out, report);
+    if let Some(source) = delivery.error {
+        // Only what arrived is recorded: the guard compares the next run with it.
+        let arrived: Vec<_> = built_files
+            .into_iter()
+            .filter(|(name, _)| delivery.delivered.iter().any(|d| &d.name == name))
+            .collect();
+        state.record(&arrived);
+        state.save(&state_path)?;
+        return Err(RunError::Deliver {
+            addr: target.addr(),
+            delivered: names(delivery.delivered.iter().map(|d| d.name.as_str())),
+            not_delivered: names(delivery.not_delivered.iter().map(String::as_str)),
+            source,
+        });
+    }
     state.record(&built_files);
     state.save(&state_path)?;
     drop(lock);
     Ok(())
+}
+
+/// Prints one line per file delivered and per file not, and puts the true counts in the
+/// report: `applied: upload N`, `retries` = reconnections after a failed attempt.
+fn report_delivery(delivery: &Delivery, out: &mut dyn Write, report: &mut RunReport) {
+    for s in &delivery.delivered {
+        let _ = writeln!(
+            out,
+            "sent {} ({} bytes, attempt {})",
+            s.remote_path, s.bytes, s.attempts
+        );
+    }
+    for name in &delivery.not_delivered {
+        let _ = writeln!(out, "NOT sent {name} (the server keeps its previous copy)");
+    }
+    if !delivery.delivered.is_empty() {
+        let n = delivery.delivered.len();
+        report.applied.insert("upload".into(), n);
+    }
+    report.retries += u64::from(delivery.retries);
+}
+
+fn names<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    let v: Vec<&str> = names.collect();
+    if v.is_empty() {
+        "none".into()
+    } else {
+        v.join(", ")
+    }
 }
 
 /// Refuses files that would empty or shrink the vendor's roster, unless `--force`; what it
@@ -200,10 +260,12 @@ async fn vendor_inner(
 fn refresh_guard(
     state: &DeliveryState,
     files: &[(String, guard::Delivered)],
+    minimums: &BTreeMap<String, usize>,
     opts: &RunOptions,
     report: &mut RunReport,
 ) -> Result<(), Vec<SafetyViolation>> {
-    let violations = guard::check(state, files, opts.max_drop);
+    let mut violations = guard::check(state, files, opts.max_drop);
+    violations.extend(guard::below_minimum(files, minimums));
     if violations.is_empty() {
         return Ok(());
     }

@@ -183,6 +183,26 @@ fn csv_rows(bytes: &[u8], hint: Option<&str>) -> (usize, Option<String>, Vec<Str
     )
 }
 
+/// The CSVs with fewer data rows than the district's minimum for that file name (`minimums`
+/// from [`crate::VendorJob::min_rows`]). An empty file is [`check`]'s to report.
+pub fn below_minimum(
+    files: &[(String, Delivered)],
+    minimums: &BTreeMap<String, usize>,
+) -> Vec<SafetyViolation> {
+    files
+        .iter()
+        .filter_map(|(name, now)| {
+            let rows = now.rows.filter(|&r| r > 0)?;
+            let minimum = *minimums.get(name)?;
+            (rows < minimum).then(|| SafetyViolation::BelowMinimum {
+                file: name.clone(),
+                rows,
+                minimum,
+            })
+        })
+        .collect()
+}
+
 /// The files to refuse: empty CSVs, and CSVs with more than `max_drop_pct` percent fewer rows
 /// than the last delivery of the same file.
 pub fn check(
@@ -283,6 +303,23 @@ mod tests {
         };
         assert_eq!(missing, &["10", "8", "9"]);
         assert!((dropped_pct - 30.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_file_under_the_district_minimum_is_refused() {
+        let minimums = BTreeMap::from([("s.csv".to_string(), 3)]);
+        let two = [file("s.csv", "id\n1\n2\n"), file("t.csv", "id\n1\n")];
+        assert_eq!(
+            below_minimum(&two, &minimums),
+            [SafetyViolation::BelowMinimum {
+                file: "s.csv".into(),
+                rows: 2,
+                minimum: 3
+            }]
+        );
+        assert!(below_minimum(&[file("s.csv", "id\n1\n2\n3\n")], &minimums).is_empty());
+        // Empty is the empty-file check's, not reported twice.
+        assert!(below_minimum(&[file("s.csv", "id\n")], &minimums).is_empty());
     }
 
     #[test]

@@ -15,7 +15,6 @@ use std::io::IsTerminal;
 use std::sync::Arc;
 
 use roster_core::SourceError;
-use roster_google::auth::DEFAULT_SCOPES;
 use roster_google::{
     ClientConfig, DirectoryClient, GoogleDirectory, InstalledAppAuth, ServiceAccountAuth,
     TokenSource,
@@ -46,6 +45,13 @@ pub fn client_config_from_env() -> Result<ClientConfig, ConfigError> {
 
 /// The Google directory, authenticated from the environment.
 pub async fn google_from_env() -> Result<GoogleDirectory, GoogleSetupError> {
+    google_from_env_with(false).await
+}
+
+/// [`google_from_env`]; with `licensing`, the credentials also ask for the licensing scope
+/// and the target can remove licences (a job with a licence rule).
+pub async fn google_from_env_with(licensing: bool) -> Result<GoogleDirectory, GoogleSetupError> {
+    let scopes = roster_google::licensing::scopes_for(licensing);
     let mut acting_as = None;
     let auth: Arc<dyn TokenSource> = match std::env::var("GOOGLE_SERVICE_ACCOUNT_KEY") {
         Ok(key) => {
@@ -53,7 +59,7 @@ pub async fn google_from_env() -> Result<GoogleDirectory, GoogleSetupError> {
                 .map_err(|_| ConfigError::MissingAdminSubject)?;
             acting_as = Some(subject.clone());
             Arc::new(
-                ServiceAccountAuth::from_key_file(&key, &subject, DEFAULT_SCOPES)
+                ServiceAccountAuth::from_key_file(&key, &subject, &scopes)
                     .await
                     .map_err(GoogleSetupError::Auth)?,
             )
@@ -67,7 +73,7 @@ pub async fn google_from_env() -> Result<GoogleDirectory, GoogleSetupError> {
             }
             let interactive = std::io::stdin().is_terminal();
             Arc::new(
-                InstalledAppAuth::new(&credentials, &token, DEFAULT_SCOPES, interactive)
+                InstalledAppAuth::new(&credentials, &token, &scopes, interactive)
                     .await
                     .map_err(GoogleSetupError::Auth)?,
             )
@@ -78,7 +84,10 @@ pub async fn google_from_env() -> Result<GoogleDirectory, GoogleSetupError> {
     auth.token().await.map_err(GoogleSetupError::Auth)?;
     let client =
         DirectoryClient::new(client_config_from_env()?, auth).map_err(GoogleSetupError::Client)?;
-    let target = GoogleDirectory::new(Arc::new(client));
+    let mut target = GoogleDirectory::new(Arc::new(client));
+    if licensing {
+        target = target.with_licensing();
+    }
     // The sync never suspends, moves or renames the admin it acts as.
     Ok(match acting_as {
         Some(subject) => target.acting_as(subject),

@@ -16,38 +16,24 @@ use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use reliability::{cli, listing, today};
+use reliability::{cli, listing, sftp_target, today};
 use roster::core::report::{ExitCode, RunReport};
 use roster::core::{Cap, LimitedKind, SafetyViolation, Student};
 use roster::demo::Demo;
 use roster::lock::{RunLock, holder_path, lock_path};
-use roster::sftp::delivery::{SftpAuth, SftpTarget};
-use roster::sftp::testing::{Sshd, current_user};
+use roster::sftp::delivery::SftpTarget;
+use roster::sftp::testing::Sshd;
 use roster::vendor_guard::{DeliveryState, state_path};
 use roster::{Cli, Mode, run_accounts, run_vendor};
 
 const STUDENTS: usize = 600;
-
-fn target(sshd: &Sshd, inbox: &Path) -> SftpTarget {
-    SftpTarget::new(
-        "127.0.0.1",
-        current_user(),
-        SftpAuth::KeyFile {
-            path: sshd.client_key().to_path_buf(),
-            passphrase: None,
-        },
-        sshd.fingerprint(),
-    )
-    .port(sshd.port())
-    .remote_dir(inbox.to_str().unwrap())
-}
 
 /// A scratch directory and a real sshd with an empty inbox, and a target that delivers there.
 fn server() -> (tempfile::TempDir, Sshd, PathBuf, SftpTarget) {
     let dir = tempfile::tempdir().unwrap();
     let sshd = Sshd::start();
     let inbox = sshd.make_dir("inbox");
-    let t = target(&sshd, &inbox);
+    let t = sftp_target(&sshd, &inbox);
     (dir, sshd, inbox, t)
 }
 

@@ -277,6 +277,8 @@ async fn no_secret_reaches_trace_logs_plans_reports_or_audit_logs() {
     ] {
         set_env(&[("REL_SFTP_PASSWORD", &password)]);
         let mut job = kipp_chicago_stmath::job();
+        // This small demo is under KIPP's row minimums (tested in tests/vendor_minimum.rs).
+        job.min_rows.clear();
         let settings = SftpSettings {
             host: sshd.host().into(),
             port: sshd.port(),
@@ -284,6 +286,8 @@ async fn no_secret_reaches_trace_logs_plans_reports_or_audit_logs() {
             remote_dir: inbox.to_str().unwrap().into(),
             user_env: "REL_SFTP_USER".into(),
             password_env: "REL_SFTP_PASSWORD".into(),
+            env_prefix: "REL_SFTP".into(),
+            timeout: roster::vendor_env::DEFAULT_SFTP_TIMEOUT,
         };
         let files = dir.path().join("vendor");
         let target = settings

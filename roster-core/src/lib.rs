@@ -16,6 +16,7 @@
 pub mod apply;
 pub mod directory;
 pub mod field_map;
+pub mod licence;
 mod limits;
 pub mod memory;
 pub mod model;
@@ -39,7 +40,7 @@ pub use model::{
     Classes, EnrollStatus, Enrollment, Grade, Loaded, Person, PersonKind, Roster, RowError, School,
     SchoolAssignment, Section, Staff, StaffType, Student, Term,
 };
-pub use plan::{Change, ChangeKind, Plan, plan};
+pub use plan::{Change, ChangeKind, Plan, PlanFile, PlanFileError, RefusedChange, plan};
 pub use policy::{DesiredAccount, Intent, MatchKey, Policy};
 pub use report::{AuditLog, ExitCode, RunReport};
 pub use safety::{Cap, CapError, KindCaps, LimitedKind, SafetyLimits, SafetyViolation};

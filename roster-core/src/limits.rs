@@ -4,7 +4,7 @@
 //! A run is limited per kind of change (creates, renames, moves, suspensions, unsuspensions),
 //! like ClassLink OneSync's per-operation guards and GCDS's deletion limits: each [`Cap`] is a
 //! share of a base, a count, or both (the stricter wins). Run caps count against the managed
-//! accounts; per-school caps against the school's SIS rows.
+//! accounts; per-school caps against the school's managed accounts (creates: its SIS rows).
 
 use std::fmt;
 use std::str::FromStr;
@@ -210,7 +210,8 @@ impl KindCaps {
 pub struct SafetyLimits {
     /// Caps on the whole run, against the managed accounts.
     pub run: KindCaps,
-    /// Caps on each school, against the school's SIS rows (people whose school is known).
+    /// Caps on each school, against the school's managed accounts (creates: its SIS rows);
+    /// people whose school is unknown count only in the run caps.
     pub per_school: KindCaps,
     /// Refuse a run when a school in scope (and not allowed to be empty) has no SIS rows.
     pub refuse_empty_school: bool,

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use async_trait::async_trait;
 
 use crate::directory::{Account, OrgUnitPath};
+use crate::licence::Licence;
 use crate::plan::{Change, ChangeKind};
 use crate::policy::normalize_email;
 use crate::target::{Applied, DirectoryTarget, TargetError};
@@ -25,6 +26,8 @@ struct State {
     /// Errors returned by the next calls to `apply`, in order.
     faults: VecDeque<TargetError>,
     writes: Vec<String>,
+    /// Licence assignments: (product, SKU) -> lower-cased emails holding it.
+    licences: BTreeMap<(String, String), BTreeSet<String>>,
 }
 
 #[derive(Debug, Default)]
@@ -34,6 +37,26 @@ pub struct InMemoryDirectory {
 }
 
 impl InMemoryDirectory {
+    /// Assigns `licence` to the account with `email` (for tests and the demo).
+    pub fn assign_licence(&self, licence: &Licence, email: &str) {
+        let key = (licence.product_id.clone(), licence.sku_id.clone());
+        let mut st = self.state.lock().unwrap();
+        st.licences
+            .entry(key)
+            .or_default()
+            .insert(normalize_email(email));
+    }
+
+    /// The emails holding `licence`, sorted.
+    pub fn licence_holders_now(&self, licence: &Licence) -> Vec<String> {
+        let key = (licence.product_id.clone(), licence.sku_id.clone());
+        let st = self.state.lock().unwrap();
+        st.licences
+            .get(&key)
+            .map(|h| h.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
     pub fn new() -> Self {
         let d = InMemoryDirectory::default();
         d.state.lock().unwrap().org_units.insert("/".into());
@@ -146,6 +169,18 @@ impl DirectoryTarget for InMemoryDirectory {
         Ok(self.account(email))
     }
 
+    async fn get_accounts_by_id(
+        &self,
+        ids: &[String],
+    ) -> Result<std::collections::BTreeMap<String, Account>, TargetError> {
+        self.calls.fetch_add(ids.len() as u64, Ordering::Relaxed);
+        let st = self.state.lock().unwrap();
+        Ok(ids
+            .iter()
+            .filter_map(|id| st.accounts.get(id).map(|a| (id.clone(), a.clone())))
+            .collect())
+    }
+
     async fn apply(&self, change: &Change) -> Result<Applied, TargetError> {
         self.calls.fetch_add(1, Ordering::Relaxed);
         let mut st = self.state.lock().unwrap();
@@ -183,6 +218,13 @@ impl DirectoryTarget for InMemoryDirectory {
                 if let ChangeKind::Move { to, .. } = kind {
                     invalid_ou(&st.org_units, to)?;
                 }
+                if let ChangeKind::RemoveLicence { product_id, sku_id } = kind {
+                    let email = normalize_email(&st.accounts[&id].primary_email);
+                    let key = (product_id.clone(), sku_id.clone());
+                    if let Some(holders) = st.licences.get_mut(&key) {
+                        holders.remove(&email);
+                    }
+                }
                 if let ChangeKind::RemoveFromGroups = kind {
                     let email = normalize_email(&st.accounts[&id].primary_email);
                     st.groups.remove(&email);
@@ -204,6 +246,17 @@ impl DirectoryTarget for InMemoryDirectory {
             api_calls: 1,
             note: None,
         })
+    }
+
+    async fn licence_holders(&self, licence: &Licence) -> Result<Vec<String>, TargetError> {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        let key = (licence.product_id.clone(), licence.sku_id.clone());
+        let st = self.state.lock().unwrap();
+        Ok(st
+            .licences
+            .get(&key)
+            .map(|h| h.iter().cloned().collect())
+            .unwrap_or_default())
     }
 
     async fn ensure_org_unit(&self, path: &OrgUnitPath) -> Result<(), TargetError> {

@@ -80,6 +80,10 @@ pub struct RunReport {
     /// What targets did beyond the plan, one line per change (e.g. a 409 on create that
     /// adopted an existing account).
     pub notes: Vec<String>,
+    /// Planned changes `apply --plan` did not apply: their account drifted or vanished since
+    /// the plan (exit code 1).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refused: Vec<crate::plan::RefusedChange>,
     /// Set when the run stopped before writing: the safety valve or a fatal error.
     pub aborted: Option<String>,
     pub api_calls: u64,
@@ -109,6 +113,7 @@ impl RunReport {
             skipped: Vec::new(),
             violations: Vec::new(),
             notes: Vec::new(),
+            refused: Vec::new(),
             aborted: None,
             api_calls: 0,
             retries: 0,
@@ -119,7 +124,7 @@ impl RunReport {
     pub fn exit_code(&self) -> ExitCode {
         if self.aborted.is_some() {
             ExitCode::Aborted
-        } else if !self.failures.is_empty() {
+        } else if !self.failures.is_empty() || !self.refused.is_empty() {
             ExitCode::SomeFailed
         } else {
             ExitCode::Ok
@@ -171,6 +176,12 @@ impl RunReport {
             s.push_str(&format!(
                 "  FAILED {} {} {}: {}\n",
                 f.action, f.person, f.email, f.error
+            ));
+        }
+        for r in &self.refused {
+            s.push_str(&format!(
+                "  REFUSED {} {} {}: {}\n",
+                r.action, r.person, r.email, r.reason
             ));
         }
         if let Some(why) = &self.aborted {

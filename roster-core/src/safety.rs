@@ -4,7 +4,8 @@
 //! guards inserts, updates, enables and disables separately. It runs after the plan and before
 //! any write; `--force` is the only way past it. Every limit is a [`crate::limits::Cap`] on one
 //! kind of change, for the run (against the managed accounts) and per school (against the
-//! school's SIS rows); the empty-school rule is the other check.
+//! school's managed accounts; creates against its SIS rows); beside them, the empty-school
+//! rule refuses a school in scope that read no SIS rows at all.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -26,7 +27,7 @@ pub enum SafetyViolation {
     #[error(
         "the plan has {planned} {kind} change(s){} against {base} {}, over the limit of {limit}",
         school.map(|s| format!(" in school {s}")).unwrap_or_default(),
-        if school.is_some() { "SIS rows" } else { "managed accounts" }
+        base_name(*kind, school.is_some())
     )]
     OverLimit {
         kind: LimitedKind,
@@ -34,13 +35,24 @@ pub enum SafetyViolation {
         school: Option<SchoolNumber>,
         planned: usize,
         limit: usize,
-        /// Managed accounts (run limits) or the school's SIS rows (per-school limits).
+        /// Managed accounts (run limits), the school's managed accounts (per-school limits),
+        /// or for per-school creates the school's SIS rows.
         base: usize,
         people: Vec<Person>,
     },
     /// A vendor full-refresh file with a header and no rows.
     #[error("{file} has no rows: a full refresh would remove everyone at the vendor")]
     EmptyFile { file: String },
+    /// A vendor full-refresh file with fewer rows than the district's minimum for it (the
+    /// check that needs no earlier delivery: a first run, or a lost delivery state).
+    #[error(
+        "{file} has {rows} rows, under the district's minimum of {minimum}: a full refresh would remove everyone else at the vendor"
+    )]
+    BelowMinimum {
+        file: String,
+        rows: usize,
+        minimum: usize,
+    },
     /// A vendor full-refresh file lost more rows since the last delivery than allowed.
     #[error(
         "{file} has {rows} rows against {previous} last delivered ({dropped_pct:.1}% fewer, over the limit of {max_drop_pct}%): {} key(s) missing",
@@ -119,13 +131,33 @@ pub fn check_with_schools(
             }
         }
         for (school, people) in by_school {
-            let base = plan.rows_per_school.get(&school).copied().unwrap_or(0);
+            let base = per_school_base(plan, kind, school);
             if let Some(over) = over(kind, Some(school), &people, base, cap) {
                 v.push(over);
             }
         }
     }
     v
+}
+
+/// What a per-school limit counts against: the school's managed accounts (those the plan
+/// matched to its people), so that one school's broken feed cannot suspend, move or rename
+/// more than its share of that school; for creates, which have no accounts yet, its SIS rows.
+pub fn per_school_base(plan: &Plan, kind: LimitedKind, school: SchoolNumber) -> usize {
+    let per = match kind {
+        LimitedKind::Create => &plan.rows_per_school,
+        _ => &plan.managed_per_school,
+    };
+    per.get(&school).copied().unwrap_or(0)
+}
+
+/// The base's name in a violation's message.
+fn base_name(kind: LimitedKind, per_school: bool) -> &'static str {
+    match (per_school, kind) {
+        (false, _) => "managed accounts",
+        (true, LimitedKind::Create) => "SIS rows of the school",
+        (true, _) => "managed accounts of the school",
+    }
 }
 
 fn over(
@@ -144,4 +176,102 @@ fn over(
         base,
         people: people.iter().map(|p| (*p).clone()).collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::PersonKind;
+    use crate::plan::{Change, ChangeKind};
+
+    fn suspend(id: &str) -> Change {
+        Change {
+            person: Person {
+                kind: PersonKind::Student,
+                id: id.into(),
+                name: "B, A".into(),
+            },
+            email: format!("{id}@d.org"),
+            account_id: Some(id.into()),
+            kind: ChangeKind::Suspend,
+        }
+    }
+
+    /// School 1 has 100 managed accounts and 25 suspensions; school 2 has 400 and 10.
+    fn broken_feed_at_school_1() -> (Plan, BTreeMap<String, SchoolNumber>) {
+        let mut plan = Plan {
+            managed_accounts: 500,
+            people: 500,
+            rows_per_school: BTreeMap::from([(1, 100), (2, 400)]),
+            managed_per_school: BTreeMap::from([(1, 100), (2, 400)]),
+            ..Plan::default()
+        };
+        let mut school_of = BTreeMap::new();
+        for (school, n) in [(1, 25), (2, 10)] {
+            for i in 0..n {
+                let id = format!("{school}-{i}");
+                school_of.insert(id.clone(), school);
+                plan.changes.push(suspend(&id));
+            }
+        }
+        (plan, school_of)
+    }
+
+    #[test]
+    fn one_schools_broken_feed_is_refused_when_the_district_share_is_fine() {
+        let (plan, school_of) = broken_feed_at_school_1();
+        let mut limits = SafetyLimits::default();
+        limits.run.suspend = Cap::share(0.10); // 35 of 500 = 7%: fine for the district
+        assert!(check_with_schools(&plan, &[], &BTreeSet::new(), &limits, &school_of).is_empty());
+
+        limits.per_school.suspend = Cap::share(0.20);
+        let v = check_with_schools(&plan, &[], &BTreeSet::new(), &limits, &school_of);
+        let [
+            SafetyViolation::OverLimit {
+                kind: LimitedKind::Suspend,
+                school: Some(1),
+                planned: 25,
+                limit: 20,
+                base: 100,
+                people,
+            },
+        ] = v.as_slice()
+        else {
+            panic!("{v:?}")
+        };
+        assert_eq!(people.len(), 25);
+        assert!(people.iter().all(|p| p.id.starts_with("1-")));
+        let why = v[0].to_string();
+        assert!(
+            why.contains("in school 1 against 100 managed accounts of the school"),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn the_empty_school_rule_sits_beside_the_per_school_caps() {
+        let (plan, school_of) = broken_feed_at_school_1();
+        let school = |number| School {
+            number,
+            name: format!("S{number}"),
+            abbreviation: String::new(),
+            state_excluded: false,
+        };
+        let schools = [school(1), school(2), school(3)];
+        let mut limits = SafetyLimits::default();
+        limits.run.suspend = Cap::NONE;
+        limits.per_school.suspend = Cap::share(0.20);
+        let v = check_with_schools(&plan, &schools, &BTreeSet::new(), &limits, &school_of);
+        assert!(v.contains(&SafetyViolation::EmptySchool {
+            school: 3,
+            name: "S3".into()
+        }));
+        assert_eq!(v.len(), 2, "{v:?}");
+        // A school allowed to be empty, and the rule off: only the cap remains.
+        let v = check_with_schools(&plan, &schools, &BTreeSet::from([3]), &limits, &school_of);
+        assert_eq!(v.len(), 1, "{v:?}");
+        limits.refuse_empty_school = false;
+        let v = check_with_schools(&plan, &schools, &BTreeSet::new(), &limits, &school_of);
+        assert_eq!(v.len(), 1, "{v:?}");
+    }
 }

@@ -62,6 +62,26 @@ pub enum Auth {
     Open,
 }
 
+/// Opt-in eventual consistency, modelled on what Google shows right after writes. Both are
+/// zero (off) by default: the emulator is then immediately consistent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Consistency {
+    /// How long a user created or changed through the API stays out of `users.list` results
+    /// (`users.get` finds it at once, as at Google).
+    pub list_lag: Duration,
+    /// How long after users.insert a users.update/patch/makeAdmin of that user answers 412
+    /// `conditionNotMet` "User creation is not complete." (Google's answer while its backends
+    /// are still creating the account).
+    pub settle: Duration,
+}
+
+impl Consistency {
+    /// Whether either lag is switched on.
+    pub fn is_on(&self) -> bool {
+        !self.list_lag.is_zero() || !self.settle.is_zero()
+    }
+}
+
 /// Start-up configuration.
 #[derive(Debug, Clone)]
 pub struct EmulatorConfig {
@@ -86,6 +106,8 @@ pub struct EmulatorConfig {
     pub auth: Auth,
     /// Seed of the fault generator.
     pub seed: u64,
+    /// Eventual consistency (off by default).
+    pub consistency: Consistency,
 }
 
 impl Default for EmulatorConfig {
@@ -101,6 +123,7 @@ impl Default for EmulatorConfig {
             max_concurrent_per_user: None,
             auth: Auth::Required,
             seed: 0,
+            consistency: Consistency::default(),
         }
     }
 }

@@ -23,13 +23,14 @@ pub fn schema(id: &str) -> Option<&'static Value> {
     document().get("schemas")?.get(id)
 }
 
-/// A method of the discovery document, e.g. `("users", "list")`.
+/// A method of the discovery document, e.g. `("users", "list")`; nested resources are
+/// dotted (`("users.aliases", "list")`).
 pub fn method(resource: &str, method: &str) -> Option<&'static Value> {
-    document()
-        .get("resources")?
-        .get(resource)?
-        .get("methods")?
-        .get(method)
+    let mut node = document();
+    for part in resource.split('.') {
+        node = node.get("resources")?.get(part)?;
+    }
+    node.get("methods")?.get(method)
 }
 
 /// The OAuth scopes that authorise a method (any one of them suffices).

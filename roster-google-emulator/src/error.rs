@@ -90,15 +90,55 @@ impl ApiError {
             Self::new(403, "userRateLimitExceeded", message)
         }
     }
+    /// 400 `invalid` "Invalid Ou Id": Google's answer to an org unit that already exists.
+    pub fn duplicate_ou() -> Self {
+        Self::invalid("Invalid Ou Id")
+    }
+    /// 412 `conditionNotMet` "User creation is not complete.": a write to a user created
+    /// moments ago, before Google's backends have finished creating it.
+    pub fn creation_not_complete() -> Self {
+        Self::new(412, "conditionNotMet", "User creation is not complete.")
+    }
+    /// The gRPC-style `error.status` Google's envelope carries for this HTTP status.
+    pub fn status(&self) -> &'static str {
+        grpc_status(self.code)
+    }
     /// The JSON body Google sends.
     pub fn to_json(&self) -> Value {
         json!({
             "error": {
                 "code": self.code,
                 "message": self.message,
-                "errors": [{"domain": "global", "reason": self.reason, "message": self.message}],
+                "errors": [{"domain": self.domain(), "reason": self.reason, "message": self.message}],
+                "status": self.status(),
             }
         })
+    }
+    /// `errors[0].domain`: `usageLimits` for rate limits and quota, `global` otherwise.
+    fn domain(&self) -> &'static str {
+        match self.reason {
+            "userRateLimitExceeded" | "rateLimitExceeded" | "quotaExceeded" => "usageLimits",
+            _ => "global",
+        }
+    }
+}
+
+/// Google's mapping of an HTTP status to the canonical (gRPC) status name its JSON error
+/// envelope carries in `error.status`.
+pub fn grpc_status(code: u16) -> &'static str {
+    match code {
+        400 => "INVALID_ARGUMENT",
+        401 => "UNAUTHENTICATED",
+        403 => "PERMISSION_DENIED",
+        404 => "NOT_FOUND",
+        409 => "ALREADY_EXISTS",
+        412 => "FAILED_PRECONDITION",
+        429 => "RESOURCE_EXHAUSTED",
+        499 => "CANCELLED",
+        501 => "UNIMPLEMENTED",
+        503 => "UNAVAILABLE",
+        504 => "DEADLINE_EXCEEDED",
+        _ => "INTERNAL",
     }
 }
 

@@ -24,6 +24,25 @@
 //! # Ok::<(), roster_google_emulator::EmulatorError>(())
 //! ```
 //!
+//! ## Using Google's own client libraries
+//!
+//! A stock client (google-api-python-client + google-auth, Node's googleapis, GAM) works
+//! against the emulator with exactly two settings changed, and nothing else:
+//!
+//! 1. **The API root / endpoint**: `http://127.0.0.1:PORT/` ([`RunningEmulator::root_url`]
+//!    plus `/`; e.g. Python `client_options={"api_endpoint": root}`, Node `rootUrl`). Our own
+//!    client takes the directory base, [`RunningEmulator::base_url`].
+//! 2. **`token_uri` in the service-account key file**: [`RunningEmulator::token_url`]. The
+//!    libraries still sign the JWT for Google's audience, [`GOOGLE_TOKEN_AUDIENCE`], and the
+//!    token endpoint accepts it (and its own URL).
+//!
+//! The service account must be registered ([`RunningEmulator::register_service_account`])
+//! with the admins it may impersonate. Python's `new_batch_http_request()` always posts to
+//! Google's `rootUrl` from the discovery document, whatever the endpoint: construct
+//! `BatchHttpRequest(batch_uri=root + "batch")` instead. The discovery document the library
+//! ships (`build("admin", "directory_v1", ...)`) works as it is. `scripts/python_interop.py` is a
+//! complete example (run by `tests/python_interop.rs`).
+//!
 //! ## What it emulates
 //!
 //! * **Endpoints** (paths as in the discovery document, under `/admin/directory/v1`):
@@ -36,16 +55,32 @@
 //!   `orgUnitPath=`), `orgunits.get` (`/customer/{c}/orgunits/{path}`, slashes raw or `%2F`, or
 //!   `id:...`), `orgunits.insert`, `schemas.list`/`schemas.get`, `groups.list` (by `userKey`,
 //!   `customer` or `domain`, paginated, max 200), `members.list` (paginated, `roles=`) and
-//!   `members.delete` (204).
+//!   `members.delete` (204); `users.makeAdmin`, `users.aliases.list`/`insert`/`delete`,
+//!   `schemas.insert`, `groups.insert` and `members.insert`.
+//! * **Batch** (`POST /batch/admin/directory_v1`, and `POST /batch`, the discovery document's
+//!   `batchPath`): a `multipart/mixed` body of `application/http` parts, answered with a
+//!   `multipart/mixed` body whose parts carry `Content-ID: <response-ID>` and the inner HTTP
+//!   response, in the parts' order. Every part is an API call of its own: counted, authorised
+//!   by its own `Authorization` header or the batch's, charged to quota, delayed and faulted
+//!   like any call; the parts run at once (Google runs them in any order). More than 1,000
+//!   parts is a 400 `invalid`.
 //! * **Validation from the discovery document** (`admin-directory-v1.json`, embedded): request
 //!   bodies may only contain properties the schema defines (`User`, `UserName`,
 //!   `UserExternalId` for `externalIds` items, `OrgUnit`), scalar types must match, and query
 //!   parameters must be defined for the method (or global, like `fields`), with enum values and
 //!   integer ranges enforced (`maxResults=501` is a 400 `invalidParameter`).
 //! * **Google's semantics and errors**, always shaped
-//!   `{"error":{"code":N,"message":M,"errors":[{"domain":"global","reason":R,"message":M}]}}`:
+//!   `{"error":{"code":N,"message":M,"errors":[{"domain":"global","reason":R,"message":M}],
+//!   "status":S}}` with Google's canonical `status` for the code (400 `INVALID_ARGUMENT`, 401
+//!   `UNAUTHENTICATED`, 403 `PERMISSION_DENIED`, 404 `NOT_FOUND`, 409 `ALREADY_EXISTS`, 412
+//!   `FAILED_PRECONDITION`, 429 `RESOURCE_EXHAUSTED`, 503 `UNAVAILABLE`) and `domain`
+//!   `usageLimits` for rate-limit and quota reasons:
 //!   404 `notFound` "Resource Not Found: userKey" (also `groupKey`, `memberKey`, `schemaKey`;
-//!   "Org unit not found" for org units); 409 `duplicate` "Entity already exists."; 400
+//!   "Org unit not found" for org units, `alias` for users.aliases.delete); 409 `duplicate`
+//!   "Entity already exists." (an address taken by a user, group or alias; "Member already
+//!   exists." for members.insert); 400 `invalid` "Invalid Ou Id" for an org unit that already
+//!   exists (Google's answer, not 409); 412 `conditionNotMet` "User creation is not complete."
+//!   for a change to a user created moments ago (with a settle time, below); 400
 //!   `invalid` for an unknown OU ("Invalid Input: INVALID_OU_ID"), a missing/empty or over-60-char
 //!   given/family name ("Invalid Given/Family Name: GivenName"), a password under 8 characters
 //!   ("Invalid Password"), a primary email outside the customer's domains ("Invalid Input:
@@ -78,10 +113,21 @@
 //!   nested objects (`name`, `customSchemas`, each schema) are merged key by key, arrays
 //!   (`externalIds`, multi-valued fields) are replaced, `null` clears a field. Output-only
 //!   fields (`kind`, `etag`, `id`, `isAdmin`, `creationTime`, ...) sent back by a client are
-//!   ignored. A primary email change renames the user (and its group memberships).
+//!   ignored. A primary email change renames the user (and its group memberships) and keeps
+//!   the old address as an alias, as Google does: `users.get` by it finds the user, `email=`
+//!   queries match it, and `users.insert` of it is a 409 until `users.aliases.delete` removes
+//!   it.
+//! * **Eventual consistency, opt-in** ([`Consistency`]; `--list-lag-ms`, `--settle-ms`): with
+//!   a list lag, a user created or changed through the API is missing from `users.list` for
+//!   that long (`users.get` finds it at once); with a settle time, `users.update`/`patch`/
+//!   `makeAdmin` of a user created less than that long ago answers 412 `conditionNotMet`
+//!   "User creation is not complete." (Google's documented answer while its backends finish
+//!   creating an account; roster retries it). Off by default: then every read sees every
+//!   write.
 //! * **OAuth** (`POST /token`, form-encoded): the JWT-bearer grant (RS256 signature checked
-//!   against the registered service account's public key looked up by `iss`; `aud` must be the
-//!   token URL (`127.0.0.1` or `localhost` form); `exp` in the future and at most an hour after
+//!   against the registered service account's public key looked up by `iss`; `aud` must be
+//!   Google's token URL [`GOOGLE_TOKEN_AUDIENCE`], as stock libraries send it, or the
+//!   emulator's (`127.0.0.1` or `localhost` form); `exp` in the future and at most an hour after
 //!   `iat`; `scope` must contain a directory scope (and, if the account was registered with
 //!   delegated scopes, only those); `sub` must be one of the account's admin subjects) and the
 //!   refresh-token grant of a registered installed-app client. Success:
@@ -121,7 +167,8 @@
 //! * `GET /emulator/config`; `POST /emulator/config` with any of `{"latency_ms":20,
 //!   "faults":{"backend_error":0.01,"too_many_requests":0,"drop_connection":0},
 //!   "quota":{"per_minute":2400,"burst":40,"over_quota":"forbidden"|"too_many_requests"}|null,
-//!   "max_concurrent_per_user":N|null, "auth":"open"|"required"}` (a given `faults` object replaces all three rates)
+//!   "max_concurrent_per_user":N|null, "auth":"open"|"required", "list_lag_ms":N,
+//!   "settle_ms":N}` (a given `faults` object replaces all three rates)
 //! * `GET /emulator/state` (the saved-state JSON); `PUT /emulator/state` replaces it (seeding
 //!   over HTTP: users, org units, schemas, groups, service accounts, installed clients)
 //!
@@ -129,32 +176,44 @@
 //!
 //! `directory-emulator --port P --state FILE --domain D (repeatable) --customer-id C
 //! --latency-ms N --quota-per-minute N [--burst N] [--quota-429] [--max-concurrent N] --fault-503 RATE
-//! --fault-429 RATE --fault-drop RATE --seed N --open` prints `base_url ...` and
+//! --fault-429 RATE --fault-drop RATE --seed N --open --list-lag-ms N --settle-ms N` prints
+//! `base_url ...` and
 //! `token_url ...` on stdout, serves until Ctrl-C (SIGINT), then saves the state to `--state`
 //! (which is also loaded at start when it exists).
 //!
-//! ## How it differs from Google (honestly)
+//! ## How it differs from Google (each a deliberate choice)
 //!
-//! * Only the endpoints above exist; anything else is a JSON 404. No users.delete, groups
-//!   insert, aliases, photos, makeAdmin, watch/push, batch requests, ETag preconditions
-//!   (`If-Match`) or `alt=proto`.
+//! * Only the endpoints above exist; anything else is a JSON 404. Not modelled, because no
+//!   part of roster calls them: users.delete/undelete, photos, groups update/delete, members
+//!   update, orgunits update/delete, schemas update/delete, watch/push channels, ETag
+//!   preconditions (`If-Match`), `alt=proto`, and the Enterprise License Manager (another
+//!   crate's concern).
 //! * The query language is a subset (no `name:`, `orgName`, `manager`, range operators on
-//!   numeric fields, `orgUnitPath` with `:`); unsupported clauses are 400 "Invalid Input".
-//! * Error messages for the cases above follow Google's wording where known; the less common
-//!   ones (custom schema errors, page tokens, `customFieldMask`) are approximations with the
-//!   right code and reason. Google's newer responses also carry `"status"`; this one does not.
-//! * Consistency is immediate: Google's list results lag writes by seconds, this does not.
+//!   numeric fields, `orgUnitPath` with `:`); unsupported clauses are 400 "Invalid Input", so
+//!   a client relying on one fails loudly here instead of silently matching nothing.
+//! * Error messages follow Google's wording where public reports show it; the rarer ones
+//!   (custom schema errors, page tokens, `customFieldMask`, batch limits, group inserts) have
+//!   Google's code, reason and status with approximated wording.
+//! * Consistency is immediate unless [`Consistency`] switches lags on: most tests want exact
+//!   counts. The lags are fixed durations per write, where Google's vary from seconds to
+//!   minutes; a changed user is hidden from `users.list` rather than shown stale.
 //! * `users.list` without `orderBy` is ordered by email (Google's order is unspecified);
 //!   paging is keyset-based and stable under concurrent writes. Page tokens do not expire.
-//! * `viewType=domain_public` returns the admin view; `showDeleted=true` returns no users.
+//! * `viewType=domain_public` returns the admin view; `showDeleted=true` returns no users
+//!   (deleted users are not modelled).
 //! * Quota is one token bucket per user plus an optional per-user concurrency cap; Google's
 //!   per-project limits and per-operation concurrency accounting are not modelled. Latency is
-//!   a constant added delay.
-//! * Tokens live in memory (not in saved state); a restarted emulator invalidates them.
-//! * The JWT check does not verify `kid`, certificates or key rotation; `aud` is this
-//!   emulator's token URL, not `https://oauth2.googleapis.com/token`.
-//! * Group membership is flat (no nested groups or derived membership); groups are seeded
-//!   through the Rust API or state file only.
+//!   a constant added delay per call (each batch part pays it too, concurrently).
+//! * Tokens live in memory (not in saved state); a restarted emulator invalidates them, as a
+//!   rotated key would.
+//! * The JWT check does not verify `kid`, certificates or key rotation: the registered public
+//!   key is the only one.
+//! * Group membership is flat (no nested groups or derived membership), and a group keeps no
+//!   description or aliases.
+//! * In a batch, an injected dropped connection fails only its part (a 503 `backendError`
+//!   part), so one batch can show every fault kind; a batch's own request is never faulted.
+//! * Aliases are users' only (no group aliases, no `nonEditableAliases`); an alias left by a
+//!   rename lives until deleted, as at Google.
 
 mod auth;
 mod config;
@@ -165,8 +224,13 @@ mod server;
 mod state;
 pub mod test_keys;
 
-pub use config::{Auth, EmulatorConfig, Faults, OverQuota, Quota};
-pub use error::{ApiError, EmulatorError, OAuthError};
+pub use config::{Auth, Consistency, EmulatorConfig, Faults, OverQuota, Quota};
+
+/// The audience Google's own client libraries (google-auth, Node's googleapis, GAM) put in a
+/// service account's JWT whatever `token_uri` the key names; the emulator's token endpoint
+/// accepts it as well as its own URL.
+pub const GOOGLE_TOKEN_AUDIENCE: &str = "https://oauth2.googleapis.com/token";
+pub use error::{ApiError, EmulatorError, OAuthError, grpc_status};
 pub use running::{DIRECTORY_SCOPES, Emulator, RunningEmulator};
 pub use state::{
     FieldDef, Group, GroupMember, InstalledClient, OrgUnit, Projection, SchemaDef, ServiceAccount,

@@ -12,7 +12,7 @@ use tokio::sync::oneshot;
 use crate::auth;
 use crate::server::{self, Shared, lock};
 use crate::state::{Group, InstalledClient, Projection, ServiceAccount, State, StoredUser};
-use crate::{Auth, EmulatorConfig, EmulatorError, Faults, Quota};
+use crate::{Auth, Consistency, EmulatorConfig, EmulatorError, Faults, Quota};
 
 /// Entry point: [`Emulator::start`].
 pub struct Emulator;
@@ -130,6 +130,13 @@ impl RunningEmulator {
     pub fn set_delegated_admin(&self, user_key: &str, admin: bool) -> Result<(), EmulatorError> {
         self.change_user(user_key, |u| u.is_delegated_admin = admin)
     }
+    /// Delete a user (by email or id), as another admin would in the console.
+    pub fn remove_user(&self, user_key: &str) -> Result<(), EmulatorError> {
+        lock(&self.shared.state)
+            .remove_user(user_key)
+            .map(|_| ())
+            .ok_or_else(|| EmulatorError::NotFound(user_key.to_string()))
+    }
     fn change_user(
         &self,
         user_key: &str,
@@ -196,6 +203,22 @@ impl RunningEmulator {
         lock(&self.shared.state)
             .installed_clients
             .insert(client.client_id.clone(), client);
+    }
+    /// Assign a licence (Enterprise License Manager `product`/`sku`) to an existing user.
+    pub fn assign_license(
+        &self,
+        product: &str,
+        sku: &str,
+        user: &str,
+    ) -> Result<(), EmulatorError> {
+        lock(&self.shared.state).license_assign(product, sku, user)?;
+        Ok(())
+    }
+    /// The users (lower-cased emails) holding `product`/`sku`.
+    pub fn license_holders(&self, product: &str, sku: &str) -> Vec<String> {
+        lock(&self.shared.state)
+            .license_holders(product, sku)
+            .unwrap_or_default()
     }
     /// Mint an access token directly (admin `subject`, all directory scopes).
     pub fn issue_access_token(&self, subject: &str) -> String {
@@ -292,6 +315,11 @@ impl RunningEmulator {
     /// Change the per-user concurrency limit.
     pub fn set_max_concurrent(&self, max: Option<u32>) {
         lock(&self.shared.knobs).max_concurrent = max;
+    }
+    /// Switch the opt-in eventual consistency on or off (writes made before keep the lag they
+    /// were given only if it was on when they were made).
+    pub fn set_consistency(&self, consistency: Consistency) {
+        lock(&self.shared.knobs).consistency = consistency;
     }
     /// Change the authentication mode.
     pub fn set_auth(&self, auth: Auth) {

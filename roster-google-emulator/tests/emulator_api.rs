@@ -2,7 +2,7 @@
 //! emulator_auth.rs).
 
 use reqwest::{Client, StatusCode};
-use roster_google_emulator::{Auth, Emulator, EmulatorConfig, RunningEmulator};
+use roster_google_emulator::{Auth, Emulator, EmulatorConfig, RunningEmulator, grpc_status};
 use serde_json::{Value, json};
 
 fn start() -> RunningEmulator {
@@ -75,7 +75,7 @@ async fn post(c: &Client, url: &str, body: &Value) -> (StatusCode, Value) {
 fn assert_error(v: &Value, code: u16, reason: &str, message: &str) {
     assert_eq!(
         v,
-        &json!({"error": {"code": code, "message": message,
+        &json!({"error": {"code": code, "message": message, "status": grpc_status(code),
             "errors": [{"domain": "global", "reason": reason, "message": message}]}}),
     );
 }
@@ -398,7 +398,12 @@ async fn update_keeps_absent_fields_and_patch_merges() {
     .await;
     assert_eq!(s2["suspended"], true);
     assert_eq!(s2["id"], id);
-    assert_eq!(get(&c, &format!("{base}/users/u@d118.org")).await.0, 404);
+    // Google keeps the old address as an alias: it still finds the user.
+    let (s, by_old) = get(&c, &format!("{base}/users/u@d118.org")).await;
+    assert_eq!(
+        (s.as_u16(), &by_old["primaryEmail"]),
+        (200, &json!("renamed@d118.org"))
+    );
     assert_eq!(
         get(&c, &format!("{base}/users/renamed@d118.org")).await.0,
         200
@@ -615,8 +620,9 @@ async fn orgunits_schemas_groups_members() {
         &json!({"name": "ES", "parentOrgUnitPath": "/Students"}),
     )
     .await;
-    assert_eq!(s, 409);
-    assert_error(&e, 409, "duplicate", "Entity already exists.");
+    // Google answers an org unit that exists with 400 "Invalid Ou Id", not 409.
+    assert_eq!(s, 400);
+    assert_error(&e, 400, "invalid", "Invalid Ou Id");
     let (s, _) = post(
         &c,
         &ou,

@@ -93,7 +93,7 @@ async fn api_calls_need_a_valid_bearer_token() {
     let body: Value = resp.json().await.unwrap();
     assert_eq!(
         body,
-        json!({"error": {"code": 401, "message": "Invalid Credentials", "errors": [
+        json!({"error": {"code": 401, "message": "Invalid Credentials", "status": "UNAUTHENTICATED", "errors": [
             {"domain": "global", "reason": "authError", "message": "Invalid Credentials"}]}})
     );
     assert_eq!(list_users(&emu, Some("ya29.made-up")).await.0, 401);
@@ -170,6 +170,21 @@ async fn jwt_bearer_grant_end_to_end() {
     assert_eq!(emu.counters()["oauth2.token"], 2);
 }
 
+/// google-auth and Node's googleapis sign the JWT for Google's token audience whatever
+/// `token_uri` the key file names: the emulator accepts that audience, so a stock client
+/// works with only the API endpoint and `token_uri` changed.
+#[tokio::test]
+async fn google_token_audience_is_accepted_like_stock_clients_send_it() {
+    let emu = start();
+    let mut c = claims(&emu);
+    c["aud"] = json!(roster_google_emulator::GOOGLE_TOKEN_AUDIENCE);
+    assert_eq!(c["aud"], "https://oauth2.googleapis.com/token");
+    let (status, body) = jwt_grant(&emu, &TestKey::shared(0).sign_jwt(&c)).await;
+    assert_eq!(status, 200, "{body}");
+    let token = body["access_token"].as_str().unwrap();
+    assert_eq!(list_users(&emu, Some(token)).await.0, 200);
+}
+
 #[tokio::test]
 async fn jwt_bearer_grant_rejections() {
     let emu = start();
@@ -199,9 +214,9 @@ async fn jwt_bearer_grant_rejections() {
     assert_eq!(s, 400);
     invalid_grant(&b, "Invalid JWT Signature.");
 
-    // wrong audience
+    // wrong audience (neither the emulator's token URL nor Google's)
     let mut c = claims(&emu);
-    c["aud"] = json!("https://oauth2.googleapis.com/token");
+    c["aud"] = json!("https://accounts.example.com/token");
     let (s, b) = jwt_grant(&emu, &good.sign_jwt(&c)).await;
     assert_eq!(s, 400);
     assert_eq!(b["error"], "invalid_grant");

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::Client;
 use roster_google_emulator::{
-    Auth, Emulator, EmulatorConfig, Faults, OverQuota, Quota, RunningEmulator,
+    Auth, Emulator, EmulatorConfig, Faults, OverQuota, Quota, RunningEmulator, grpc_status,
 };
 use serde_json::{Value, json};
 
@@ -30,8 +30,12 @@ async fn status_of(c: &Client, url: &str, token: Option<&str>) -> Result<(u16, V
 }
 
 fn error_json(code: u16, reason: &str, message: &str) -> Value {
-    json!({"error": {"code": code, "message": message,
-        "errors": [{"domain": "global", "reason": reason, "message": message}]}})
+    let domain = match reason {
+        "userRateLimitExceeded" | "rateLimitExceeded" | "quotaExceeded" => "usageLimits",
+        _ => "global",
+    };
+    json!({"error": {"code": code, "message": message, "status": grpc_status(code),
+        "errors": [{"domain": domain, "reason": reason, "message": message}]}})
 }
 
 const QUOTA_MESSAGE: &str = "Quota exceeded for quota metric 'Queries' and limit 'Queries per minute per user' of service 'admin.googleapis.com' for consumer 'project_number:000000000000'.";

@@ -12,8 +12,10 @@
 
 pub mod auth;
 pub mod client;
+pub mod licensing;
 pub mod target;
 
 pub use auth::{InstalledAppAuth, ServiceAccountAuth, StaticToken, TokenSource};
 pub use client::{ClientConfig, DirectoryClient, DirectoryError};
+pub use licensing::LicensingClient;
 pub use target::GoogleDirectory;

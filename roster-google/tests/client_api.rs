@@ -241,7 +241,11 @@ async fn org_units_list_get_insert() {
         })
         .await
         .unwrap_err();
-    assert_eq!((e.status, e.reason.as_str()), (409, "duplicate"));
+    // Google's answer to an org unit that exists: 400 invalid "Invalid Ou Id".
+    assert_eq!(
+        (e.status, e.reason.as_str(), e.message.as_str()),
+        (400, "invalid", "Invalid Ou Id")
+    );
     assert!(!e.retryable);
 }
 

@@ -425,7 +425,9 @@ async fn changes_address_the_account_by_id_and_map_errors() {
             value: "r-1".into()
         }]
     );
-    assert!(t.get_account("r1@d118.org").await.unwrap().is_none());
+    // Google keeps the old address as an alias: it still names the renamed account.
+    let by_old = t.get_account("r1@d118.org").await.unwrap().unwrap();
+    assert_eq!(by_old.primary_email, "ren.ame@d118.org");
 
     // A move to an OU that does not exist: Google's 400, not retryable.
     let e = t

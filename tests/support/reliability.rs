@@ -190,3 +190,22 @@ pub fn listing(dir: &Path) -> Vec<String> {
     v.sort();
     v
 }
+
+/// A target that delivers to `inbox` on the test's sshd, logging in with its client key.
+pub fn sftp_target(
+    sshd: &roster::sftp::testing::Sshd,
+    inbox: &Path,
+) -> roster::sftp::delivery::SftpTarget {
+    use roster::sftp::delivery::{SftpAuth, SftpTarget};
+    SftpTarget::new(
+        "127.0.0.1",
+        roster::sftp::testing::current_user(),
+        SftpAuth::KeyFile {
+            path: sshd.client_key().to_path_buf(),
+            passphrase: None,
+        },
+        sshd.fingerprint(),
+    )
+    .port(sshd.port())
+    .remote_dir(inbox.to_str().unwrap())
+}

@@ -4,12 +4,13 @@
 //! (`../shared/seeds/upstream/d118-studentsync.py`; `docs/PARITY.md` maps each rule to its
 //! seed line). Fork this file for your district.
 
-/// What `d118-students --help` says the job does.
-pub const ABOUT: &str = "D118's nightly student sync: PowerSchool students to Google Workspace accounts (create, rename, move, suspend graduates and leavers). `plan` (default) shows the changes; `apply` makes them.";
-
+use roster::core::licence::Licence;
 use roster::core::policy::{BadNames, InactiveAccounts, NameUpdates, StudentPolicy, StudentSchema};
 use roster::core::{MatchKey, Policy, Secret};
 use roster::{AccountJob, Population, Site};
+
+/// What `d118-students --help` says the job does.
+pub const ABOUT: &str = "D118's nightly student sync: PowerSchool students to Google Workspace accounts (create, rename, move, suspend graduates and leavers). `plan` (default) shows the changes; `apply` makes them.";
 
 /// Script line 42 (`GOOGLE_DOMAIN`); emails are `<student number>@d118.org` (line 39).
 pub const DOMAIN: &str = "d118.org";
@@ -85,6 +86,8 @@ pub fn job() -> AccountJob {
     students.graduated_active_summer = GRADUATED_ACTIVE_SUMMER;
     students.building_ou_schools = [BUILDING_OU_ONLY_SCHOOL].into();
     students.title_case_names = true;
+    // Lines 136-154: summer graduates lose Education Plus.
+    students.summer_graduate_licence = Some(Licence::new(LICENSE_PRODUCT_ID, LICENSE_SKU));
     students.bad_names = BadNames::new(BAD_NAMES);
     students.schema = Some(StudentSchema {
         schema: CUSTOM_ATTRIBUTE_CATEGORY.into(),

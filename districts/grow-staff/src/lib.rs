@@ -4,12 +4,14 @@
 //! Grow has no seed script: the rules are those of Grow's SFTP article
 //! (`shared/seeds/002_*.txt`) and DESIGN §8; `docs/PARITY.md` maps each to its line.
 
+use roster::core::policy::BadNames;
+use roster::core::{Staff, StaffType, VendorExport};
+use roster::sftp::vendor::{Grow, GrowRole, VendorChecks};
+use roster::{SftpSettings, Site, Unset, VendorJob};
+use std::collections::BTreeMap;
+
 /// What `grow-staff --help` says the job does.
 pub const ABOUT: &str = "SchoolMint Grow's staff upload: PowerSchool staff to Grow's user CSV. `plan` (default) writes the file; `apply` also uploads it over SFTP.";
-
-use roster::core::{Staff, StaffType, VendorExport};
-use roster::sftp::vendor::{Grow, GrowRole};
-use roster::{SftpSettings, Site, Unset, VendorJob};
 
 /// `USERS.GROUPVALUE` of building administrators in this district.
 pub const ADMIN_GROUP: i64 = 9;
@@ -69,9 +71,23 @@ pub fn sftp() -> SftpSettings {
         remote_dir: String::new(),
         user_env: "GROW_SFTP_USER".into(),
         password_env: "GROW_SFTP_PASSWORD".into(),
+        env_prefix: "GROW_SFTP".into(),
+        timeout: roster::vendor_env::DEFAULT_SFTP_TIMEOUT,
     }
 }
 
+/// The district's domain: every email in Grow's file must be at it.
+pub const DOMAIN: &str = "d118.org";
+
+/// The checks every staff member passes before Grow's file lists them: D118's bad-name list
+/// (the staff sync's, `d118_staff::BAD_NAMES`), an email at [`DOMAIN`] in RFC 5321 shape
+/// and unique across the file, a clean name.
+pub fn checks() -> VendorChecks {
+    VendorChecks::new([DOMAIN]).bad_names(BadNames::new(d118_staff::BAD_NAMES))
+}
+
+/// Grow's job: every active staff member with a [`role`], checked by [`checks`], sent over
+/// [`sftp`].
 pub fn job() -> VendorJob {
     let mut grow = Grow::new().role(role);
     for (number, name) in GROW_SCHOOLS {
@@ -83,12 +99,27 @@ pub fn job() -> VendorJob {
         students: Box::new(|_| false),
         exports,
         sftp: Some(sftp()),
+        checks: checks(),
+        min_rows: min_rows(),
     }
+}
+
+/// The fewest rows a real day's Grow file has: below it the file is not sent (Grow archives
+/// everyone missing from it), `--force` sends it. `--max-drop` compares with the last
+/// delivery; this needs none, so it also guards the first run and a lost state.
+///
+/// `grow_users.csv` holds every active teacher, building administrator and coach of the
+/// district's schools: hundreds of people. Under 50 rows the staff read or the role mapping
+/// is broken (a `SCHOOLSTAFF` join gone wrong, a `STATUS` filter that drops everyone), never
+/// a real day. An estimate set well below a normal day: raise it to about half the real
+/// count once the first deliveries have been seen.
+pub fn min_rows() -> BTreeMap<String, usize> {
+    BTreeMap::from([("grow_users.csv".into(), 50)])
 }
 
 pub fn site() -> Site {
     Site {
-        domain: "d118.org".into(),
+        domain: DOMAIN.into(),
         powerschool: Default::default(),
     }
 }

@@ -4,13 +4,15 @@
 //! and every active teacher, as ST Math's two CSVs (and the OneRoster zip ST Math now
 //! prefers), sent over SFTP to a pinned host.
 
-/// What `kipp-chicago-stmath --help` says the job does.
-pub const ABOUT: &str = "KIPP Chicago's ST Math roster: PowerSchool students, teachers and homerooms to ST Math's CSV files and a OneRoster zip. `plan` (default) writes the files; `apply` also uploads them over SFTP.";
+use std::collections::BTreeMap;
 
 use roster::core::{Student, VendorExport};
-use roster::sftp::vendor::{OneRoster, StMath};
+use roster::sftp::vendor::{OneRoster, StMath, VendorChecks};
 use roster::sis::powerschool::PowerSchoolOptions;
 use roster::{SftpSettings, Site, Unset, VendorJob};
+
+/// What `kipp-chicago-stmath --help` says the job does.
+pub const ABOUT: &str = "KIPP Chicago's ST Math roster: PowerSchool students, teachers and homerooms to ST Math's CSV files and a OneRoster zip. `plan` (default) writes the files; `apply` also uploads them over SFTP.";
 
 /// KIPP Chicago's schools as the scripts map them: `SCHOOLID`, ST Math's institution id
 /// (`iid`), and the school's initials (the `school` column). `kipp-st-math-rosters.py`
@@ -78,6 +80,8 @@ pub fn sftp() -> SftpSettings {
         remote_dir: "/home".into(),
         user_env: "STMATH_SFTP_USER".into(),
         password_env: "STMATH_SFTP_PASSWORD".into(),
+        env_prefix: "STMATH_SFTP".into(),
+        timeout: roster::vendor_env::DEFAULT_SFTP_TIMEOUT,
     }
 }
 
@@ -88,6 +92,18 @@ pub fn stmath() -> StMath {
         .expect("every iid has 1 to 8 characters and every code an iid")
 }
 
+/// The district's domain: every email in ST Math's files must be at it.
+pub const DOMAIN: &str = "kippchicago.org";
+
+/// The checks every student and teacher passes before ST Math's files list them: an email at
+/// [`DOMAIN`] in RFC 5321 shape, unique across the files, a clean name. The scripts have no
+/// bad-name list, so none is applied.
+pub fn checks() -> VendorChecks {
+    VendorChecks::new([DOMAIN])
+}
+
+/// The ST Math job: [`stmath`] and OneRoster files of the students [`in_feed`], checked by
+/// [`checks`], sent over [`sftp`].
 pub fn job() -> VendorJob {
     let exports: Vec<Box<dyn VendorExport>> = vec![
         Box::new(stmath()),
@@ -98,12 +114,30 @@ pub fn job() -> VendorJob {
         students: Box::new(in_feed),
         exports,
         sftp: Some(sftp()),
+        checks: checks(),
+        min_rows: min_rows(),
     }
+}
+
+/// The fewest rows a real day's ST Math files have, per file: below it the file is not sent
+/// (ST Math removes everyone missing from it), `--force` sends it. `--max-drop` compares with
+/// the last delivery; this needs none, so it also guards the first run and a lost state.
+///
+/// - `students.csv`: four K–8 campuses with grades 3 and 4 left out put several hundred
+///   students per campus in the file. Under 200 rows at least three campuses are missing —
+///   no current term, a broken homeroom join, an unset iid map — never a real day.
+/// - `teachers.csv`: every active teacher of four campuses, dozens each; under 20 the staff
+///   read is broken.
+///
+/// Estimates from the campuses' size, set well below a normal day: raise them to about half
+/// the real counts once the first deliveries have been seen.
+pub fn min_rows() -> BTreeMap<String, usize> {
+    BTreeMap::from([("students.csv".into(), 200), ("teachers.csv".into(), 20)])
 }
 
 pub fn site() -> Site {
     Site {
-        domain: "kippchicago.org".into(),
+        domain: DOMAIN.into(),
         powerschool: PowerSchoolOptions {
             web_login_sql: Some(WEB_LOGIN_SQL),
             ..PowerSchoolOptions::default()

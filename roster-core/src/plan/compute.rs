@@ -137,6 +137,9 @@ pub fn plan(desired: &[Intent], observed: &[Account], policy: &Policy, _today: N
                     continue;
                 }
                 claimed[i] = Some(&d.person);
+                if let Some(school) = intent.school() {
+                    *out.managed_per_school.entry(school).or_insert(0) += 1;
+                }
                 // A rename onto an email another account has, or that an earlier person of
                 // this plan gets, is skipped: the account keeps its email.
                 let a = managed[i];
@@ -205,8 +208,7 @@ pub fn plan(desired: &[Intent], observed: &[Account], policy: &Policy, _today: N
         }
     }
     // Stable sort: per person, changes in execution order; persons in (kind, id) order.
-    out.changes
-        .sort_by(|a, b| (&a.person, a.kind.rank()).cmp(&(&b.person, b.kind.rank())));
+    out.sort();
     out
 }
 

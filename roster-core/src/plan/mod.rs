@@ -9,6 +9,7 @@
 mod adopt;
 mod compute;
 mod diff;
+pub mod file;
 mod render;
 
 use std::collections::BTreeMap;
@@ -21,6 +22,7 @@ use crate::secret::Secret;
 
 pub use adopt::adopt;
 pub use compute::plan;
+pub use file::{PlanFile, PlanFileError, RefusedChange};
 
 /// One change to one account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,6 +66,14 @@ pub enum ChangeKind {
     Suspend,
     /// Removes the (just suspended) account from every group it belongs to.
     RemoveFromGroups,
+    /// Takes a licence (Enterprise License Manager) away from the account
+    /// ([`crate::licence`]); a licence already gone counts as done.
+    RemoveLicence {
+        /// Google's product id.
+        product_id: String,
+        /// The SKU id within the product.
+        sku_id: String,
+    },
     /// The person gets no change: a bad name, an unusable email, a conflict.
     Skip {
         reason: String,
@@ -81,6 +91,7 @@ impl ChangeKind {
             ChangeKind::Move { .. } => "move",
             ChangeKind::Suspend => "suspend",
             ChangeKind::RemoveFromGroups => "remove_from_groups",
+            ChangeKind::RemoveLicence { .. } => "remove_licence",
             ChangeKind::Skip { .. } => "skip",
         }
     }
@@ -94,7 +105,8 @@ impl ChangeKind {
             ChangeKind::Move { .. } => 4,
             ChangeKind::Suspend => 5,
             ChangeKind::RemoveFromGroups => 6,
-            ChangeKind::Skip { .. } => 7,
+            ChangeKind::RemoveLicence { .. } => 7,
+            ChangeKind::Skip { .. } => 8,
         }
     }
 
@@ -156,6 +168,10 @@ pub struct Plan {
     pub rows_per_school: BTreeMap<SchoolNumber, usize>,
     /// People the SIS returned in total.
     pub people: usize,
+    /// Managed accounts the plan matched to a person of each school: the base of per-school
+    /// limits (creates excepted: a school's creates count against its SIS rows).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub managed_per_school: BTreeMap<SchoolNumber, usize>,
 }
 
 impl Plan {
@@ -182,5 +198,12 @@ impl Plan {
 
     pub fn is_empty(&self) -> bool {
         self.writes().next().is_none()
+    }
+
+    /// Puts the changes in execution order (stable): per person, in the order changes must
+    /// run in; persons in (kind, id) order.
+    pub fn sort(&mut self) {
+        self.changes
+            .sort_by(|a, b| (&a.person, a.kind.rank()).cmp(&(&b.person, b.kind.rank())));
     }
 }

@@ -181,6 +181,7 @@ fn describe(kind: &ChangeKind) -> String {
         }
         ChangeKind::Unsuspend | ChangeKind::Suspend | ChangeKind::RemoveFromGroups => String::new(),
         ChangeKind::Move { from, to } => format!("{from} -> {to}"),
+        ChangeKind::RemoveLicence { product_id, sku_id } => format!("{product_id}/{sku_id}"),
         ChangeKind::Skip { reason } => reason.clone(),
     }
 }

@@ -6,6 +6,7 @@ use chrono::{Datelike, NaiveDate};
 
 use super::{BadNames, DesiredAccount, Intent, name_problem, title_case};
 use crate::directory::{FieldName, FieldValue, OrgUnitPath, SchemaValues};
+use crate::licence::{Licence, LicenceLoss};
 use crate::model::{EnrollStatus, Person, School, SchoolNumber, Student};
 
 /// Grade level -> grade sub-OU name under the building OU.
@@ -87,6 +88,9 @@ pub struct StudentPolicy {
     pub title_case_names: bool,
     pub bad_names: BadNames,
     pub schema: Option<StudentSchema>,
+    /// The licence a summer graduate loses ([`Self::licence_losses`]); `None`: no licence
+    /// is removed (D118: product 101031, SKU 1010310008).
+    pub summer_graduate_licence: Option<Licence>,
 }
 
 impl StudentPolicy {
@@ -107,6 +111,7 @@ impl StudentPolicy {
             title_case_names: false,
             bad_names: BadNames::default(),
             schema: Some(StudentSchema::d118()),
+            summer_graduate_licence: None,
         }
     }
 
@@ -152,6 +157,39 @@ impl StudentPolicy {
         self.graduated_active_summer
             && s.class_of == Some(today.year())
             && (6..=8).contains(&today.month())
+    }
+
+    /// Does this student lose [`Self::summer_graduate_licence`] today? As the D118 script
+    /// (d118-studentsync.py:136-146): a graduate of this year, in June, July or August, in the
+    /// graduated school *and* with enroll status 3, while graduates stay active in summer.
+    pub fn loses_licence(&self, s: &Student, today: NaiveDate) -> bool {
+        self.summer_graduate_licence.is_some()
+            && self.graduated_active_summer
+            && s.enroll_status == EnrollStatus::Graduated
+            && self.graduated_school == Some(s.school)
+            && s.class_of == Some(today.year())
+            && (6..=8).contains(&today.month())
+    }
+
+    /// The students who lose [`Self::summer_graduate_licence`] today, with their emails; a
+    /// student the rules skip (a bad name, a number that makes no email) loses nothing, as
+    /// in the script, which skips them before this rule.
+    pub fn licence_losses(&self, students: &[Student], today: NaiveDate) -> Vec<LicenceLoss> {
+        students
+            .iter()
+            .filter(|s| self.loses_licence(s, today))
+            .filter(|s| {
+                self.bad_names
+                    .matches(&s.first_name, &s.last_name)
+                    .is_none()
+            })
+            .filter_map(|s| {
+                Some(LicenceLoss {
+                    person: Person::student(s),
+                    email: self.email(&s.student_number)?,
+                })
+            })
+            .collect()
     }
 
     /// A name as the account gets it: trimmed, and title-cased when the policy says so.

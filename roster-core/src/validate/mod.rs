@@ -335,6 +335,10 @@ pub fn class_of(year: i32) -> Result<i32, Invalid> {
     }
 }
 
+/// The words an [`Emails`] refusal puts before the first holder's row key (then `;`): lets a
+/// vendor job refuse the first holder too.
+pub const ALREADY_HELD: &str = "is already the address of ";
+
 /// Email uniqueness within one read: the first person in SIS order keeps an address; a later
 /// claim is refused with the first holder's row key. Case-insensitive.
 #[derive(Debug, Default)]
@@ -353,7 +357,7 @@ impl Emails {
         match self.holders.get(&key) {
             Some(first) => Err(Invalid::new(
                 address,
-                format!("is already the address of {first}; this row is not loaded"),
+                format!("{ALREADY_HELD}{first}; this row is not loaded"),
             )),
             None => {
                 self.holders.insert(key, row.to_string());

@@ -12,7 +12,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
-use roster_google_emulator::{Auth, Emulator, EmulatorConfig, Faults, OverQuota, Quota};
+use roster_google_emulator::{
+    Auth, Consistency, Emulator, EmulatorConfig, Faults, OverQuota, Quota,
+};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -62,6 +64,14 @@ struct Args {
     /// No authentication: every call is accepted as `anonymous`.
     #[arg(long)]
     open: bool,
+    /// Eventual consistency: hide users created or changed through the API from users.list
+    /// for this many milliseconds (0 = immediately consistent).
+    #[arg(long, default_value_t = 0)]
+    list_lag_ms: u64,
+    /// Answer users.update/patch/makeAdmin of a user created less than this many milliseconds
+    /// ago with Google's 412 "User creation is not complete." (0 = off).
+    #[arg(long, default_value_t = 0)]
+    settle_ms: u64,
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -106,6 +116,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Auth::Required
         },
         seed: args.seed,
+        consistency: Consistency {
+            list_lag: Duration::from_millis(args.list_lag_ms),
+            settle: Duration::from_millis(args.settle_ms),
+        },
         ..Default::default()
     };
     if !args.domains.is_empty() {

@@ -33,6 +33,8 @@ fn knobs_json(k: &Knobs) -> Value {
         "quota": k.quota,
         "max_concurrent_per_user": k.max_concurrent,
         "auth": match k.auth { Auth::Open => "open", Auth::Required => "required" },
+        "list_lag_ms": k.consistency.list_lag.as_millis() as u64,
+        "settle_ms": k.consistency.settle.as_millis() as u64,
     })
 }
 
@@ -59,6 +61,12 @@ pub(super) fn control(
             let mut k = lock(&shared.knobs);
             if let Some(ms) = v.get("latency_ms").and_then(Value::as_u64) {
                 k.latency = Duration::from_millis(ms);
+            }
+            if let Some(ms) = v.get("list_lag_ms").and_then(Value::as_u64) {
+                k.consistency.list_lag = Duration::from_millis(ms);
+            }
+            if let Some(ms) = v.get("settle_ms").and_then(Value::as_u64) {
+                k.consistency.settle = Duration::from_millis(ms);
             }
             if let Some(f) = v.get("faults") {
                 match serde_json::from_value::<Faults>(f.clone()) {

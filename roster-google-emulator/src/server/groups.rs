@@ -1,8 +1,10 @@
-//! groups.list (by member, customer or domain), members.list and members.delete.
+//! groups.list (by member, customer or domain), groups.insert, members.list, members.insert
+//! and members.delete.
 
+use bytes::Bytes;
 use serde_json::{Map, Value};
 
-use super::request::{check_customer, param};
+use super::request::{check_customer, param, parse_body};
 use super::response::{Handled, list_body};
 use crate::error::ApiError;
 use crate::state::{self, State};
@@ -126,4 +128,16 @@ pub(super) fn members_delete(st: &mut State, g: &str, m: &str) -> Handled {
         return Err(ApiError::not_found("memberKey"));
     }
     Ok((204, None))
+}
+
+/// groups.insert.
+pub(super) fn insert(st: &mut State, body: &Bytes) -> Handled {
+    let g = st.insert_group(&parse_body(body)?)?;
+    Ok((200, Some(State::group_json(&g))))
+}
+
+/// members.insert.
+pub(super) fn members_insert(st: &mut State, g: &str, body: &Bytes) -> Handled {
+    let m = st.insert_member(g, &parse_body(body)?)?;
+    Ok((200, Some(m)))
 }

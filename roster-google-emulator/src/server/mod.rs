@@ -2,9 +2,11 @@
 //! pipeline (counters, auth, quota, concurrency, latency, faults, validation), which hands a
 //! recognised call to [`routing`] and from there to the handlers of each resource.
 
+mod batch;
 mod control;
 mod fields;
 mod groups;
+mod licenses;
 mod orgunits;
 mod request;
 mod response;
@@ -26,7 +28,6 @@ use hyper_util::rt::TokioIo;
 use rand::Rng;
 use tokio::sync::{Notify, oneshot};
 
-use crate::discovery;
 use crate::error::ApiError;
 use crate::{Auth, OverQuota};
 use response::{Body, api_error, empty, json_response};
@@ -34,7 +35,7 @@ use response::{Body, api_error, empty, json_response};
 pub(crate) use shared::{Counters, Shared, lock};
 
 /// What a request ends in.
-enum Outcome {
+pub(super) enum Outcome {
     Respond(Response<Body>),
     Drop,
 }
@@ -87,20 +88,15 @@ pub(crate) async fn serve(
 async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Outcome {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
-    let query: Vec<(String, String)> = req
-        .uri()
-        .query()
-        .map(|q| {
-            form_urlencoded::parse(q.as_bytes())
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect()
-        })
-        .unwrap_or_default();
-    let auth_header = req
-        .headers()
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+    let query = parse_query(req.uri().query());
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let auth_header = header("authorization");
+    let content_type = header("content-type");
     let body = match req.into_body().collect().await {
         Ok(b) => b.to_bytes(),
         Err(_) => return Outcome::Respond(empty(400)),
@@ -112,10 +108,50 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Outcome {
     if let Some(rest) = path.strip_prefix("/emulator/") {
         return Outcome::Respond(control::control(&shared, &method, rest, &body));
     }
-    let Some(rest) = path.strip_prefix("/admin/directory/v1/") else {
-        return Outcome::Respond(api_error(&ApiError::new(404, "notFound", "Not Found")));
+    if batch::is_batch_path(&path) && method == hyper::Method::POST {
+        let ct = content_type.unwrap_or_default();
+        return Outcome::Respond(batch::batch(&shared, &ct, auth_header.as_deref(), &body).await);
+    }
+    api_call(
+        &shared,
+        &method,
+        &path,
+        &query,
+        auth_header.as_deref(),
+        &body,
+    )
+    .await
+}
+
+/// Query parameters of a URL, decoded.
+pub(super) fn parse_query(query: Option<&str>) -> Vec<(String, String)> {
+    query
+        .map(|q| {
+            form_urlencoded::parse(q.as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// One Directory API call (on its own, or one part of a batch): counted, authenticated,
+/// limited, delayed, maybe faulted, validated, then handled.
+pub(super) async fn api_call(
+    shared: &Arc<Shared>,
+    method: &hyper::Method,
+    path: &str,
+    query: &[(String, String)],
+    auth_header: Option<&str>,
+    body: &bytes::Bytes,
+) -> Outcome {
+    let route = if let Some(rest) = path.strip_prefix("/apps/licensing/v1/") {
+        licenses::route(method, rest.trim_end_matches('/')).map(routing::Route::Licensing)
+    } else if let Some(rest) = path.strip_prefix("/admin/directory/v1/") {
+        routing::route(method, rest.trim_end_matches('/'))
+    } else {
+        None
     };
-    let Some(route) = routing::route(&method, rest.trim_end_matches('/')) else {
+    let Some(route) = route else {
         return Outcome::Respond(api_error(&ApiError::new(404, "notFound", "Not Found")));
     };
     let (resource, name) = route.id();
@@ -133,7 +169,6 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Outcome {
         Auth::Open => "anonymous".to_string(),
         Auth::Required => {
             let token = auth_header
-                .as_deref()
                 .and_then(|h| {
                     h.strip_prefix("Bearer ")
                         .or_else(|| h.strip_prefix("bearer "))
@@ -154,7 +189,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Outcome {
                 shared.event("forbidden");
                 return Outcome::Respond(api_error(&ApiError::forbidden()));
             }
-            let allowed = discovery::method_scopes(resource, name);
+            let allowed = route.scopes();
             if !info.scopes.iter().any(|s| allowed.contains(&s.as_str())) {
                 shared.event("insufficientScopes");
                 return Outcome::Respond(api_error(&ApiError::insufficient_scopes()));
@@ -197,8 +232,9 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Outcome {
         }
     }
 
-    let result = discovery::validate_params(resource, name, &query)
-        .and_then(|params| routing::dispatch(&shared, &route, &params, &body));
+    let result = route
+        .params(query)
+        .and_then(|params| routing::dispatch(shared, &route, &params, body));
     Outcome::Respond(match result {
         Ok((status, Some(mut v))) => {
             if let Some(fields) = query.iter().rev().find(|(k, _)| k == "fields") {

@@ -6,7 +6,8 @@ use hyper::Method;
 use serde_json::{Map, Value};
 
 use super::response::Handled;
-use super::{Shared, groups, lock, orgunits, schemas, users};
+use super::{Shared, groups, licenses, lock, orgunits, schemas, users};
+use crate::error::ApiError;
 
 /// A recognised API method with its path parameters.
 #[derive(Debug)]
@@ -17,14 +18,22 @@ pub(super) enum Route {
     UsersUpdate(String),
     UsersPatch(String),
     UsersMakeAdmin(String),
+    AliasesList(String),
+    AliasesInsert(String),
+    AliasesDelete(String, String),
     OrgunitsList(String),
     OrgunitsInsert(String),
     OrgunitsGet(String, String),
     SchemasList(String),
     SchemasGet(String, String),
+    SchemasInsert(String),
     GroupsList,
+    GroupsInsert,
     MembersList(String),
+    MembersInsert(String),
     MembersDelete(String, String),
+    /// A call of the Enterprise License Manager API (`/apps/licensing/v1/`).
+    Licensing(licenses::Call),
 }
 
 impl Route {
@@ -36,14 +45,21 @@ impl Route {
             Route::UsersUpdate(_) => ("users", "update"),
             Route::UsersPatch(_) => ("users", "patch"),
             Route::UsersMakeAdmin(_) => ("users", "makeAdmin"),
+            Route::AliasesList(_) => ("users.aliases", "list"),
+            Route::AliasesInsert(_) => ("users.aliases", "insert"),
+            Route::AliasesDelete(..) => ("users.aliases", "delete"),
             Route::OrgunitsList(_) => ("orgunits", "list"),
             Route::OrgunitsInsert(_) => ("orgunits", "insert"),
             Route::OrgunitsGet(..) => ("orgunits", "get"),
             Route::SchemasList(_) => ("schemas", "list"),
             Route::SchemasGet(..) => ("schemas", "get"),
+            Route::SchemasInsert(_) => ("schemas", "insert"),
             Route::GroupsList => ("groups", "list"),
+            Route::GroupsInsert => ("groups", "insert"),
             Route::MembersList(_) => ("members", "list"),
+            Route::MembersInsert(_) => ("members", "insert"),
             Route::MembersDelete(..) => ("members", "delete"),
+            Route::Licensing(c) => ("licenseAssignments", c.name()),
         }
     }
 
@@ -54,9 +70,39 @@ impl Route {
                 | Route::UsersUpdate(_)
                 | Route::UsersPatch(_)
                 | Route::UsersMakeAdmin(_)
+                | Route::AliasesInsert(_)
+                | Route::AliasesDelete(..)
                 | Route::OrgunitsInsert(_)
+                | Route::SchemasInsert(_)
+                | Route::GroupsInsert
+                | Route::MembersInsert(_)
                 | Route::MembersDelete(..)
-        )
+        ) || matches!(self, Route::Licensing(c) if c.is_write())
+    }
+
+    /// The OAuth scopes that authorise the call (any one suffices).
+    pub(super) fn scopes(&self) -> Vec<&'static str> {
+        match self {
+            Route::Licensing(c) => c.scopes(),
+            _ => {
+                let (resource, name) = self.id();
+                crate::discovery::method_scopes(resource, name)
+            }
+        }
+    }
+
+    /// The query parameters, checked against the method.
+    pub(super) fn params(
+        &self,
+        query: &[(String, String)],
+    ) -> Result<Map<String, Value>, ApiError> {
+        match self {
+            Route::Licensing(c) => c.params(query),
+            _ => {
+                let (resource, name) = self.id();
+                crate::discovery::validate_params(resource, name, query)
+            }
+        }
     }
 }
 
@@ -77,6 +123,11 @@ pub(super) fn route(method: &Method, rest: &str) -> Option<Route> {
         ("PUT", ["users", k]) => Route::UsersUpdate(k.to_string()),
         ("PATCH", ["users", k]) => Route::UsersPatch(k.to_string()),
         ("POST", ["users", k, "makeAdmin"]) => Route::UsersMakeAdmin(k.to_string()),
+        ("GET", ["users", k, "aliases"]) => Route::AliasesList(k.to_string()),
+        ("POST", ["users", k, "aliases"]) => Route::AliasesInsert(k.to_string()),
+        ("DELETE", ["users", k, "aliases", a]) => {
+            Route::AliasesDelete(k.to_string(), a.to_string())
+        }
         ("GET", ["customer", c, "orgunits"]) => Route::OrgunitsList(c.to_string()),
         ("POST", ["customer", c, "orgunits"]) => Route::OrgunitsInsert(c.to_string()),
         ("GET", ["customer", c, "orgunits", _, ..]) => {
@@ -84,9 +135,12 @@ pub(super) fn route(method: &Method, rest: &str) -> Option<Route> {
             Route::OrgunitsGet(c.to_string(), decode(&raw[3..].join("/")))
         }
         ("GET", ["customer", c, "schemas"]) => Route::SchemasList(c.to_string()),
+        ("POST", ["customer", c, "schemas"]) => Route::SchemasInsert(c.to_string()),
         ("GET", ["customer", c, "schemas", k]) => Route::SchemasGet(c.to_string(), k.to_string()),
         ("GET", ["groups"]) => Route::GroupsList,
+        ("POST", ["groups"]) => Route::GroupsInsert,
         ("GET", ["groups", g, "members"]) => Route::MembersList(g.to_string()),
+        ("POST", ["groups", g, "members"]) => Route::MembersInsert(g.to_string()),
         ("DELETE", ["groups", g, "members", m]) => {
             Route::MembersDelete(g.to_string(), m.to_string())
         }
@@ -101,21 +155,31 @@ pub(super) fn dispatch(
     p: &Map<String, Value>,
     body: &Bytes,
 ) -> Handled {
+    let timing = lock(&shared.knobs).consistency;
     let mut st = lock(&shared.state);
     match route {
-        Route::UsersList => users::list(st, p),
+        Route::UsersList => users::list(st, p, timing),
         Route::UsersGet(key) => users::get(&st, key, p),
-        Route::UsersInsert => users::insert(&mut st, body),
-        Route::UsersUpdate(key) | Route::UsersPatch(key) => users::update(&mut st, key, body),
-        Route::UsersMakeAdmin(key) => users::make_admin(&mut st, key, body),
+        Route::UsersInsert => users::insert(&mut st, body, timing),
+        Route::UsersUpdate(key) | Route::UsersPatch(key) => {
+            users::update(&mut st, key, body, timing)
+        }
+        Route::UsersMakeAdmin(key) => users::make_admin(&mut st, key, body, timing),
+        Route::AliasesList(key) => Ok((200, Some(st.aliases_json(key)?))),
+        Route::AliasesInsert(key) => users::alias_insert(&mut st, key, body),
+        Route::AliasesDelete(key, alias) => st.delete_alias(key, alias).map(|()| (204, None)),
         Route::OrgunitsList(c) => orgunits::list(&st, c, p),
         Route::OrgunitsGet(c, path) => orgunits::get(&st, c, path),
         Route::OrgunitsInsert(c) => orgunits::insert(&mut st, c, body),
         Route::SchemasList(c) => schemas::list(&st, c),
         Route::SchemasGet(c, key) => schemas::get(&st, c, key),
+        Route::SchemasInsert(c) => schemas::insert(&mut st, c, body),
         Route::GroupsList => groups::list(&st, p),
+        Route::GroupsInsert => groups::insert(&mut st, body),
         Route::MembersList(g) => groups::members_list(&st, g, p),
+        Route::MembersInsert(g) => groups::members_insert(&mut st, g, body),
         Route::MembersDelete(g, m) => groups::members_delete(&mut st, g, m),
+        Route::Licensing(c) => licenses::dispatch(&mut st, c, p, body),
     }
 }
 

@@ -1,6 +1,8 @@
-//! schemas.list and schemas.get.
+//! schemas.list, schemas.get and schemas.insert.
 
-use super::request::check_customer;
+use bytes::Bytes;
+
+use super::request::{check_customer, parse_body};
 use super::response::{Handled, list_body};
 use crate::error::ApiError;
 use crate::state::State;
@@ -22,4 +24,11 @@ pub(super) fn get(st: &State, c: &str, key: &str) -> Handled {
         .find_schema(key)
         .ok_or_else(|| ApiError::not_found("schemaKey"))?;
     Ok((200, Some(State::schema_json(s))))
+}
+
+/// schemas.insert: 409 `duplicate` for a schema name that exists.
+pub(super) fn insert(st: &mut State, c: &str, body: &Bytes) -> Handled {
+    check_customer(st, c)?;
+    let def = st.add_schema(&parse_body(body)?)?;
+    Ok((200, Some(State::schema_json(&def))))
 }

@@ -10,7 +10,7 @@ use rand::{Rng, SeedableRng};
 
 use crate::auth::TokenInfo;
 use crate::state::State;
-use crate::{Auth, EmulatorConfig, Faults, Quota};
+use crate::{Auth, Consistency, EmulatorConfig, Faults, Quota};
 
 /// Lock a mutex, recovering from poisoning (a panicking handler must not wedge the emulator).
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -25,6 +25,7 @@ pub(crate) struct Knobs {
     pub quota: Option<Quota>,
     pub max_concurrent: Option<u32>,
     pub auth: Auth,
+    pub consistency: Consistency,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -61,13 +62,18 @@ impl Shared {
                 quota: config.quota,
                 max_concurrent: config.max_concurrent_per_user,
                 auth: config.auth,
+                consistency: config.consistency,
             }),
             tokens: Mutex::new(HashMap::new()),
             buckets: Mutex::new(HashMap::new()),
             in_flight: Mutex::new(HashMap::new()),
             rng: Mutex::new(StdRng::seed_from_u64(config.seed)),
             counters: Mutex::new(Counters::default()),
-            audiences: vec![token_url, alt_token_url],
+            audiences: vec![
+                token_url,
+                alt_token_url,
+                crate::GOOGLE_TOKEN_AUDIENCE.to_string(),
+            ],
         }
     }
 

@@ -9,12 +9,13 @@ use serde_json::{Map, Value};
 
 use super::request::{check_customer, param, parse_body, projection};
 use super::response::{Handled, list_body};
+use crate::Consistency;
 use crate::error::ApiError;
 use crate::state::{self, Projection, State};
 
 /// users.list: select under the lock, render (the expensive part) after releasing it.
-pub(super) fn list(st: MutexGuard<'_, State>, p: &Map<String, Value>) -> Handled {
-    let (users, proj, next) = users_list(&st, p)?;
+pub(super) fn list(st: MutexGuard<'_, State>, p: &Map<String, Value>, c: Consistency) -> Handled {
+    let (users, proj, next) = users_list(&st, p, c)?;
     let customer_id = st.customer_id.clone();
     drop(st);
     let users = users
@@ -35,21 +36,26 @@ pub(super) fn get(st: &State, key: &str, p: &Map<String, Value>) -> Handled {
 }
 
 /// users.insert.
-pub(super) fn insert(st: &mut State, body: &Bytes) -> Handled {
+pub(super) fn insert(st: &mut State, body: &Bytes, c: Consistency) -> Handled {
     let body = parse_body(body)?;
     let u = st.insert_user(&body, true)?;
+    st.note_write(&u.id, true, c);
     Ok((200, Some(st.user_json(&u, &Projection::Full))))
 }
 
 /// users.update and users.patch (the same patch semantics).
-pub(super) fn update(st: &mut State, key: &str, body: &Bytes) -> Handled {
+pub(super) fn update(st: &mut State, key: &str, body: &Bytes, c: Consistency) -> Handled {
     let body = parse_body(body)?;
+    if let Some(u) = st.user(key) {
+        st.check_settled(&u.id, c)?;
+    }
     let u = st.update_user(key, &body)?;
+    st.note_write(&u.id, false, c);
     Ok((200, Some(st.user_json(&u, &Projection::Full))))
 }
 
 /// users.makeAdmin: `{"status": true|false}` makes the user a super admin or takes it away.
-pub(super) fn make_admin(st: &mut State, key: &str, body: &Bytes) -> Handled {
+pub(super) fn make_admin(st: &mut State, key: &str, body: &Bytes, c: Consistency) -> Handled {
     let body = parse_body(body)?;
     let status = body
         .get("status")
@@ -58,15 +64,28 @@ pub(super) fn make_admin(st: &mut State, key: &str, body: &Bytes) -> Handled {
     let k = st
         .user_key(key)
         .ok_or_else(|| ApiError::not_found("userKey"))?;
+    let id = st.users[&k].id.clone();
+    st.check_settled(&id, c)?;
     let user = st.users.get_mut(&k).expect("key from index");
     user.is_admin = status;
     user.version += 1;
+    st.note_write(&id, false, c);
     Ok((204, None))
+}
+
+/// users.aliases.insert (`{"alias": "..."}`).
+pub(super) fn alias_insert(st: &mut State, key: &str, body: &Bytes) -> Handled {
+    let body = parse_body(body)?;
+    let alias = body
+        .get("alias")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ApiError::new(400, "required", "Missing required field: alias"))?;
+    Ok((200, Some(st.insert_alias(key, alias)?)))
 }
 
 type UserPage = (Vec<state::StoredUser>, Projection, Option<String>);
 
-fn users_list(st: &State, p: &Map<String, Value>) -> Result<UserPage, ApiError> {
+fn users_list(st: &State, p: &Map<String, Value>, c: Consistency) -> Result<UserPage, ApiError> {
     let customer = param(p, "customer");
     let domain = param(p, "domain").map(str::to_lowercase);
     match (customer, &domain) {
@@ -104,6 +123,7 @@ fn users_list(st: &State, p: &Map<String, Value>) -> Result<UserPage, ApiError> 
             .as_ref()
             .is_none_or(|d| email_key.rsplit_once('@').is_some_and(|(_, ud)| ud == d))
             && state::matches(u, &clauses)
+            && !st.hidden_from_list(&u.id, c)
     };
     // (sort key, user) for max+1 matches after the token position.
     let mut page: Vec<(Vec<String>, &state::StoredUser)> = Vec::with_capacity(max + 1);

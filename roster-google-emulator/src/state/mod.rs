@@ -5,8 +5,11 @@
 //! This module holds [`State`], everything the emulator persists, and the helpers every part
 //! shares (ids, etags, timestamps); each kind of record and its rules has its own module.
 
+mod aliases;
+mod consistency;
 mod credentials;
 mod groups;
+mod licenses;
 mod org_units;
 mod paging;
 mod query;
@@ -23,6 +26,7 @@ use sha2::{Digest, Sha256};
 
 pub use credentials::{InstalledClient, ServiceAccount};
 pub use groups::{Group, GroupMember};
+pub use licenses::Licenses;
 pub use org_units::OrgUnit;
 pub use paging::{decode_page_token, encode_page_token, fingerprint};
 pub use query::{Clause, matches, parse_query};
@@ -54,9 +58,14 @@ pub struct State {
     /// Alias addresses (lower-cased) -> the user's id: users.get/update/patch accept them as
     /// `userKey`, and users.insert of one is a 409, as at Google.
     pub aliases: BTreeMap<String, String>,
+    /// Enterprise License Manager assignments (product -> SKU -> holders' emails).
+    pub licenses: Licenses,
     /// id -> lower-cased primary email (rebuilt on load).
     #[serde(skip)]
     ids: HashMap<String, String>,
+    /// Recent API writes, for the opt-in eventual consistency (not saved).
+    #[serde(skip)]
+    recent: consistency::Recent,
 }
 
 impl State {

@@ -87,7 +87,8 @@ impl State {
         };
         let key = path.to_lowercase();
         if self.org_units.contains_key(&key) {
-            return Err(ApiError::duplicate());
+            // Google answers an existing org unit with 400 "Invalid Ou Id", not 409.
+            return Err(ApiError::duplicate_ou());
         }
         let n = self.next_id;
         self.next_id += 1;

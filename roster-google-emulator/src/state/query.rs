@@ -96,7 +96,11 @@ pub fn parse_query(state: &State, q: &str) -> Result<Vec<Clause>, ApiError> {
         let clause = match (field, op) {
             ("orgUnitPath", _) => Clause::OrgUnit(State::normalize_path(&value).to_lowercase()),
             ("email", ":") => Clause::EmailPrefix(value.trim_end_matches('*').to_lowercase()),
-            ("email", "=") => Clause::EmailExact(value.to_lowercase()),
+            // An alias address names its user, as at Google.
+            ("email", "=") => {
+                let v = value.to_lowercase();
+                Clause::EmailExact(state.alias_owner(&v).unwrap_or(v))
+            }
             ("isSuspended", "=") => Clause::Suspended(parse_bool(&value)?),
             ("isAdmin", "=") => Clause::Admin(parse_bool(&value)?),
             ("givenName" | "familyName", _) => Clause::Name {

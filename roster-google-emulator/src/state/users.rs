@@ -50,6 +50,16 @@ impl State {
         self.ids.get(id).cloned()
     }
 
+    /// Removes a user (as an admin deleting it in the console would) and its aliases;
+    /// returns it, or `None` when there is no such user.
+    pub fn remove_user(&mut self, key: &str) -> Option<StoredUser> {
+        let k = self.user_key(key)?;
+        let u = self.users.remove(&k)?;
+        self.ids.remove(&u.id);
+        self.aliases.retain(|_, id| *id != u.id);
+        Some(u)
+    }
+
     /// A user by key.
     pub fn user(&self, key: &str) -> Option<&StoredUser> {
         self.user_key(key).and_then(|k| self.users.get(&k))
@@ -76,10 +86,7 @@ impl State {
             return Err(ApiError::invalid("Invalid Password"));
         }
         let key = email.to_lowercase();
-        if self.users.contains_key(&key)
-            || self.groups.contains_key(&key)
-            || self.aliases.contains_key(&key)
-        {
+        if self.address_taken(&key) {
             return Err(ApiError::duplicate());
         }
         data.entry("orgUnitPath").or_insert_with(|| json!("/"));
@@ -123,10 +130,16 @@ impl State {
         }
         let new_key = new_email.to_lowercase();
         if new_key != key {
-            if self.users.contains_key(&new_key) || self.groups.contains_key(&new_key) {
+            // An address taken by another user, a group or another user's alias is a 409; the
+            // user's own alias may become its primary address again.
+            let own_alias = self.aliases.get(&new_key) == Some(&user.id);
+            if self.address_taken(&new_key) && !own_alias {
                 return Err(ApiError::duplicate());
             }
             self.users.remove(&key);
+            // Google keeps the old address as an alias of the renamed user.
+            self.aliases.remove(&new_key);
+            self.aliases.insert(key.clone(), user.id.clone());
             // Group memberships follow the renamed user.
             let old_email = key.clone();
             for g in self.groups.values_mut() {

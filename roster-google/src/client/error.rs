@@ -34,9 +34,13 @@ pub const RATE_LIMIT_REASONS: &[&str] = &[
     "quotaExceeded",
 ];
 
-/// Whether a response with this status and reason is worth retrying.
+/// Whether a response with this status and reason is worth retrying. 412 `conditionNotMet`
+/// is Google's "User creation is not complete." for a change to a user created moments ago:
+/// it passes once the account has settled.
 pub fn is_retryable(status: u16, reason: &str) -> bool {
-    matches!(status, 0 | 429 | 500..=599) || (status == 403 && RATE_LIMIT_REASONS.contains(&reason))
+    matches!(status, 0 | 429 | 500..=599)
+        || (status == 403 && RATE_LIMIT_REASONS.contains(&reason))
+        || (status == 412 && reason == "conditionNotMet")
 }
 
 #[derive(Deserialize)]
@@ -310,10 +314,18 @@ mod tests {
         assert!(t.retryable);
         assert_eq!(t.retry_after, Some(Duration::from_millis(1500)));
         // The engine's own classification agrees with the client's.
-        assert_eq!(
-            TargetError::new(403, "quotaExceeded", "x").retryable,
-            is_retryable(403, "quotaExceeded")
-        );
+        for (status, reason) in [
+            (403, "quotaExceeded"),
+            (412, "conditionNotMet"),
+            (404, "notFound"),
+        ] {
+            assert_eq!(
+                TargetError::new(status, reason, "x").retryable,
+                is_retryable(status, reason),
+                "{status} {reason}"
+            );
+        }
+        assert!(is_retryable(412, "conditionNotMet"));
     }
 
     #[test]

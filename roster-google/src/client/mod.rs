@@ -118,7 +118,7 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~')
     .remove(b'@');
 
-fn seg(s: &str) -> String {
+pub(crate) fn seg(s: &str) -> String {
     utf8_percent_encode(s, SEGMENT).to_string()
 }
 
@@ -150,7 +150,7 @@ impl std::fmt::Debug for DirectoryClient {
 
 /// Whether a request may be retried inside the client.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(crate) enum Kind {
     Read,
     Write,
 }
@@ -390,7 +390,7 @@ impl DirectoryClient {
 
     // ----- transport -------------------------------------------------------------------
 
-    async fn json<T: DeserializeOwned>(
+    pub(crate) async fn json<T: DeserializeOwned>(
         &self,
         method: Method,
         url: String,
@@ -406,7 +406,7 @@ impl DirectoryClient {
     }
 
     /// Sends a request with rate limiting, bounded concurrency and (per `kind`) retries.
-    async fn send(
+    pub(crate) async fn send(
         &self,
         method: Method,
         url: String,
@@ -520,7 +520,7 @@ fn body<T: Serialize>(v: &T) -> Result<Vec<u8>, DirectoryError> {
 
 /// Fetches page after page, following `nextPageToken` to the end. A server that hands back
 /// the token it was given would loop forever: that is an error instead.
-async fn all_pages<U, T, F, Fut>(
+pub(crate) async fn all_pages<U, T, F, Fut>(
     method: &str,
     mut fetch: F,
     keep: impl FnMut(U) -> Option<T>,

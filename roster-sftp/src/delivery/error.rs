@@ -121,6 +121,18 @@ pub enum SftpError {
         last: Box<SftpError>,
     },
 
+    /// The server stopped answering for the whole timeout (a hung server): not retried.
+    #[error("{addr} did not answer for {secs} s (the SFTP timeout): giving up: {last}")]
+    TimedOut {
+        /// `host:port`.
+        addr: String,
+        /// The timeout, in seconds.
+        secs: u64,
+        /// The operation that waited.
+        #[source]
+        last: Box<SftpError>,
+    },
+
     #[error("the blocking SFTP task failed: {0}")]
     Task(String),
 }
@@ -129,14 +141,15 @@ impl SftpError {
     /// Connection and transfer errors are worth another attempt; host key, authentication,
     /// configuration and local errors are not.
     pub fn is_retryable(&self) -> bool {
-        matches!(
-            self,
-            SftpError::Resolve { .. }
-                | SftpError::Connect { .. }
-                | SftpError::Handshake { .. }
-                | SftpError::Transfer { .. }
-                | SftpError::SizeMismatch { .. }
-        )
+        !self.is_timeout()
+            && matches!(
+                self,
+                SftpError::Resolve { .. }
+                    | SftpError::Connect { .. }
+                    | SftpError::Handshake { .. }
+                    | SftpError::Transfer { .. }
+                    | SftpError::SizeMismatch { .. }
+            )
     }
 
     /// The error of the last attempt when retries ran out, else `self`.

@@ -14,7 +14,11 @@
 //! 5. Keeps a copy of each file sent in `local_archive_dir/YYYY-MM-DD/HHMMSS-NAME` (UTC).
 //!
 //! Connection and transfer errors are retried with exponential backoff (files already
-//! delivered are not sent again); host key, authentication and path errors are not.
+//! delivered are not sent again); host key, authentication and path errors are not. A
+//! timeout (a server that accepts TCP and then says nothing, or stalls mid-transfer for
+//! [`SftpTarget::io_timeout`], 60 s by default) is not retried either: the upload gives up
+//! after one timeout. [`SftpTarget::deliver`] reports which files arrived when an upload
+//! stops part way ([`Delivery`]).
 //!
 //! ```no_run
 //! use roster_sftp::delivery::{SftpAuth, SftpTarget, Upload};
@@ -36,6 +40,7 @@ mod archive;
 mod connect;
 mod error;
 mod hostkey;
+mod outcome;
 mod retry;
 mod session;
 mod target;
@@ -44,6 +49,7 @@ mod upload;
 
 pub use error::SftpError;
 pub use hostkey::{HostKeyInfo, fetch_host_key, fetch_host_key_async, format_sha256, parse_sha256};
+pub use outcome::Delivery;
 pub use retry::Backoff;
 pub use target::{SftpAuth, SftpTarget};
 pub use upload::{Progress, Upload, UploadSource, Uploaded};

@@ -8,7 +8,7 @@ use rand::Rng;
 use super::archive::archive;
 use super::session;
 use super::upload::check_name;
-use super::{Progress, SftpError, SftpTarget, Upload, Uploaded, parse_sha256};
+use super::{Delivery, Progress, SftpError, SftpTarget, Upload, Uploaded, parse_sha256};
 
 /// Exponential backoff between attempts: `initial`, `2 × initial`, … capped at `max`, each
 /// with up to 10 % random jitter.
@@ -58,17 +58,55 @@ impl SftpTarget {
         files: &[Upload],
         progress: &mut dyn FnMut(&Progress<'_>),
     ) -> Result<Vec<Uploaded>, SftpError> {
+        self.deliver_blocking(files, progress).into_result()
+    }
+
+    /// Uploads the files in order and says what happened to each, even when it stops part
+    /// way (a [`Delivery`] with the files delivered, the files not, the true retry count and
+    /// the error).
+    pub fn deliver_blocking(
+        &self,
+        files: &[Upload],
+        progress: &mut dyn FnMut(&Progress<'_>),
+    ) -> Delivery {
+        let mut done: Vec<Uploaded> = Vec::with_capacity(files.len());
+        let mut attempt = 0u32;
+        let error = self
+            .retry_loop(files, progress, &mut done, &mut attempt)
+            .err();
+        Delivery {
+            not_delivered: files[done.len()..].iter().map(|f| f.name.clone()).collect(),
+            delivered: done,
+            retries: attempt.saturating_sub(1),
+            error,
+        }
+    }
+
+    fn retry_loop(
+        &self,
+        files: &[Upload],
+        progress: &mut dyn FnMut(&Progress<'_>),
+        done: &mut Vec<Uploaded>,
+        attempt: &mut u32,
+    ) -> Result<(), SftpError> {
         for f in files {
             check_name(&f.name)?;
         }
         parse_sha256(&self.host_key_sha256)?;
         let addr = self.addr();
-        let mut done: Vec<Uploaded> = Vec::with_capacity(files.len());
-        let mut attempt = 0u32;
         loop {
-            attempt += 1;
-            match self.attempt(&files[done.len()..], attempt, progress, &mut done) {
-                Ok(()) => return Ok(done),
+            *attempt += 1;
+            let attempt = *attempt;
+            match self.attempt(&files[done.len()..], attempt, progress, done) {
+                Ok(()) => return Ok(()),
+                Err(e) if e.is_timeout() => {
+                    tracing::error!(%addr, attempts = attempt, error = %e, "SFTP server timed out; giving up");
+                    return Err(SftpError::TimedOut {
+                        addr,
+                        secs: self.io_timeout.as_secs(),
+                        last: Box::new(e),
+                    });
+                }
                 Err(e) if e.is_retryable() && attempt <= self.retries => {
                     let wait = self.backoff.delay(attempt);
                     tracing::warn!(%addr, attempt, retries = self.retries, error = %e,
@@ -89,6 +127,20 @@ impl SftpTarget {
                 }
             }
         }
+    }
+
+    /// Async [`SftpTarget::deliver_blocking`]: runs on tokio's blocking pool.
+    pub async fn deliver(&self, files: Vec<Upload>) -> Delivery {
+        let target = self.clone();
+        let names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
+        tokio::task::spawn_blocking(move || target.deliver_blocking(&files, &mut |_| {}))
+            .await
+            .unwrap_or_else(|e| Delivery {
+                delivered: Vec::new(),
+                not_delivered: names,
+                retries: 0,
+                error: Some(SftpError::Task(e.to_string())),
+            })
     }
 
     /// Async [`SftpTarget::upload_blocking`]: runs on tokio's blocking pool.
@@ -127,7 +179,16 @@ impl SftpTarget {
         let conn = session::open(self)?;
         tracing::debug!(addr = %conn.addr, user = %self.username, attempt, "connected");
         for file in files {
-            let bytes = self.send_one(&conn, file, attempt, progress)?;
+            let bytes = match self.send_one(&conn, file, attempt, progress) {
+                Ok(b) => b,
+                Err(e) => {
+                    if e.is_timeout() {
+                        // A hung server: dropping the channel must not wait again.
+                        conn.sess.set_timeout(1);
+                    }
+                    return Err(e);
+                }
+            };
             let remote_path = self.remote_path(&file.name);
             tracing::info!(addr = %conn.addr, path = %remote_path, bytes, attempt, "uploaded");
             let archived = match &self.local_archive_dir {

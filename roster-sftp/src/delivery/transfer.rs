@@ -47,13 +47,7 @@ impl SftpTarget {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(source) => return Err(file.source.read_error(source)),
             };
-            remote
-                .write_all(&buf[..n])
-                .map_err(|source| SftpError::Transfer {
-                    what: format!("write {part}"),
-                    addr: addr.to_string(),
-                    source,
-                })?;
+            self.write_block(conn, &mut remote, &buf[..n], &part)?;
             sent += n as u64;
             progress(&Progress {
                 name: &file.name,
@@ -91,6 +85,47 @@ impl SftpTarget {
         }
         verify_size(conn, &fin, sent)?;
         Ok(sent)
+    }
+}
+
+impl SftpTarget {
+    /// Writes one block; the whole block must be accepted within [`SftpTarget::io_timeout`]
+    /// (libssh2 counts a partial write as progress, so a stalled server would otherwise cost
+    /// one timeout per partial write).
+    fn write_block(
+        &self,
+        conn: &Connection,
+        remote: &mut ssh2::File,
+        mut block: &[u8],
+        part: &str,
+    ) -> Result<(), SftpError> {
+        let started = std::time::Instant::now();
+        let fail = |source: io::Error| {
+            if source.kind() == io::ErrorKind::TimedOut {
+                // Hung: closing the handle (ssh2 closes in blocking mode) must not wait again.
+                conn.sess.set_timeout(1);
+            }
+            SftpError::Transfer {
+                what: format!("write {part}"),
+                addr: conn.addr.clone(),
+                source,
+            }
+        };
+        while !block.is_empty() {
+            match remote.write(block) {
+                Ok(0) => return Err(fail(io::ErrorKind::WriteZero.into())),
+                Ok(k) => block = &block[k..],
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(fail(e)),
+            }
+            if !block.is_empty() && started.elapsed() >= self.io_timeout {
+                return Err(fail(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "the server stopped accepting data",
+                )));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -9,14 +9,16 @@
 //! *neutralised* where the CSV is written ([`neutralise`]): prefixed with `'`, as OWASP
 //! recommends, so a spreadsheet shows it as text.
 //!
-//! Self-contained on purpose: shared field validators in `roster-core` can replace
-//! [`email_problem`] and [`name_problem`] when they land.
+//! Names and emails are checked by `roster_core::validate` (one implementation for accounts
+//! and vendor files); this module adds the district's domains, the bad-name list, the
+//! formula rule and uniqueness across the file (both holders of a shared address are refused,
+//! since the file cannot tell which one the address belongs to).
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use roster_core::policy::BadNames;
-use roster_core::validate::{is_format, show};
+use roster_core::validate::{self, show};
 use roster_core::{EnrollStatus, Roster, RowError, Staff, Student};
 
 use super::{staff_row, student_row};
@@ -35,7 +37,9 @@ pub struct VendorChecks {
 /// A roster with only the people who passed, and a row error for each who did not.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Screened {
+    /// The roster without the people who failed.
     pub roster: Roster,
+    /// One located error per person left out.
     pub errors: Vec<RowError>,
 }
 
@@ -64,7 +68,24 @@ impl VendorChecks {
 
     /// Keeps the people who pass. Only people a file can list are checked (active students
     /// and active staff); the others stay as they are, since no export lists them.
-    pub fn screen(&self, mut roster: Roster) -> Screened {
+    pub fn screen(&self, roster: Roster) -> Screened {
+        self.screen_after(roster, &[])
+    }
+
+    /// [`VendorChecks::screen`], given the row errors of the SIS read: a person whose address
+    /// a later row also claimed (the read refused that row, [`validate::ALREADY_HELD`]) is
+    /// refused too, so two people with one address are both left out.
+    pub fn screen_after(&self, mut roster: Roster, read_errors: &[RowError]) -> Screened {
+        let contested: BTreeMap<&str, (&str, &str)> = read_errors
+            .iter()
+            .filter_map(|e| {
+                let (shown, rest) = e.reason.split_once(validate::ALREADY_HELD)?;
+                Some((
+                    rest.split(';').next()?,
+                    (shown.trim(), e.source_row.as_str()),
+                ))
+            })
+            .collect();
         let mut errors = Vec::new();
         let mut refused_students = BTreeSet::new();
         let mut refused_staff = BTreeSet::new();
@@ -90,6 +111,21 @@ impl VendorChecks {
                     refused_staff.insert(s.dcid);
                 }
                 None => note_holder(&mut holders, s.email.as_deref(), Holder::Staff(s)),
+            }
+        }
+        for who in holders.values().flatten() {
+            if let Some((shown, later)) = contested.get(who.row().as_str()) {
+                errors.push(RowError::new(
+                    who.row(),
+                    who.email_field(),
+                    format!(
+                        "{shown} is also the address of {later}: two people with one address, neither is sent"
+                    ),
+                ));
+                match who {
+                    Holder::Student(s) => refused_students.insert(s.student_number.clone()),
+                    Holder::Staff(s) => refused_staff.insert(s.dcid),
+                };
             }
         }
         for (email, who) in holders.iter().filter(|(_, who)| who.len() > 1) {
@@ -152,79 +188,29 @@ impl VendorChecks {
     }
 }
 
-/// Why a name cannot go into a vendor file, if it cannot.
+/// Why a name cannot go into a vendor file, if it cannot: [`validate::person_name`]'s rules
+/// (the ones an account gets), then a formula start.
 pub fn name_problem(name: &str) -> Option<String> {
-    let trimmed = name.trim();
-    if trimmed.is_empty() {
-        return Some("is empty".into());
+    if let Err(bad) = validate::person_name(name) {
+        return Some(bad.reason);
     }
-    if let Some(c) = trimmed.chars().find(|&c| c.is_control() || is_format(c)) {
-        return Some(format!(
-            "holds the control or format character U+{:04X}",
-            c as u32
-        ));
-    }
-    if let Some(c) = formula_start(trimmed) {
-        return Some(format!(
-            "starts with {c:?}: a spreadsheet would run it as a formula"
-        ));
-    }
-    None
+    formula_start(name.trim())
+        .map(|c| format!("starts with {c:?}: a spreadsheet would run it as a formula"))
 }
 
-/// Why an email (already trimmed) cannot go into a vendor file, if it cannot: RFC 5321's
-/// shape, an ASCII local part as Google requires, one of `domains` (lower-case; empty = any).
+/// Why an email (already trimmed) cannot go into a vendor file, if it cannot: a formula
+/// start, then [`validate::email`]'s RFC 5321 shape (ASCII local part, as Google requires),
+/// then one of `domains` (lower-case; empty = any).
 pub fn email_problem(email: &str, domains: &[String]) -> Option<String> {
     if let Some(c) = formula_start(email) {
         return Some(format!(
             "starts with {c:?}: a spreadsheet would run it as a formula"
         ));
     }
-    if email.chars().any(char::is_whitespace) {
-        return Some("holds a space".into());
+    if let Err(bad) = validate::email(email) {
+        return Some(bad.reason);
     }
-    let ats = email.matches('@').count();
-    if ats != 1 {
-        return Some(format!("has {ats} '@' (an address has exactly one)"));
-    }
-    let (local, domain) = email.split_once('@')?;
-    if local.is_empty() {
-        return Some("has nothing before the '@'".into());
-    }
-    if !local.is_ascii() {
-        return Some("has a non-ASCII character before the '@' (Google accepts ASCII only)".into());
-    }
-    if local.len() > 64 {
-        return Some(format!(
-            "has {} characters before the '@' (at most 64)",
-            local.len()
-        ));
-    }
-    if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
-        return Some(
-            "has a dot at the start or end of the part before the '@', or two in a row".into(),
-        );
-    }
-    if let Some(c) = local.chars().find(|&c| !is_atext(c) && c != '.') {
-        return Some(format!(
-            "has {c:?} before the '@' (not allowed unquoted by RFC 5321)"
-        ));
-    }
-    if domain.ends_with('.') {
-        return Some("ends with a dot".into());
-    }
-    if domain.len() > 253
-        || domain.split('.').count() < 2
-        || !domain.split('.').all(|l| {
-            (1..=63).contains(&l.len())
-                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-                && !l.starts_with('-')
-                && !l.ends_with('-')
-        })
-    {
-        return Some(format!("has a malformed domain {domain:?}"));
-    }
-    let domain = domain.to_ascii_lowercase();
+    let domain = email.rsplit_once('@')?.1.to_ascii_lowercase();
     if !domains.is_empty() && !domains.contains(&domain) {
         return Some(format!(
             "is not at the district's domain ({})",
@@ -250,10 +236,6 @@ pub fn neutralise(cell: &[u8]) -> Cow<'_, [u8]> {
         }
         _ => Cow::Borrowed(cell),
     }
-}
-
-fn is_atext(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~-".contains(c)
 }
 
 #[derive(Clone, Copy)]
@@ -323,19 +305,19 @@ mod tests {
     #[test]
     fn emails_from_the_issue_are_refused_with_a_reason() {
         let cases = [
-            ("diego williams@d118.org", "holds a space"),
-            ("finn@shah@d118.org", "has 2 '@'"),
+            ("diego williams@d118.org", "' ' is not allowed before '@'"),
+            ("finn@shah@d118.org", "more than one '@'"),
             ("@d118.org", "starts with '@'"),
             (
                 "finn@other.org",
                 "is not at the district's domain (d118.org)",
             ),
-            ("finn@d118.org.", "ends with a dot"),
-            ("josé@d118.org", "non-ASCII"),
-            ("a..b@d118.org", "two in a row"),
+            ("finn@d118.org.", "the domain ends with '.'"),
+            ("josé@d118.org", "must be ASCII"),
+            ("a..b@d118.org", "misplaced '.'"),
             ("=cmd@d118.org", "formula"),
-            ("finn", "has 0 '@'"),
-            ("finn@localhost", "malformed domain"),
+            ("finn", "no '@'"),
+            ("finn@localhost", "the domain has no '.'"),
         ];
         for (email, want) in cases {
             let why = email_problem(email, &d118());
