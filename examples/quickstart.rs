@@ -16,12 +16,14 @@ use std::path::Path;
 use clap::Parser;
 use roster::core::Secret;
 use roster::core::report::RunReport;
-use roster::demo::{DEMO_STUDENTS, Demo};
+use roster::demo::Demo;
 use roster::{AccountJob, Cli, Mode, Site, VendorJob, run_accounts, run_vendor};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    roster::logging::init(0);
+    // The runs' summaries and the reports say what the per-row warnings (vendor rows left
+    // out, OUs created) would: the console shows warnings from the rest.
+    roster::logging::init_with_default(0, "info,roster::vendor=error,roster_google=warn");
     let out = Path::new("out");
     let cli = Cli::parse_from([
         "quickstart",
@@ -36,7 +38,7 @@ async fn main() -> std::process::ExitCode {
         eprintln!("cannot reset the demo directory: {e}");
         return std::process::ExitCode::from(2);
     }
-    let demo = match Demo::start(out, d118_students::DOMAIN, today, DEMO_STUDENTS) {
+    let demo = match Demo::start(out, d118_students::DOMAIN, today, cli.opts.demo_students) {
         Ok(d) => d,
         Err(e) => {
             eprintln!("{e}");
@@ -59,7 +61,7 @@ async fn main() -> std::process::ExitCode {
     let mut worst = 0;
     for (job, site) in &jobs {
         for mode in [Mode::Plan, Mode::Apply] {
-            let report = account_run(&demo, job, site, mode, &cli).await;
+            let report = account_run(&demo, job, site, mode, &cli, true).await;
             worst = worst.max(report.exit_code().code());
         }
     }
@@ -72,16 +74,21 @@ async fn main() -> std::process::ExitCode {
     }
     println!("== a second run right after: nothing left to do");
     for (job, site) in &jobs {
-        let report = account_run(&demo, job, site, Mode::Plan, &cli).await;
+        let report = account_run(&demo, job, site, Mode::Plan, &cli, false).await;
         let writes: usize = report
             .planned
             .iter()
             .filter(|(k, _)| *k != "skip")
             .map(|(_, v)| v)
             .sum();
-        println!("{}: {writes} changes planned\n", job.name);
+        println!(
+            "{}: {writes} changes, {} skipped",
+            job.name,
+            report.skipped.len()
+        );
         worst = worst.max(report.exit_code().code());
     }
+    println!();
     if let Err(e) = demo.save() {
         eprintln!("{e}");
     }
@@ -98,9 +105,12 @@ async fn account_run(
     site: &Site,
     mode: Mode,
     cli: &Cli,
+    verbose: bool,
 ) -> RunReport {
     let title = if mode == Mode::Apply { "apply" } else { "plan" };
-    println!("== {} {title}", job.name);
+    if verbose {
+        println!("== {} {title}", job.name);
+    }
     let (sis, target) = match demo
         .connect(site.powerschool.clone(), &job.policy.managed_roots)
         .await
@@ -112,11 +122,15 @@ async fn account_run(
     opts.report = Some(format!("out/{}-{title}.json", job.name).into());
     let mut table = Vec::new();
     let report = run_accounts(job, mode, &opts, &sis, &target, &mut table).await;
-    if mode == Mode::Plan {
-        print_head(&String::from_utf8_lossy(&table), 12);
+    match mode {
+        // The table's last line counts the changes and the skips.
+        Mode::Plan if verbose => print_head(&String::from_utf8_lossy(&table), 6),
+        Mode::Apply => print!("{}", report.summary()),
+        Mode::Plan => {}
     }
-    print!("{}", report.summary());
-    println!();
+    if verbose {
+        println!();
+    }
     report
 }
 

@@ -130,10 +130,15 @@ pub struct RunOptions {
     /// Run against the embedded demo district and an in-process Directory emulator.
     #[arg(long, global = true)]
     pub demo: bool,
+    /// Students in the demo district (1 to 200000); another number regenerates it.
+    #[arg(long, global = true, value_name = "N", default_value_t = crate::demo::DEMO_STUDENTS,
+          value_parser = crate::settings::demo_students)]
+    pub demo_students: usize,
     /// Directory for files the run writes (vendor files, demo database).
     #[arg(long, global = true, default_value = "out")]
     pub out: PathBuf,
-    /// The date rules are evaluated for (default: today). For rehearsals and tests.
+    /// The date rules are evaluated for (default: today). For rehearsals and tests: the demo
+    /// district is dated by it too (dated June 6 to August 19, its seniors have graduated).
     #[arg(long, global = true, value_name = "YYYY-MM-DD")]
     pub today: Option<NaiveDate>,
     /// More log output (-v debug, -vv trace). RUST_LOG overrides.
@@ -147,6 +152,10 @@ pub struct RunOptions {
     /// demo and tests create throwaway accounts.
     #[arg(skip)]
     pub require_initial_password: bool,
+    /// Off a TTY, the longest a long phase (SIS read, listing, apply) goes without a progress
+    /// line ([`crate::progress`]). Not a flag: tests shorten it.
+    #[arg(skip = crate::progress::DEFAULT_INTERVAL)]
+    pub progress_interval: std::time::Duration,
 }
 
 impl RunOptions {

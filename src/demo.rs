@@ -19,8 +19,10 @@ use roster_sis::demo::{self, DemoConfig};
 use roster_sis::powerschool::{PowerSchoolOptions, PowerSchoolSource, SqliteBackend};
 use serde_json::json;
 
-/// Students in the demo district unless asked otherwise.
+/// Students in the demo district unless asked otherwise (`--demo-students`).
 pub const DEMO_STUDENTS: usize = 2_000;
+/// The most students `--demo-students` accepts (the generator makes 100,000 in ~2.5 s).
+pub const MAX_DEMO_STUDENTS: usize = 200_000;
 /// The generator's seed (D118's number; any fixed value gives the same district).
 pub const DEMO_SEED: u64 = 118;
 /// The admin the demo service account acts as.
@@ -64,6 +66,14 @@ impl Demo {
     ) -> Result<Demo, DemoError> {
         std::fs::create_dir_all(out).map_err(setup("cannot create the output directory"))?;
         let db = out.join("demo-district.sqlite");
+        // The district is regenerated when asked for another size or date (`--demo-students`,
+        // `--today`); the directory is kept, so a later date rehearses what changes.
+        let made_for = out.join("demo-district.json");
+        let wanted = json!({"students": students, "today": today.to_string()}).to_string();
+        let current = std::fs::read_to_string(&made_for).ok();
+        if db.exists() && current.as_deref() != Some(wanted.as_str()) {
+            std::fs::remove_file(&db).map_err(setup("cannot replace the demo district"))?;
+        }
         if !db.exists() {
             let mut config = DemoConfig::new(students, DEMO_SEED, today);
             config.domain = domain.to_string();
@@ -75,6 +85,8 @@ impl Demo {
                 path = %db.display(),
                 "generated the demo district"
             );
+            std::fs::write(&made_for, &wanted)
+                .map_err(setup("cannot write the demo district's description"))?;
         }
         let emulator = Emulator::start(EmulatorConfig {
             domains: vec![domain.to_string()],

@@ -5,12 +5,12 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Parser;
 use roster_core::report::RunReport;
 use roster_sis::powerschool::PowerSchoolOptions;
 
+use crate::about::{self, Binary, Job};
 use crate::cli::{Cli, Mode, RunOptions};
-use crate::demo::{DEMO_STUDENTS, Demo};
+use crate::demo::Demo;
 use crate::error::{ConfigError, RunError};
 use crate::run::{AccountJob, run_accounts};
 use crate::vendor::{SftpSettings, VendorJob, run_vendor};
@@ -24,9 +24,16 @@ pub struct Site {
     pub powerschool: PowerSchoolOptions,
 }
 
-/// The whole `main` of an account-sync district binary.
+/// The whole `main` of an account-sync district binary (named `roster` in `--help`; see
+/// [`accounts_main_as`]).
 pub fn accounts_main(job: AccountJob, site: Site) -> ExitCode {
-    let cli = Cli::parse();
+    accounts_main_as(about::GENERIC, job, site)
+}
+
+/// The whole `main` of an account-sync district binary that names itself in `--help` and
+/// `-V`: `roster::accounts_main_as(roster::binary!("what it does"), job(), site())`.
+pub fn accounts_main_as(binary: Binary, job: AccountJob, site: Site) -> ExitCode {
+    let cli = binary.parse(&Job::Accounts);
     logging::init(cli.opts.verbose);
     let report = runtime().block_on(accounts_cli(&job, &site, &cli, &mut std::io::stdout()));
     finish(&report, &cli)
@@ -84,7 +91,13 @@ pub fn vendor_main(job: VendorJob, site: Site) -> ExitCode {
 /// [`vendor_main`] for a district with values still [`Unset`]: `--demo` runs, production
 /// refuses (exit 2) naming each one.
 pub fn vendor_main_requiring(job: VendorJob, site: Site, unset: Vec<Unset>) -> ExitCode {
-    let cli = Cli::parse();
+    vendor_main_as(about::GENERIC, job, site, unset)
+}
+
+/// [`vendor_main_requiring`] for a binary that names itself in `--help` and `-V` (see
+/// [`accounts_main_as`]).
+pub fn vendor_main_as(binary: Binary, job: VendorJob, site: Site, unset: Vec<Unset>) -> ExitCode {
+    let cli = binary.parse(&Job::Vendor(&job));
     logging::init(cli.opts.verbose);
     let report = runtime().block_on(vendor_cli_requiring(
         &job,
@@ -114,7 +127,8 @@ fn finish(report: &RunReport, cli: &Cli) -> ExitCode {
 /// A report for a run that could not start (exit code 2).
 pub fn fatal(job: &str, mode: Mode, why: impl Into<RunError>) -> RunReport {
     let why = why.into();
-    tracing::error!("{why}");
+    // Printed once, by the summary's `ABORTED:` line.
+    tracing::debug!("run stopped: {why}");
     let mut r = RunReport::new(job, mode.name());
     r.aborted = Some(why.to_string());
     r.finished_at = Some(chrono::Utc::now());
@@ -133,7 +147,12 @@ pub async fn accounts_cli(
         return fatal(&job.name, mode, e);
     }
     if cli.opts.demo {
-        let demo = match Demo::start(&cli.opts.out, &site.domain, cli.opts.today(), DEMO_STUDENTS) {
+        let demo = match Demo::start(
+            &cli.opts.out,
+            &site.domain,
+            cli.opts.today(),
+            cli.opts.demo_students,
+        ) {
             Ok(d) => d,
             Err(e) => return fatal(&job.name, mode, e),
         };
@@ -199,7 +218,12 @@ pub async fn vendor_cli_requiring(
     };
     let dir: PathBuf = cli.opts.out.join(&job.name);
     if cli.opts.demo {
-        let demo = match Demo::start(&cli.opts.out, &site.domain, cli.opts.today(), DEMO_STUDENTS) {
+        let demo = match Demo::start(
+            &cli.opts.out,
+            &site.domain,
+            cli.opts.today(),
+            cli.opts.demo_students,
+        ) {
             Ok(d) => d,
             Err(e) => return fatal(&job.name, mode, e),
         };

@@ -21,6 +21,9 @@ use crate::demo::DemoError;
 pub enum ConfigError {
     #[error("--scope school needs --school NUMBER")]
     SchoolWithoutNumber,
+    /// `--school N` names a school the SIS does not have (a typo, not a broken SIS read).
+    #[error("school {0} does not exist in the SIS (check --school)")]
+    NoSuchSchool(i64),
     /// A variable the district's code names (e.g. the SFTP login) is not set.
     #[error("{0} is not set")]
     MissingEnv(String),
@@ -127,6 +130,19 @@ pub enum RunError {
     /// The vendor delivery state could not be read or written.
     #[error("{0}")]
     DeliveryState(#[from] StateError),
+    /// Every person the SIS returned was skipped or unreadable: nothing could be synced,
+    /// which is a broken SIS read or policy, not a quiet success.
+    #[error(
+        "nobody to sync: all {total} people the SIS returned were skipped ({skipped}) or unreadable ({bad_rows}); see the plan's SKIPPED list and the report's row_errors"
+    )]
+    NobodyToSync {
+        /// People read plus unreadable rows.
+        total: usize,
+        /// People the policy skipped.
+        skipped: usize,
+        /// Rows that could not be read.
+        bad_rows: usize,
+    },
     /// The reviewed plan file cannot be used (exit 2, one line).
     #[error("{0}")]
     PlanFile(#[from] roster_core::PlanFileError),

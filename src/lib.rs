@@ -20,6 +20,7 @@
 //! }
 //! ```
 
+pub mod about;
 pub mod cli;
 pub mod demo;
 pub mod district;
@@ -41,10 +42,11 @@ pub use roster_google_emulator as google_emulator;
 pub use roster_sftp as sftp;
 pub use roster_sis as sis;
 
+pub use about::Binary;
 pub use cli::{Cli, Mode, RunOptions};
 pub use district::{
-    Site, Unset, accounts_cli, accounts_main, production_refusal, vendor_cli, vendor_cli_requiring,
-    vendor_main, vendor_main_requiring,
+    Site, Unset, accounts_cli, accounts_main, accounts_main_as, production_refusal, vendor_cli,
+    vendor_cli_requiring, vendor_main, vendor_main_as, vendor_main_requiring,
 };
 pub use error::{ConfigError, GoogleSetupError, PlanFlagError, RunError};
 pub use run::{AccountJob, Population, run_accounts};

@@ -6,8 +6,14 @@ use tracing_subscriber::EnvFilter;
 
 /// Installs a stderr subscriber. Safe to call more than once (later calls do nothing).
 pub fn init(verbose: u8) {
+    init_with_default(verbose, "info");
+}
+
+/// [`init`] with another filter than `info` at `-v` 0 (e.g. `info,roster::vendor=error`);
+/// `-v`, `-vv` and `RUST_LOG` still win.
+pub fn init_with_default(verbose: u8, quiet: &str) {
     let default = match verbose {
-        0 => "info",
+        0 => quiet,
         1 => "debug",
         _ => "trace",
     };

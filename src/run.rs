@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use chrono::Utc;
 use roster_core::apply::ApplyOptions;
+use roster_core::licence::LicenceLoss;
 use roster_core::policy::{Intent, StaffPolicy, StudentPolicy};
 use roster_core::report::{AuditLog, RunReport, Skipped};
 use roster_core::{
@@ -16,7 +17,7 @@ use roster_core::{
 use crate::cli::{Mode, RunOptions};
 use crate::error::{ConfigError, RunError};
 use crate::lock::{RunLock, lock_path};
-use crate::progress::Bar;
+use crate::progress::{Bar, LogLines, with_heartbeat};
 
 /// Whose accounts a job manages, with the rules that make their desired state.
 pub enum Population {
@@ -63,8 +64,9 @@ pub(crate) fn conclude(
     result: Result<(), RunError>,
     opts: &RunOptions,
 ) -> RunReport {
+    // Not logged here: the summary the binary prints ends with `ABORTED: why` (once).
     if let Err(why) = result {
-        tracing::error!("{why}");
+        tracing::debug!("run stopped: {why}");
         report.aborted = Some(why.to_string());
     }
     report.finished_at = Some(Utc::now());
@@ -73,8 +75,11 @@ pub(crate) fn conclude(
     {
         // An unwritable report is not a success (exit 2): cron would lose the record.
         let why = format!("cannot write the report {}: {e}", path.display());
-        tracing::error!("{why}");
-        report.aborted.get_or_insert(why);
+        match &report.aborted {
+            // The summary names the first reason; this one would be lost.
+            Some(_) => tracing::error!("{why}"),
+            None => report.aborted = Some(why),
+        }
     }
     report
 }
@@ -119,34 +124,39 @@ async fn run_inner(
     }
 
     let t = Instant::now();
-    let schools = sis.schools(&scope).await?;
-    report.row_errors.extend(schools.errors);
-    let schools = schools.rows;
-    let mut licence_losses = Vec::new();
-    let desired: Vec<Intent> = match &job.population {
-        Population::Students(p) => {
-            let loaded = sis.students(&scope).await?;
-            report.row_errors.extend(loaded.errors);
-            report.row_warnings.extend(loaded.warnings);
-            licence_losses = p.licence_losses(&loaded.rows, today);
-            p.desired(&loaded.rows, &all_schools(sis, &schools).await?, today)
-        }
-        Population::Staff(p) => {
-            let loaded = sis.staff(&scope).await?;
-            report.row_errors.extend(loaded.errors);
-            p.desired(&loaded.rows, &all_schools(sis, &schools).await?)
-        }
-    };
+    let every = opts.progress_interval;
+    let (schools, desired, licence_losses) = with_heartbeat(
+        "reading the SIS",
+        every,
+        String::new,
+        read_sis(job, sis, &scope, today, report),
+    )
+    .await?;
     report.people_read = desired.len();
     report.timings.read_sis_ms = t.elapsed().as_millis() as u64;
+    tracing::info!(
+        "read the SIS: {} people, {} bad rows in {:.1} s",
+        desired.len(),
+        report.row_errors.len(),
+        t.elapsed().as_secs_f64()
+    );
 
     let t = Instant::now();
     let calls_before = target.api_calls();
-    let observed = target
-        .list_accounts(&policy.listed_roots())
-        .await
-        .map_err(RunError::ListDirectory)?;
+    let observed = with_heartbeat(
+        "listing the directory",
+        every,
+        || format!(", {} API calls", target.api_calls() - calls_before),
+        target.list_accounts(&policy.listed_roots()),
+    )
+    .await
+    .map_err(RunError::ListDirectory)?;
     report.timings.read_directory_ms = t.elapsed().as_millis() as u64;
+    tracing::info!(
+        "listed the directory: {} accounts in {:.1} s",
+        observed.len(),
+        t.elapsed().as_secs_f64()
+    );
 
     let t = Instant::now();
     let mut plan = plan(&desired, &observed, &policy, today);
@@ -173,7 +183,14 @@ async fn run_inner(
         report.planned.insert(k.to_string(), v);
     }
     report.skipped = skipped(&plan);
-    print_plan(&plan, opts.json, out);
+    // `apply` prints its summary at the end (the plan was seen at `plan`; a refused apply
+    // prints it below); `--json` is for programs and always gets the plan.
+    if mode == Mode::Plan || opts.json {
+        print_plan(&plan, opts.json, out);
+    }
+    if let Some(why) = nobody_to_sync(report) {
+        return Err(why);
+    }
 
     let school_of: BTreeMap<String, SchoolNumber> = desired
         .iter()
@@ -188,11 +205,16 @@ async fn run_inner(
     );
     report.api_calls = target.api_calls().saturating_sub(calls_before);
     if !report.violations.is_empty() {
+        // Refused: the error names every violation once. Forced: each is logged here.
+        if !opts.force {
+            if mode == Mode::Apply && !opts.json {
+                // Refused: the admin sees what the apply would have done.
+                print_plan(&plan, false, out);
+            }
+            return Err(RunError::Refused(report.violations.clone()));
+        }
         for v in &report.violations {
             tracing::warn!("safety valve: {v}");
-        }
-        if !opts.force {
-            return Err(RunError::Refused(report.violations.clone()));
         }
         tracing::warn!("--force: applying despite the safety valve");
     }
@@ -250,7 +272,13 @@ pub(crate) async fn apply_plan(
         rules: Some(std::sync::Arc::new(policy.clone())),
         ..ApplyOptions::default()
     };
-    let bar = Bar::for_tty(plan.writes().count());
+    let writes = plan.writes().count();
+    let bar = Bar::for_tty(writes);
+    let lines = LogLines::new(writes, every);
+    let progress: &dyn roster_core::apply::Progress = match &bar {
+        Some(b) => b,
+        None => &lines,
+    };
     let calls_before = target.api_calls();
     let api_calls_so_far = report.api_calls;
     roster_core::apply(
@@ -258,7 +286,7 @@ pub(crate) async fn apply_plan(
         plan,
         &apply_opts,
         Some(&audit),
-        bar.as_ref().map(|b| b as _),
+        Some(progress),
         report,
     )
     .await;
@@ -267,6 +295,64 @@ pub(crate) async fn apply_plan(
     }
     report.api_calls = api_calls_so_far + target.api_calls().saturating_sub(calls_before);
     Ok(())
+}
+
+/// Reads the schools and the people in scope; row errors and warnings go to the report.
+/// What the SIS read gives the plan: the schools, each person's desired account, and the
+/// summer graduates who lose a licence.
+type SisRead = (Vec<roster_core::School>, Vec<Intent>, Vec<LicenceLoss>);
+
+async fn read_sis(
+    job: &AccountJob,
+    sis: &dyn SisSource,
+    scope: &roster_core::Scope,
+    today: chrono::NaiveDate,
+    report: &mut RunReport,
+) -> Result<SisRead, RunError> {
+    let schools = sis.schools(scope).await?;
+    if let roster_core::Scope::School(n) = *scope
+        && schools.rows.is_empty()
+        && schools.errors.is_empty()
+    {
+        return Err(ConfigError::NoSuchSchool(n).into());
+    }
+    report.row_errors.extend(schools.errors);
+    let schools = schools.rows;
+    let mut licence_losses = Vec::new();
+    let desired: Vec<Intent> = match &job.population {
+        Population::Students(p) => {
+            let loaded = sis.students(scope).await?;
+            report.row_errors.extend(loaded.errors);
+            report.row_warnings.extend(loaded.warnings);
+            licence_losses = p.licence_losses(&loaded.rows, today);
+            p.desired(&loaded.rows, &all_schools(sis, &schools).await?, today)
+        }
+        Population::Staff(p) => {
+            let loaded = sis.staff(scope).await?;
+            report.row_errors.extend(loaded.errors);
+            p.desired(&loaded.rows, &all_schools(sis, &schools).await?)
+        }
+    };
+    Ok((schools, desired, licence_losses))
+}
+
+/// A run where everyone read was skipped (and the rest unreadable) is not a success (exit 2).
+fn nobody_to_sync(report: &RunReport) -> Option<RunError> {
+    let skipped: std::collections::BTreeSet<&str> = report
+        .skipped
+        .iter()
+        .map(|s| s.person.id.as_str())
+        .collect();
+    let (skipped, bad_rows) = (skipped.len(), report.row_errors.len());
+    // Nobody read at all is the safety valve's (`no_sis_rows`, `empty_school`).
+    if report.people_read > 0 && skipped >= report.people_read {
+        return Some(RunError::NobodyToSync {
+            total: report.people_read + bad_rows,
+            skipped,
+            bad_rows,
+        });
+    }
+    None
 }
 
 /// The people the policy skipped, for the report.

@@ -33,6 +33,15 @@ pub fn school_number(s: &str) -> Result<i64, String> {
     }
 }
 
+/// `--demo-students`: 1 to [`crate::demo::MAX_DEMO_STUDENTS`].
+pub fn demo_students(s: &str) -> Result<usize, String> {
+    let max = crate::demo::MAX_DEMO_STUDENTS;
+    match s.trim().parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!("must be a number of students from 1 to {max}")),
+    }
+}
+
 /// `GOOGLE_QUOTA_PER_MINUTE` as requests per second, when set.
 pub fn quota_per_second(value: Option<&str>) -> Result<Option<f64>, ConfigError> {
     let Some(v) = value else { return Ok(None) };
@@ -63,6 +72,7 @@ mod tests {
         for bad in ["0", "-1", "NaN", "inf", "1e400", "99999999999999999999", ""] {
             assert!(concurrency(bad).is_err(), "{bad}");
             assert!(school_number(bad).is_err(), "{bad}");
+            assert!(demo_students(bad).is_err(), "{bad}");
             assert!(quota_per_second(Some(bad)).is_err(), "{bad}");
         }
     }

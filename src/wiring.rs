@@ -79,6 +79,9 @@ pub async fn google_from_env_with(licensing: bool) -> Result<GoogleDirectory, Go
             )
         }
     };
+    // A token now: a bad key, an unknown subject or a delegation not granted fails here, in a
+    // second and before the SIS is read, not at the first listing call. The token is cached.
+    auth.token().await.map_err(GoogleSetupError::Auth)?;
     let client =
         DirectoryClient::new(client_config_from_env()?, auth).map_err(GoogleSetupError::Client)?;
     let mut target = GoogleDirectory::new(Arc::new(client));

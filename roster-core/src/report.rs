@@ -180,6 +180,9 @@ impl RunReport {
                     .join(", ")
             }
         };
+        // Skips are not changes: they are counted on the first line.
+        let mut planned = self.planned.clone();
+        planned.remove("skip");
         let mut s = format!(
             "{} ({}): {} people read, {} bad rows, {} skipped\n  planned: {}\n",
             self.job,
@@ -187,7 +190,7 @@ impl RunReport {
             self.people_read,
             self.row_errors.len(),
             self.skipped.len(),
-            fmt(&self.planned)
+            fmt(&planned)
         );
         if self.mode == "apply" {
             s.push_str(&format!(

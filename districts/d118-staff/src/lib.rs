@@ -4,6 +4,9 @@
 //! (`../shared/seeds/upstream/d118-staffsync.pyw`; `docs/PARITY.md` maps each rule to its
 //! seed line).
 
+/// What `d118-staff --help` says the job does.
+pub const ABOUT: &str = "D118's nightly staff sync: PowerSchool staff to Google Workspace accounts (create, update, move between building OUs, suspend leavers). `plan` (default) shows the changes; `apply` makes them.";
+
 use roster::core::directory::{FieldValue, SchemaFields, SchemaValues};
 use roster::core::policy::{BadNames, InactiveAccounts, NameUpdates, StaffPolicy, StaffSchema};
 use roster::core::{MatchKey, Policy, School, Secret, Staff, StaffType};

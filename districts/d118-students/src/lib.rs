@@ -9,6 +9,9 @@ use roster::core::policy::{BadNames, InactiveAccounts, NameUpdates, StudentPolic
 use roster::core::{MatchKey, Policy, Secret};
 use roster::{AccountJob, Population, Site};
 
+/// What `d118-students --help` says the job does.
+pub const ABOUT: &str = "D118's nightly student sync: PowerSchool students to Google Workspace accounts (create, rename, move, suspend graduates and leavers). `plan` (default) shows the changes; `apply` makes them.";
+
 /// Script line 42 (`GOOGLE_DOMAIN`); emails are `<student number>@d118.org` (line 39).
 pub const DOMAIN: &str = "d118.org";
 /// The umbrella OU (line 30): buildings are `/D118 Students/<abbreviation> Students/<grade>`.

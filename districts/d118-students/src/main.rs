@@ -2,5 +2,9 @@
 //! `d118-students` plans; `d118-students apply` writes; `--help` for the rest.
 
 fn main() -> std::process::ExitCode {
-    roster::accounts_main(d118_students::job(), d118_students::site())
+    roster::accounts_main_as(
+        roster::binary!(d118_students::ABOUT),
+        d118_students::job(),
+        d118_students::site(),
+    )
 }

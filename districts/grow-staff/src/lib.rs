@@ -10,6 +10,9 @@ use roster::sftp::vendor::{Grow, GrowRole, VendorChecks};
 use roster::{SftpSettings, Site, Unset, VendorJob};
 use std::collections::BTreeMap;
 
+/// What `grow-staff --help` says the job does.
+pub const ABOUT: &str = "SchoolMint Grow's staff upload: PowerSchool staff to Grow's user CSV. `plan` (default) writes the file; `apply` also uploads it over SFTP.";
+
 /// `USERS.GROUPVALUE` of building administrators in this district.
 pub const ADMIN_GROUP: i64 = 9;
 
@@ -82,16 +85,6 @@ pub const DOMAIN: &str = "d118.org";
 pub fn checks() -> VendorChecks {
     VendorChecks::new([DOMAIN]).bad_names(BadNames::new(d118_staff::BAD_NAMES))
 }
-
-/// The environment this binary reads, for its `--help` (after the shared flags).
-pub const ENV_HELP: &str = "\
-Environment:
-  GROW_SFTP_USER, GROW_SFTP_PASSWORD   Grow's SFTP login (apply)
-  GROW_SFTP_HOST, GROW_SFTP_PORT       override grow-sftp-connect.schoolmint.com:22
-  GROW_SFTP_DIR                        override the remote directory (login directory)
-  GROW_SFTP_FINGERPRINT                pin the host key (SHA256:...)
-  GROW_SFTP_TIMEOUT                    seconds a silent server is waited for (60)
-A bad value is exit 2 naming the variable.";
 
 /// Grow's job: every active staff member with a [`role`], checked by [`checks`], sent over
 /// [`sftp`].

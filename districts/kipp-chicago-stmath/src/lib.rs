@@ -11,6 +11,9 @@ use roster::sftp::vendor::{OneRoster, StMath, VendorChecks};
 use roster::sis::powerschool::PowerSchoolOptions;
 use roster::{SftpSettings, Site, Unset, VendorJob};
 
+/// What `kipp-chicago-stmath --help` says the job does.
+pub const ABOUT: &str = "KIPP Chicago's ST Math roster: PowerSchool students, teachers and homerooms to ST Math's CSV files and a OneRoster zip. `plan` (default) writes the files; `apply` also uploads them over SFTP.";
+
 /// KIPP Chicago's schools as the scripts map them: `SCHOOLID`, ST Math's institution id
 /// (`iid`), and the school's initials (the `school` column). `kipp-st-math-rosters.py`
 /// lines 99–121, `kipp-st-math-teacher-rosters.py` lines 55–77 (the same map twice).
@@ -98,16 +101,6 @@ pub const DOMAIN: &str = "kippchicago.org";
 pub fn checks() -> VendorChecks {
     VendorChecks::new([DOMAIN])
 }
-
-/// The environment this binary reads, for its `--help` (after the shared flags).
-pub const ENV_HELP: &str = "\
-Environment:
-  STMATH_SFTP_USER, STMATH_SFTP_PASSWORD   ST Math's SFTP login (apply)
-  STMATH_SFTP_HOST, STMATH_SFTP_PORT       override sftp.stmath.com:22
-  STMATH_SFTP_DIR                          override the remote directory (/home)
-  STMATH_SFTP_FINGERPRINT                  pin the host key (SHA256:...)
-  STMATH_SFTP_TIMEOUT                      seconds a silent server is waited for (60)
-A bad value is exit 2 naming the variable.";
 
 /// The ST Math job: [`stmath`] and OneRoster files of the students [`in_feed`], checked by
 /// [`checks`], sent over [`sftp`].

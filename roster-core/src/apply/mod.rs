@@ -349,7 +349,8 @@ impl Runner<'_> {
                 }
                 Err(e) if adoption::applies(change, &e) => return Err((e, attempt)),
                 Err(e) => {
-                    tracing::warn!(person = %change.person, action = change.kind.label(), email = %change.email, error = %e, "change failed");
+                    // The run report and its summary list each failure once.
+                    tracing::debug!(person = %change.person, action = change.kind.label(), email = %change.email, error = %e, "change failed");
                     return Err((e, attempt));
                 }
             }

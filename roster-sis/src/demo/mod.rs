@@ -188,6 +188,15 @@ impl DemoConfig {
         }
     }
 
+    /// Is `today` in the summer after a school year's last day (June 5) and before the next
+    /// year's first (August 20)? Then this year's seniors have graduated: the generator gives
+    /// its grade-12 students enroll status 3 and the class of `today`'s year, so a demo dated
+    /// in summer rehearses graduation.
+    pub fn seniors_graduated(&self) -> bool {
+        let (m, d) = (self.today.month(), self.today.day());
+        (m == 6 && d > 5) || m == 7 || (m == 8 && d < 20)
+    }
+
     /// The school year containing `today`: it starts in `first` (August) and ends in
     /// `first + 1` (June); July counts as the coming year.
     pub fn school_year_start(&self) -> i32 {

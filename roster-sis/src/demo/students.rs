@@ -142,6 +142,11 @@ pub(super) fn students(config: &DemoConfig, rng: &mut Rng) -> Vec<Stu> {
                 100..=119 if grade == 12 => 3,
                 _ => 0,
             };
+            let s = if grade == 12 && s == 0 && config.seniors_graduated() {
+                3
+            } else {
+                s
+            };
             (s, if s == 3 { this_year } else { class_of(grade) })
         };
         v.push(Stu {
