@@ -274,7 +274,7 @@ pub(crate) async fn apply_plan(
     };
     let writes = plan.writes().count();
     let bar = Bar::for_tty(writes);
-    let lines = LogLines::new(writes, every);
+    let lines = LogLines::new(writes, opts.progress_interval);
     let progress: &dyn roster_core::apply::Progress = match &bar {
         Some(b) => b,
         None => &lines,
