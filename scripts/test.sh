@@ -7,6 +7,8 @@
 # 2. Runs the whole workspace's tests: `cargo test --workspace --locked --no-fail-fast`.
 #    Extra arguments go to `cargo test` (e.g. `scripts/test.sh -p roster-core`);
 #    `scripts/test.sh --install` only does step 1.
+# 3. With no arguments, runs the README's quickstart in a temporary folder: exit 0, and its
+#    second plan is empty for both D118 jobs.
 #
 # What the tests need, and why:
 #   build-essential pkg-config libssl-dev  C parts of libssh2/openssl-sys and bundled SQLite
@@ -70,4 +72,26 @@ fi
 [ "${1:-}" = "--install" ] && exit 0
 
 echo "== cargo test --workspace"
-exec cargo test --workspace --locked --no-fail-fast "$@"
+[ $# -gt 0 ] && exec cargo test --workspace --locked --no-fail-fast "$@"
+cargo test --workspace --locked --no-fail-fast
+
+# The README's first command, on a fresh demo: it must exit 0 and its second run must plan
+# nothing (the debug build the tests just made; the README runs it with --release).
+echo "== quickstart (README): exit 0, then an empty second plan"
+repo=$(pwd)
+qs=$(mktemp -d)
+if ! (cd "$qs" && cargo run -q --locked --manifest-path "$repo/Cargo.toml" \
+    --example quickstart >stdout 2>stderr); then
+  tail -n 20 "$qs/stderr" "$qs/stdout" >&2
+  echo "scripts/test.sh: the quickstart failed (output above, files in $qs)" >&2
+  exit 1
+fi
+for job in d118-students d118-staff; do
+  grep -q "^$job: 0 changes" "$qs/stdout" || {
+    cat "$qs/stdout" >&2
+    echo "scripts/test.sh: the quickstart's second $job plan is not empty" >&2
+    exit 1
+  }
+done
+rm -rf "$qs"
+echo "quickstart: ok"
