@@ -52,15 +52,6 @@ pub fn district(job: &AccountJob) -> String {
     }
 }
 
-/// A scope as plan files record it: `all`, `state-reporting` or `school N`.
-pub fn scope_name(scope: &Scope) -> String {
-    match scope {
-        Scope::All => "all".into(),
-        Scope::StateReporting => "state-reporting".into(),
-        Scope::School(n) => format!("school {n}"),
-    }
-}
-
 /// What a plan was computed from, for its file.
 pub struct Read<'a> {
     /// The run's scope.
@@ -90,7 +81,7 @@ pub fn save(
         tool_version: TOOL_VERSION.into(),
         job: job.name.clone(),
         district: district(job),
-        scope: scope_name(read.scope),
+        scope: read.scope.to_string(),
         created_at: Utc::now(),
         sis_fingerprint: sis_fingerprint(read.desired),
         accounts: read
@@ -145,10 +136,7 @@ pub async fn apply_reviewed(
         tracing::warn!(person = %r.person, action = %r.action, "not applied: {}", r.reason);
     }
     report.refused = refused;
-    for (k, v) in plan.counts() {
-        report.planned.insert(k.to_string(), v);
-    }
-    report.skipped = crate::run::skipped(&plan);
+    crate::run::record_plan(&plan, report);
     crate::run::print_plan(&plan, opts.json, out);
 
     report.violations = safety::check_with_schools(
@@ -159,11 +147,8 @@ pub async fn apply_reviewed(
         &file.school_of,
     );
     report.api_calls = target.api_calls().saturating_sub(calls_before);
-    if !report.violations.is_empty() {
-        if !opts.force {
-            return Err(RunError::Refused(report.violations.clone()));
-        }
-        tracing::warn!("--force: applying despite the safety valve");
+    if let Some(refused) = crate::run::safety_refusal(opts, report) {
+        return Err(refused);
     }
     // The file holds no password: the run supplies the policy's again.
     for c in &mut plan.changes {

@@ -179,10 +179,7 @@ async fn run_inner(
         tracing::info!(%licence, summer_graduates = licence_losses.len(), holders = holders.len(), removals = added, "licence rule");
     }
     report.timings.plan_ms = t.elapsed().as_millis() as u64;
-    for (k, v) in plan.counts() {
-        report.planned.insert(k.to_string(), v);
-    }
-    report.skipped = skipped(&plan);
+    record_plan(&plan, report);
     // `apply` prints its summary at the end (the plan was seen at `plan`; a refused apply
     // prints it below); `--json` is for programs and always gets the plan.
     if mode == Mode::Plan || opts.json {
@@ -204,19 +201,12 @@ async fn run_inner(
         &school_of,
     );
     report.api_calls = target.api_calls().saturating_sub(calls_before);
-    if !report.violations.is_empty() {
-        // Refused: the error names every violation once. Forced: each is logged here.
-        if !opts.force {
-            if mode == Mode::Apply && !opts.json {
-                // Refused: the admin sees what the apply would have done.
-                print_plan(&plan, false, out);
-            }
-            return Err(RunError::Refused(report.violations.clone()));
-        }
-        for v in &report.violations {
-            tracing::warn!("safety valve: {v}");
-        }
-        tracing::warn!("--force: applying despite the safety valve");
+    if !report.violations.is_empty() && !opts.force && mode == Mode::Apply && !opts.json {
+        // Refused: the admin sees what the apply would have done.
+        print_plan(&plan, false, out);
+    }
+    if let Some(refused) = safety_refusal(opts, report) {
+        return Err(refused);
     }
     if let Some(path) = &opts.save_plan {
         let read = crate::reviewed::Read {
@@ -297,11 +287,11 @@ pub(crate) async fn apply_plan(
     Ok(())
 }
 
-/// Reads the schools and the people in scope; row errors and warnings go to the report.
 /// What the SIS read gives the plan: the schools, each person's desired account, and the
 /// summer graduates who lose a licence.
 type SisRead = (Vec<roster_core::School>, Vec<Intent>, Vec<LicenceLoss>);
 
+/// Reads the schools and the people in scope; row errors and warnings go to the report.
 async fn read_sis(
     job: &AccountJob,
     sis: &dyn SisSource,
@@ -356,7 +346,32 @@ fn nobody_to_sync(report: &RunReport) -> Option<RunError> {
 }
 
 /// The people the policy skipped, for the report.
-pub(crate) fn skipped(plan: &Plan) -> Vec<Skipped> {
+/// The safety valve's verdict on the report's violations: the refusal (its error names every
+/// violation once), or `None` when there is none or `--force` overrides it (each violation is
+/// then logged here).
+pub(crate) fn safety_refusal(opts: &RunOptions, report: &RunReport) -> Option<RunError> {
+    if report.violations.is_empty() {
+        return None;
+    }
+    if !opts.force {
+        return Some(RunError::Refused(report.violations.clone()));
+    }
+    for v in &report.violations {
+        tracing::warn!("safety valve: {v}");
+    }
+    tracing::warn!("--force: applying despite the safety valve");
+    None
+}
+
+/// The plan's counts per kind and its skipped people, in the report.
+pub(crate) fn record_plan(plan: &Plan, report: &mut RunReport) {
+    for (k, v) in plan.counts() {
+        report.planned.insert(k.to_string(), v);
+    }
+    report.skipped = skipped(plan);
+}
+
+fn skipped(plan: &Plan) -> Vec<Skipped> {
     plan.changes
         .iter()
         .filter_map(|c| match &c.kind {

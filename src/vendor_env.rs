@@ -103,8 +103,7 @@ impl SftpSettings {
 pub fn refuse_partial_scope(opts: &RunOptions) -> Result<(), ConfigError> {
     match opts.scope()? {
         Scope::All => Ok(()),
-        Scope::School(n) => Err(ConfigError::PartialScope(format!("school {n}"))),
-        Scope::StateReporting => Err(ConfigError::PartialScope("state-reporting".into())),
+        partial => Err(ConfigError::PartialScope(partial.to_string())),
     }
 }
 

@@ -30,6 +30,17 @@ impl Scope {
     }
 }
 
+/// `all`, `state-reporting` or `school N`: how plan files and messages name a scope.
+impl std::fmt::Display for Scope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Scope::All => f.write_str("all"),
+            Scope::StateReporting => f.write_str("state-reporting"),
+            Scope::School(n) => write!(f, "school {n}"),
+        }
+    }
+}
+
 /// The cause kept inside a [`SourceError`]: the driver's own error, or its scrubbed message.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
