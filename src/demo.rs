@@ -55,7 +55,8 @@ fn setup<E: Into<BoxError>>(what: &str) -> impl FnOnce(E) -> DemoError + '_ {
 }
 
 impl Demo {
-    /// Builds the district under `out` if absent (with staff emails in `domain`), starts the
+    /// Builds the district under `out` if absent (with staff emails in `domain`, and KIPP
+    /// Chicago's campuses for its domain, D118's buildings for any other), starts the
     /// emulator, and loads its saved state or seeds a fresh directory with the custom schemas
     /// the district policies write.
     pub fn start(
@@ -69,7 +70,10 @@ impl Demo {
         // The district is regenerated when asked for another size or date (`--demo-students`,
         // `--today`); the directory is kept, so a later date rehearses what changes.
         let made_for = out.join("demo-district.json");
-        let wanted = json!({"students": students, "today": today.to_string()}).to_string();
+        // The domain picks the district's schools (`DemoDistrict::for_domain`: KIPP Chicago's
+        // campuses for its domain, D118's buildings otherwise) and the staff emails.
+        let wanted =
+            json!({"students": students, "today": today.to_string(), "domain": domain}).to_string();
         let current = std::fs::read_to_string(&made_for).ok();
         if db.exists() && current.as_deref() != Some(wanted.as_str()) {
             std::fs::remove_file(&db).map_err(setup("cannot replace the demo district"))?;
@@ -77,6 +81,7 @@ impl Demo {
         if !db.exists() {
             let mut config = DemoConfig::new(students, DEMO_SEED, today);
             config.domain = domain.to_string();
+            config.district = demo::DemoDistrict::for_domain(domain);
             let summary =
                 demo::generate(&db, &config).map_err(setup("cannot generate the demo district"))?;
             tracing::info!(
