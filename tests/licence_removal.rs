@@ -42,17 +42,6 @@ async fn run(
     mode: Mode,
     dir: &Path,
     today: &str,
-) -> (RunReport, Vec<Value>) {
-    run_with(demo, job, site, mode, dir, today, &[]).await
-}
-
-async fn run_with(
-    demo: &Demo,
-    job: &AccountJob,
-    site: &Site,
-    mode: Mode,
-    dir: &Path,
-    today: &str,
     extra: &[&str],
 ) -> (RunReport, Vec<Value>) {
     let (sis, target) = demo
@@ -95,23 +84,39 @@ fn email(number: i64) -> String {
     format!("{number}@{}", d118_students::DOMAIN)
 }
 
+/// A 300-student D118 demo dated July 15 (this year's graduates in their summer).
+fn july_demo(dir: &Path) -> Demo {
+    let july = NaiveDate::from_ymd_opt(2026, 7, 15).unwrap();
+    Demo::start(dir, d118_students::DOMAIN, july, 300).unwrap()
+}
+
+/// Makes these students this year's graduates: the graduated school, status 3 (script line
+/// 139).
+fn graduate(demo: &Demo, numbers: &[i64]) {
+    let list = numbers
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    let db = rusqlite::Connection::open(&demo.db).unwrap();
+    db.execute_batch(&format!(
+        "UPDATE STUDENTS SET SCHOOLID = 999999, ENROLL_STATUS = 3, CLASSOF = 2026 \
+         WHERE STUDENT_NUMBER IN ({list});"
+    ))
+    .unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn summer_graduates_lose_the_licence_and_no_one_else() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    let july = NaiveDate::from_ymd_opt(2026, 7, 15).unwrap();
-    let demo = Demo::start(dir, d118_students::DOMAIN, july, 300).unwrap();
+    let demo = july_demo(dir);
     let (job, site) = (d118_students::job(), d118_students::site());
     let n = active_students(&demo, 3);
     let (licensed_grad, unlicensed_grad, licensed_pupil) = (n[0], n[1], n[2]);
-    // Two of this year's graduates, in the graduated school with status 3 (script line 139).
-    let db = rusqlite::Connection::open(&demo.db).unwrap();
-    db.execute_batch(&format!(
-        "UPDATE STUDENTS SET SCHOOLID = 999999, ENROLL_STATUS = 3, CLASSOF = 2026 \
-         WHERE STUDENT_NUMBER IN ({licensed_grad}, {unlicensed_grad});"
-    ))
-    .unwrap();
-    let (r, _) = run(&demo, &job, &site, Mode::Apply, dir, "2026-07-15").await;
+    // Two of this year's graduates.
+    graduate(&demo, &[licensed_grad, unlicensed_grad]);
+    let (r, _) = run(&demo, &job, &site, Mode::Apply, dir, "2026-07-15", &[]).await;
     assert_eq!(r.exit_code(), ExitCode::Ok, "{}", r.summary());
     assert!(
         !r.planned.contains_key("remove_licence"),
@@ -124,7 +129,7 @@ async fn summer_graduates_lose_the_licence_and_no_one_else() {
     }
 
     // The plan: one removal, for the licensed graduate only.
-    let (r, plan) = run(&demo, &job, &site, Mode::Plan, dir, "2026-07-15").await;
+    let (r, plan) = run(&demo, &job, &site, Mode::Plan, dir, "2026-07-15", &[]).await;
     assert_eq!(r.exit_code(), ExitCode::Ok, "{}", r.summary());
     assert_eq!(removals(&plan), [email(licensed_grad)]);
     assert_eq!(
@@ -134,7 +139,7 @@ async fn summer_graduates_lose_the_licence_and_no_one_else() {
     );
 
     demo.emulator.reset_counters();
-    let (r, _) = run(&demo, &job, &site, Mode::Apply, dir, "2026-07-15").await;
+    let (r, _) = run(&demo, &job, &site, Mode::Apply, dir, "2026-07-15", &[]).await;
     assert_eq!(r.exit_code(), ExitCode::Ok, "{}", r.summary());
     assert_eq!(r.applied.get("remove_licence"), Some(&1), "{}", r.summary());
     assert_eq!(
@@ -161,7 +166,7 @@ async fn summer_graduates_lose_the_licence_and_no_one_else() {
     );
 
     // Converged: the second plan is empty.
-    let (r, plan) = run(&demo, &job, &site, Mode::Plan, dir, "2026-07-15").await;
+    let (r, plan) = run(&demo, &job, &site, Mode::Plan, dir, "2026-07-15", &[]).await;
     assert_eq!(r.exit_code(), ExitCode::Ok, "{}", r.summary());
     assert!(plan.iter().all(|c| c["action"] == "skip"), "{plan:?}");
 
@@ -169,7 +174,7 @@ async fn summer_graduates_lose_the_licence_and_no_one_else() {
     demo.emulator
         .assign_license(PRODUCT, SKU, &email(licensed_grad))
         .unwrap();
-    let (_, plan) = run(&demo, &job, &site, Mode::Plan, dir, "2026-09-01").await;
+    let (_, plan) = run(&demo, &job, &site, Mode::Plan, dir, "2026-09-01", &[]).await;
     assert!(removals(&plan).is_empty(), "{plan:?}");
 }
 
@@ -180,10 +185,9 @@ async fn summer_graduates_lose_the_licence_and_no_one_else() {
 async fn licence_removals_over_the_cap_are_refused_before_any_write() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    let july = NaiveDate::from_ymd_opt(2026, 7, 15).unwrap();
-    let demo = Demo::start(dir, d118_students::DOMAIN, july, 300).unwrap();
+    let demo = july_demo(dir);
     let (job, site) = (d118_students::job(), d118_students::site());
-    let (r, _) = run(&demo, &job, &site, Mode::Apply, dir, "2026-07-15").await;
+    let (r, _) = run(&demo, &job, &site, Mode::Apply, dir, "2026-07-15", &[]).await;
     assert_eq!(r.exit_code(), ExitCode::Ok, "{}", r.summary());
     let managed = r.planned.get("create").copied().unwrap_or(0);
     // A fifth of the accounts: active students with an account (test accounts have none).
@@ -198,20 +202,10 @@ async fn licence_removals_over_the_cap_are_refused_before_any_write() {
         .take(managed / 5)
         .collect();
     // (`take` stops the lazy `filter`: no one else is given the licence.)
-    let list = grads
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(",");
-    let db = rusqlite::Connection::open(&demo.db).unwrap();
-    db.execute_batch(&format!(
-        "UPDATE STUDENTS SET SCHOOLID = 999999, ENROLL_STATUS = 3, CLASSOF = 2026 \
-         WHERE STUDENT_NUMBER IN ({list});"
-    ))
-    .unwrap();
+    graduate(&demo, &grads);
 
     demo.emulator.reset_counters();
-    let (r, _) = run(&demo, &job, &site, Mode::Apply, dir, "2026-07-15").await;
+    let (r, _) = run(&demo, &job, &site, Mode::Apply, dir, "2026-07-15", &[]).await;
     assert_eq!(r.exit_code(), ExitCode::Aborted, "{}", r.summary());
     assert_eq!(r.planned.get("remove_licence"), Some(&grads.len()));
     let why = r.summary();
@@ -243,7 +237,7 @@ async fn licence_removals_over_the_cap_are_refused_before_any_write() {
     }
 
     // The operator raises the cap: exactly the planned removals are made.
-    let (r, _) = run_with(
+    let (r, _) = run(
         &demo,
         &job,
         &site,
