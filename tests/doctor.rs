@@ -69,10 +69,8 @@ async fn a_demo_doctor_passes_every_check_and_prints_its_checklist() {
     assert_eq!(report.mode, "doctor");
     // Nothing was written next to the audit log: no log, no lock, no leftover probe file.
     assert!(!audit.exists());
-    let left: Vec<_> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
+    let left: Vec<_> = listing(dir.path())
+        .into_iter()
         .filter(|n| !n.starts_with("demo-district"))
         .collect();
     assert!(left.is_empty(), "{left:?}");
@@ -378,15 +376,7 @@ async fn a_missing_managed_root_ou_fails_the_ou_check() {
 
 // ----- SFTP -----------------------------------------------------------------------------
 
-fn listing(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
-}
+use support::listing;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sftp_check_catches_a_wrong_host_key_and_a_wrong_password_and_sends_nothing() {

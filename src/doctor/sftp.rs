@@ -114,34 +114,27 @@ pub async fn checks(job: &VendorJob, demo: bool, env: Env<'_>) -> Vec<Check> {
                 Check::fail(KEY, e.to_string(), fingerprint_fix),
                 Check::skipped(LOGIN, "no login to a server with another host key"),
             ],
-            SftpError::Auth { .. } | SftpError::KeyFile { .. } => vec![
-                Check::ok(
-                    KEY,
-                    format!("{} answers with the pinned key", target.addr()),
-                ),
-                Check::fail(
-                    LOGIN,
-                    e.to_string(),
-                    format!(
-                        "check {} and {} with the vendor (docs/DOCTOR.md#sftp-login)",
-                        settings.user_env, settings.password_env
-                    ),
-                ),
-            ],
-            SftpError::Transfer { .. } => vec![
-                Check::ok(
-                    KEY,
-                    format!("{} answers with the pinned key", target.addr()),
-                ),
-                Check::fail(
-                    LOGIN,
-                    e.to_string(),
-                    format!(
+            root @ (SftpError::Auth { .. }
+            | SftpError::KeyFile { .. }
+            | SftpError::Transfer { .. }) => {
+                let fix = match root {
+                    SftpError::Transfer { .. } => format!(
                         "ask the vendor for the upload directory and set {}_DIR (docs/DOCTOR.md#sftp-login)",
                         settings.env_prefix
                     ),
-                ),
-            ],
+                    _ => format!(
+                        "check {} and {} with the vendor (docs/DOCTOR.md#sftp-login)",
+                        settings.user_env, settings.password_env
+                    ),
+                };
+                vec![
+                    Check::ok(
+                        KEY,
+                        format!("{} answers with the pinned key", target.addr()),
+                    ),
+                    Check::fail(LOGIN, e.to_string(), fix),
+                ]
+            }
             _ => vec![
                 Check::fail(
                     KEY,
