@@ -31,6 +31,9 @@ pub enum Mode {
     Plan,
     /// Make the changes.
     Apply,
+    /// Check the setup, writing nothing: SIS, Google, SFTP, password, writable paths
+    /// (exit 0 when every check passes, 2 otherwise; docs/DOCTOR.md).
+    Doctor,
 }
 
 impl Mode {
@@ -39,6 +42,7 @@ impl Mode {
         match self {
             Mode::Plan => "plan",
             Mode::Apply => "apply",
+            Mode::Doctor => "doctor",
         }
     }
 }

@@ -126,6 +126,19 @@ impl Demo {
         PowerSchoolSource::sqlite(&self.db, options).map_err(setup("cannot open the demo district"))
     }
 
+    /// The demo's service account, registered with the emulator (delegated for every scope):
+    /// its key file's JSON and the admin it acts as.
+    pub fn service_account(&self) -> Result<(String, String), DemoError> {
+        let client_email = format!("roster-demo@{}.iam.gserviceaccount.com", "demo-project");
+        let (key_json, public_pem) =
+            test_keys::service_account_key(&client_email, &self.emulator.token_url());
+        let admin = format!("{DEMO_ADMIN}@{}", self.domain);
+        self.emulator
+            .register_service_account(&client_email, &public_pem, &[&admin])
+            .map_err(setup("cannot register the service account"))?;
+        Ok((key_json, admin))
+    }
+
     /// A Google target that authenticates like production: a freshly generated service-account
     /// key, registered with the emulator, exchanged for tokens with a signed JWT.
     pub async fn directory(&self, config: ClientConfig) -> Result<GoogleDirectory, DemoError> {
@@ -139,13 +152,7 @@ impl Demo {
         config: ClientConfig,
         licensing: bool,
     ) -> Result<GoogleDirectory, DemoError> {
-        let client_email = format!("roster-demo@{}.iam.gserviceaccount.com", "demo-project");
-        let (key_json, public_pem) =
-            test_keys::service_account_key(&client_email, &self.emulator.token_url());
-        let admin = format!("{DEMO_ADMIN}@{}", self.domain);
-        self.emulator
-            .register_service_account(&client_email, &public_pem, &[&admin])
-            .map_err(setup("cannot register the service account"))?;
+        let (key_json, admin) = self.service_account()?;
         let scopes = roster_google::licensing::scopes_for(licensing);
         let auth = ServiceAccountAuth::from_key_json(&key_json, &admin, &scopes)
             .await
