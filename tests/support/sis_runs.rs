@@ -1,4 +1,7 @@
 //! Runs a district binary as a process against the demo with `--sis` (shared by the
+
+// Each district test uses what it needs of these helpers.
+#![allow(dead_code)]
 //! district crates' `sis_oneroster` tests through `#[path]`).
 
 use std::path::Path;
