@@ -1,8 +1,8 @@
 //! Runs a district binary as a process against the demo with `--sis` (shared by the
+//! district crates' `sis_oneroster` tests through `#[path]`).
 
 // Each district test uses what it needs of these helpers.
 #![allow(dead_code)]
-//! district crates' `sis_oneroster` tests through `#[path]`).
 
 use std::path::Path;
 use std::process::Command;
