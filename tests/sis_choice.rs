@@ -36,6 +36,12 @@ async fn run(out: &Path, args: &[&str]) -> RunReport {
     .await
 }
 
+/// Why `MODE --demo --sis oneroster PATH` stopped (it must stop).
+async fn refused_on(out: &Path, mode: &str, path: &Path) -> String {
+    let path = path.to_str().unwrap();
+    aborted(&run(out, &[mode, "--demo", "--sis", "oneroster", path]).await)
+}
+
 fn aborted(r: &RunReport) -> String {
     assert_eq!(r.exit_code(), ExitCode::Aborted, "{}", r.summary());
     r.aborted.clone().unwrap()
@@ -80,19 +86,7 @@ async fn bad_oneroster_inputs_stop_the_run_with_a_located_error() {
 
     // A DIR that does not exist.
     let missing = tmp.path().join("nowhere");
-    let why = aborted(
-        &run(
-            &out,
-            &[
-                "plan",
-                "--demo",
-                "--sis",
-                "oneroster",
-                missing.to_str().unwrap(),
-            ],
-        )
-        .await,
-    );
+    let why = refused_on(&out, "plan", &missing).await;
     assert!(
         why.contains("nowhere") && why.contains("does not exist"),
         "{why}"
@@ -101,37 +95,13 @@ async fn bad_oneroster_inputs_stop_the_run_with_a_located_error() {
     // An empty folder: the first file read is named.
     let empty = tmp.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
-    let why = aborted(
-        &run(
-            &out,
-            &[
-                "plan",
-                "--demo",
-                "--sis",
-                "oneroster",
-                empty.to_str().unwrap(),
-            ],
-        )
-        .await,
-    );
+    let why = refused_on(&out, "plan", &empty).await;
     assert!(why.contains("empty/orgs.csv"), "{why}");
 
     // A zip without users.csv.
     let zip = tmp.path().join("partial.zip");
     zip_dir(&export, &zip, "users.csv");
-    let why = aborted(
-        &run(
-            &out,
-            &[
-                "apply",
-                "--demo",
-                "--sis",
-                "oneroster",
-                zip.to_str().unwrap(),
-            ],
-        )
-        .await,
-    );
+    let why = refused_on(&out, "apply", &zip).await;
     assert!(
         why.contains("partial.zip:users.csv") && why.contains("is not in the zip"),
         "{why}"
@@ -146,19 +116,7 @@ async fn bad_oneroster_inputs_stop_the_run_with_a_located_error() {
         users.replacen("familyName", "family name", 1),
     )
     .unwrap();
-    let why = aborted(
-        &run(
-            &out,
-            &[
-                "apply",
-                "--demo",
-                "--sis",
-                "oneroster",
-                bad.to_str().unwrap(),
-            ],
-        )
-        .await,
-    );
+    let why = refused_on(&out, "apply", &bad).await;
     assert!(
         why.contains("users.csv") && why.contains("missing column familyName"),
         "{why}"

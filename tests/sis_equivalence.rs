@@ -124,14 +124,7 @@ async fn the_same_people_through_sql_and_oneroster() {
     let srcs = sources(tmp.path(), &site).await;
     let (sql, or) = (&srcs[0].1, &srcs[1].1);
 
-    let sql_students: Vec<_> = sql
-        .students(&Scope::All)
-        .await
-        .unwrap()
-        .rows
-        .into_iter()
-        .filter(active)
-        .collect();
+    let sql_students: Vec<_> = active_students(sql.as_ref()).await;
     let or_students = or.students(&Scope::All).await.unwrap();
     // The exporter writes a grade OneRoster has no code for as `Other`, which the reader
     // refuses (a located row error): those students, and only those, are missing.
@@ -180,22 +173,8 @@ async fn the_same_people_through_sql_and_oneroster() {
 
     let email = |s: &roster::core::Staff| s.email.clone().unwrap_or_default().to_lowercase();
     // Keyed by email: staff without one cannot be paired (the export writes them too).
-    let sql_staff: Vec<_> = sql
-        .staff(&Scope::All)
-        .await
-        .unwrap()
-        .rows
-        .into_iter()
-        .filter(|s| s.email.is_some())
-        .collect();
-    let or_staff: Vec<_> = or
-        .staff(&Scope::All)
-        .await
-        .unwrap()
-        .rows
-        .into_iter()
-        .filter(|s| s.email.is_some())
-        .collect();
+    let sql_staff: Vec<_> = staff_with_email(sql.as_ref()).await;
+    let or_staff: Vec<_> = staff_with_email(or.as_ref()).await;
     let (_, only_or, fields) = compare(&sql_staff, &or_staff, email);
     assert!(
         only_or.is_empty(),
@@ -209,19 +188,24 @@ async fn the_same_people_through_sql_and_oneroster() {
     );
 }
 
+/// The active students of a source.
+async fn active_students(sis: &dyn SisSource) -> Vec<roster::core::Student> {
+    let rows = sis.students(&Scope::All).await.unwrap().rows;
+    rows.into_iter().filter(active).collect()
+}
+
+/// The staff of a source who have an email (the key staff are paired by).
+async fn staff_with_email(sis: &dyn SisSource) -> Vec<roster::core::Staff> {
+    let rows = sis.staff(&Scope::All).await.unwrap().rows;
+    rows.into_iter().filter(|s| s.email.is_some()).collect()
+}
+
 /// The accounts the job wants, by email.
 async fn desired(job: &AccountJob, sis: &dyn SisSource) -> BTreeMap<String, Value> {
     let schools = sis.schools(&Scope::All).await.unwrap().rows;
     let intents = match &job.population {
         Population::Students(p) => {
-            let rows: Vec<_> = sis
-                .students(&Scope::All)
-                .await
-                .unwrap()
-                .rows
-                .into_iter()
-                .filter(active)
-                .collect();
+            let rows: Vec<_> = active_students(sis).await;
             p.desired(&rows, &schools, today())
         }
         Population::Staff(p) => p.desired(&sis.staff(&Scope::All).await.unwrap().rows, &schools),
