@@ -57,6 +57,13 @@ const ACCOUNT_ENV: &str = "  POWERSCHOOL_READ_USER, POWERSCHOOL_DB_PASSWORD, POW
   NEW_USER_PASSWORD        initial password of new accounts (apply refuses creates without it)
   RUST_LOG                 log filter, overrides -v (e.g. RUST_LOG=debug)";
 
+/// The other sources' environment (`--sis`), after the Oracle variables.
+const SIS_ENV: &str = "
+                           (--sis oracle, the default)
+  POWERSCHOOL_API_URL, POWERSCHOOL_CLIENT_ID, POWERSCHOOL_CLIENT_SECRET
+                           --sis powerschool-api: the server and the plugin's OAuth client
+  --sis oneroster DIR      reads no variable: DIR is a OneRoster 1.1 folder or .zip";
+
 /// The exit codes of an account job (`roster_core::ExitCode`).
 const ACCOUNT_EXIT: &str = "  0  plan: the plan was made; apply: every planned change was applied
   1  apply: some changes failed after their retries (each in the summary and the report,
@@ -81,11 +88,19 @@ impl Binary {
     /// The text after the flags in `--help`: the environment and the exit codes.
     pub fn after_help(&self, job: &Job<'_>) -> String {
         let (env, exit) = match job {
-            Job::Accounts => (ACCOUNT_ENV.to_string(), ACCOUNT_EXIT),
+            Job::Accounts => (
+                ACCOUNT_ENV.replacen(
+                    "\n  GOOGLE_SERVICE",
+                    &format!("{SIS_ENV}\n  GOOGLE_SERVICE"),
+                    1,
+                ),
+                ACCOUNT_EXIT,
+            ),
             Job::Vendor(v) => {
                 let mut env = String::from(
                     "  POWERSCHOOL_READ_USER, POWERSCHOOL_DB_PASSWORD, POWERSCHOOL_PROD_DB\n                           PowerSchool's Oracle database (host:port/service)",
                 );
+                env.push_str(SIS_ENV);
                 if let Some(s) = &v.sftp {
                     env.push_str(&format!(
                         "\n  {}, {}\n                           the SFTP login at {}:{} (apply only)",

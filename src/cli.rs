@@ -139,6 +139,12 @@ pub struct RunOptions {
     /// only.
     #[arg(long, global = true, value_name = "FILE")]
     pub plan: Option<PathBuf>,
+    /// Where people come from: `oracle` (PowerSchool's Oracle database; the default),
+    /// `powerschool-api` (PowerSchool's API through the district plugin), or `oneroster DIR`
+    /// (a OneRoster 1.1 CSV folder or .zip; with --demo and no DIR, an export of the demo
+    /// district under --out). Give `plan`/`apply` before it. Environment: see below.
+    #[arg(long, global = true, num_args = 1..=2, value_names = ["SOURCE", "DIR"])]
+    pub sis: Vec<String>,
     /// Run against the embedded demo district and an in-process Directory emulator.
     #[arg(long, global = true)]
     pub demo: bool,
@@ -212,6 +218,11 @@ impl RunOptions {
         .into_iter()
         .filter_map(|(k, c)| c.map(|c| (k, c)))
         .collect()
+    }
+
+    /// The source `--sis` names ([`crate::sis_choice`]).
+    pub fn sis_choice(&self) -> Result<crate::sis_choice::SisChoice, ConfigError> {
+        crate::sis_choice::SisChoice::parse(&self.sis)
     }
 
     pub fn today(&self) -> NaiveDate {

@@ -13,6 +13,7 @@ use crate::cli::{Cli, Mode, RunOptions};
 use crate::demo::Demo;
 use crate::error::{ConfigError, RunError};
 use crate::run::{AccountJob, run_accounts};
+use crate::sis_choice::{self, SisChoice, SisNeed};
 use crate::vendor::{SftpSettings, VendorJob, run_vendor};
 use crate::{doctor, logging, settings, vendor_env, wiring};
 
@@ -22,6 +23,9 @@ pub struct Site {
     /// The Google Workspace domain (also the demo district's staff email domain).
     pub domain: String,
     pub powerschool: PowerSchoolOptions,
+    /// PowerSchool-only fields the district's rules read, and what its jobs do on a source
+    /// without them (`--sis oneroster`); see [`crate::sis_choice`].
+    pub sis_needs: Vec<SisNeed>,
 }
 
 /// The whole `main` of an account-sync district binary (named `roster` in `--help`; see
@@ -162,6 +166,10 @@ pub async fn accounts_cli(
     if let Err(e) = settings::check_env(&|k| std::env::var(k).ok()) {
         return fatal(&job.name, mode, e);
     }
+    let (choice, notes) = match sis_plan(&job.name, site, cli) {
+        Ok(c) => c,
+        Err(e) => return fatal(&job.name, mode, e),
+    };
     if cli.opts.demo {
         let demo = match Demo::start(
             &cli.opts.out,
@@ -180,7 +188,17 @@ pub async fn accounts_cli(
             )
             .await
         {
-            Ok((sis, target)) => run_accounts(job, mode, &cli.opts, &sis, &target, out).await,
+            Ok((_, target)) => {
+                match sis_choice::open_demo(&choice, &demo, site, &cli.opts.out, cli.opts.today())
+                    .await
+                {
+                    Ok(sis) => {
+                        let r = run_accounts(job, mode, &cli.opts, sis.as_ref(), &target, out);
+                        with_notes(r.await, notes)
+                    }
+                    Err(e) => fatal(&job.name, mode, e),
+                }
+            }
             Err(e) => fatal(&job.name, mode, e),
         };
         if let Err(e) = demo.save() {
@@ -193,7 +211,7 @@ pub async fn accounts_cli(
         Ok(t) => t,
         Err(e) => return fatal(&job.name, mode, e),
     };
-    let sis = match wiring::powerschool_from_env(site.powerschool.clone()).await {
+    let sis = match sis_choice::open(&choice, site).await {
         Ok(s) => s,
         Err(e) => return fatal(&job.name, mode, e),
     };
@@ -201,7 +219,10 @@ pub async fn accounts_cli(
         require_initial_password: true,
         ..cli.opts.clone()
     };
-    run_accounts(job, mode, &opts, &sis, &target, out).await
+    with_notes(
+        run_accounts(job, mode, &opts, sis.as_ref(), &target, out).await,
+        notes,
+    )
 }
 
 /// Runs a vendor job as the CLI says: `--demo` (files only) or production.
@@ -233,6 +254,10 @@ pub async fn vendor_cli_requiring(
     {
         return fatal(&job.name, mode, e);
     }
+    let (choice, notes) = match sis_plan(&job.name, site, cli) {
+        Ok(c) => c,
+        Err(e) => return fatal(&job.name, mode, e),
+    };
     let sftp = match job.sftp.as_ref().map(|s| s.with_env(&env)).transpose() {
         Ok(s) => s,
         Err(e) => return fatal(&job.name, mode, e),
@@ -248,12 +273,15 @@ pub async fn vendor_cli_requiring(
             Ok(d) => d,
             Err(e) => return fatal(&job.name, mode, e),
         };
-        let sis = match demo.sis(site.powerschool.clone()) {
+        let sis = match sis_choice::open_demo(&choice, &demo, site, &cli.opts.out, cli.opts.today())
+            .await
+        {
             Ok(s) => s,
             Err(e) => return fatal(&job.name, mode, e),
         };
         // The demo has no vendor server: files are written, delivery is skipped.
-        return run_vendor(job, Mode::Plan, &cli.opts, &sis, &dir, None, out).await;
+        let r = run_vendor(job, Mode::Plan, &cli.opts, sis.as_ref(), &dir, None, out);
+        return with_notes(r.await, notes);
     }
     // A fingerprint pinned from the environment settles an unset fingerprint constant.
     let pinned_by_env = job
@@ -275,9 +303,33 @@ pub async fn vendor_cli_requiring(
         },
         _ => None,
     };
-    let sis = match wiring::powerschool_from_env(site.powerschool.clone()).await {
+    let sis = match sis_choice::open(&choice, site).await {
         Ok(s) => s,
         Err(e) => return fatal(&job.name, mode, e),
     };
-    run_vendor(job, mode, &cli.opts, &sis, &dir, target.as_ref(), out).await
+    let r = run_vendor(
+        job,
+        mode,
+        &cli.opts,
+        sis.as_ref(),
+        &dir,
+        target.as_ref(),
+        out,
+    );
+    with_notes(r.await, notes)
+}
+
+/// The `--sis` source and what the job says it does without the fields that source lacks;
+/// an error when the flag is bad or the job refuses to run on it.
+fn sis_plan(job: &str, site: &Site, cli: &Cli) -> Result<(SisChoice, Vec<String>), ConfigError> {
+    let choice = sis_choice::for_run(&cli.opts.sis, cli.opts.demo)?;
+    let notes = sis_choice::check_needs(job, &choice, &site.sis_needs)?;
+    Ok((choice, notes))
+}
+
+/// The report with the source's notes first.
+fn with_notes(mut report: RunReport, mut notes: Vec<String>) -> RunReport {
+    notes.append(&mut report.notes);
+    report.notes = notes;
+    report
 }

@@ -77,6 +77,15 @@ pub enum ConfigError {
     /// A flag a vendor binary does not honour.
     #[error("{0}")]
     VendorFlag(&'static str),
+    /// A bad `--sis` value.
+    #[error("{0}")]
+    SisChoice(String),
+    /// The job reads a field the chosen source does not carry ([`crate::sis_choice`]).
+    #[error("{0}")]
+    SisLacks(String),
+    /// A source this binary was built without.
+    #[error("{0}")]
+    SisNotInBuild(&'static str),
     /// `--save-plan`/`--plan` in the wrong place.
     #[error("{0}")]
     PlanFlag(#[from] PlanFlagError),

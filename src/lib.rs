@@ -15,7 +15,7 @@
 //!     let students = StudentPolicy::new("district.org", "/Students");
 //!     let policy = Policy::new(MatchKey::PrimaryEmail, vec!["/Students".into(), "/Suspended Accounts".into()]);
 //!     let job = AccountJob { name: "students".into(), policy, population: Population::Students(students) };
-//!     let site = Site { domain: "district.org".into(), powerschool: Default::default() };
+//!     let site = Site { domain: "district.org".into(), powerschool: Default::default(), sis_needs: Vec::new() };
 //!     roster::accounts_main(job, site)
 //! }
 //! ```
@@ -32,6 +32,7 @@ pub mod progress;
 pub mod reviewed;
 pub mod run;
 pub mod settings;
+pub mod sis_choice;
 pub mod vendor;
 pub mod vendor_env;
 pub mod vendor_guard;

@@ -12,6 +12,7 @@ use roster::core::policy::{BadNames, InactiveAccounts, NameUpdates, StaffPolicy,
 use roster::core::{MatchKey, Policy, School, Secret, Staff, StaffType};
 use roster::sis::powerschool::PowerSchoolOptions;
 use roster::sis::powerschool::sql::D118_CELL_PHONES;
+use roster::sis_choice::{PsField, SisNeed, Without};
 use roster::{AccountJob, Population, Site};
 
 /// Script line 45 (`GOOGLE_DOMAIN`).
@@ -170,5 +171,32 @@ pub fn site() -> Site {
             cell_phone_sql: Some(D118_CELL_PHONES),
             ..PowerSchoolOptions::default()
         },
+        sis_needs: sis_needs(),
     }
+}
+
+/// What the rules read that only PowerSchool carries, and what the job does without it
+/// (`--sis oneroster`; `docs/SOURCES.md`). The cell phone is OneRoster's `sms`.
+pub fn sis_needs() -> Vec<SisNeed> {
+    vec![
+        SisNeed {
+            field: PsField::StaffGroup,
+            used_for: "Staff_Group",
+            without: Without::Degrade("Staff_Group is not written (left as it is)"),
+        },
+        SisNeed {
+            field: PsField::HomeSchool,
+            used_for: "the building OU, Homeschool_ID, Staff_Type and CrisisGO's Building",
+            without: Without::Degrade(
+                "the home school is the first school of orgSourcedIds and the type is teacher or staff: list each person's home school first, or accounts move building",
+            ),
+        },
+        SisNeed {
+            field: PsField::Dcid,
+            used_for: "the DCID accounts are matched on",
+            without: Without::Degrade(
+                "the DCID is the users.csv sourcedId when it is a number, else a hash of it: accounts a PowerSchool run made match only if the sourcedIds are the PowerSchool DCIDs; otherwise they are new accounts, which the create caps (--max-create) stop",
+            ),
+        },
+    ]
 }

@@ -7,6 +7,7 @@
 use roster::core::licence::Licence;
 use roster::core::policy::{BadNames, InactiveAccounts, NameUpdates, StudentPolicy, StudentSchema};
 use roster::core::{MatchKey, Policy, Secret};
+use roster::sis_choice::{PsField, SisNeed, Without};
 use roster::{AccountJob, Population, Site};
 
 /// What `d118-students --help` says the job does.
@@ -123,5 +124,18 @@ pub fn site() -> Site {
     Site {
         domain: DOMAIN.into(),
         powerschool: Default::default(),
+        sis_needs: sis_needs(),
     }
+}
+
+/// What the rules read that only PowerSchool carries, and what the job does without it
+/// (`--sis oneroster`; `docs/SOURCES.md`).
+pub fn sis_needs() -> Vec<SisNeed> {
+    vec![SisNeed {
+        field: PsField::GraduationYear,
+        used_for: "Graduation_Year, and keeping this year's graduates active over the summer",
+        without: Without::Degrade(
+            "Graduation_Year is not written (left as it is); a graduate is never taken for this year's, so none stays active over the summer or loses the licence",
+        ),
+    }]
 }

@@ -7,6 +7,7 @@
 use roster::core::policy::BadNames;
 use roster::core::{Staff, StaffType, VendorExport};
 use roster::sftp::vendor::{Grow, GrowRole, VendorChecks};
+use roster::sis_choice::{PsField, SisNeed, Without};
 use roster::{SftpSettings, Site, Unset, VendorJob};
 use std::collections::BTreeMap;
 
@@ -121,7 +122,26 @@ pub fn site() -> Site {
     Site {
         domain: DOMAIN.into(),
         powerschool: Default::default(),
+        sis_needs: sis_needs(),
     }
+}
+
+/// What the rules read that only PowerSchool carries: without them Grow's file would be
+/// wrong (administrators sent as Coaches, every Internal ID changed so Grow archives every
+/// profile), so the job refuses a source that lacks them (`docs/SOURCES.md`).
+pub fn sis_needs() -> Vec<SisNeed> {
+    vec![
+        SisNeed {
+            field: PsField::StaffGroup,
+            used_for: "the School Admin role",
+            without: Without::Refuse,
+        },
+        SisNeed {
+            field: PsField::Dcid,
+            used_for: "Grow's Internal ID",
+            without: Without::Refuse,
+        },
+    ]
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use roster::core::{Student, VendorExport};
 use roster::sftp::vendor::{OneRoster, StMath, VendorChecks};
 use roster::sis::powerschool::PowerSchoolOptions;
+use roster::sis_choice::{PsField, SisNeed, Without};
 use roster::{SftpSettings, Site, Unset, VendorJob};
 
 /// What `kipp-chicago-stmath --help` says the job does.
@@ -142,7 +143,29 @@ pub fn site() -> Site {
             web_login_sql: Some(WEB_LOGIN_SQL),
             ..PowerSchoolOptions::default()
         },
+        sis_needs: sis_needs(),
     }
+}
+
+/// What the rules read that only PowerSchool carries, and what the job does without it
+/// (`--sis oneroster`; `docs/SOURCES.md`). Homerooms are OneRoster `homeroom` classes.
+pub fn sis_needs() -> Vec<SisNeed> {
+    vec![
+        SisNeed {
+            field: PsField::WebLogins,
+            used_for: "students.csv student_username and student_password",
+            without: Without::Degrade(
+                "student_username and student_password are blank (as the script writes a NULL)",
+            ),
+        },
+        SisNeed {
+            field: PsField::PtAccess,
+            used_for: "teachers.csv position and access_level",
+            without: Without::Degrade(
+                "position and access_level are blank (as the script writes a NULL PTACCESS)",
+            ),
+        },
+    ]
 }
 
 #[cfg(test)]

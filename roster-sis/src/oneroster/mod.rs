@@ -1,5 +1,8 @@
 //! A OneRoster 1.1 CSV directory as a [`SisSource`], for districts not on PowerSchool.
 //!
+//! The directory may also be a `.zip` of the CSV files (at the archive's root), read in
+//! memory with limits on entries and inflated size ([`archive`]).
+//!
 //! Files: `orgs.csv`, `users.csv` (needed by every call), and `academicSessions.csv`,
 //! `classes.csv`, `enrollments.csv` (needed by [`SisSource::classes`]). Columns are found by
 //! header name, so column order does not matter; extra columns are ignored.
@@ -30,6 +33,7 @@
 //! One file per reader (`orgs`, `users`, `sessions`, `classes`, `enrollments`), on the CSV
 //! plumbing of `table`; value conversions (ids, grades, abbreviations) in `values`.
 
+pub mod archive;
 mod classes;
 mod enrollments;
 mod orgs;
@@ -58,7 +62,7 @@ pub struct OneRosterSource {
 }
 
 impl OneRosterSource {
-    /// A source on the directory holding the OneRoster CSV files.
+    /// A source on the directory holding the OneRoster CSV files, or on a zip of them.
     pub fn new(dir: impl Into<PathBuf>) -> Self {
         OneRosterSource {
             dir: dir.into(),

@@ -23,12 +23,12 @@ impl Table {
         file: &'static str,
         required: &[&str],
     ) -> Result<Table, SourceError> {
-        let path = dir.join(file);
+        let path = super::archive::display(dir, file);
         let err = |reason: String| SourceError::File {
-            path: path.display().to_string(),
+            path: path.clone(),
             reason,
         };
-        let bytes = std::fs::read(&path).map_err(|e| err(e.to_string()))?;
+        let bytes = super::archive::read(dir, file).map_err(err)?;
         let mut rdr = csv::ReaderBuilder::new()
             .flexible(true)
             .trim(csv::Trim::None)

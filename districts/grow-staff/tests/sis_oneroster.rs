@@ -1,0 +1,17 @@
+//! The real `grow-staff` binary refuses `--sis oneroster`: its file needs fields OneRoster
+//! does not carry (exit 2, each field named, nothing written).
+
+#[path = "../../../tests/support/sis_runs.rs"]
+mod sis_runs;
+
+#[test]
+fn oneroster_is_refused_naming_the_fields() {
+    let tmp = tempfile::tempdir().unwrap();
+    let exe = env!("CARGO_BIN_EXE_grow-staff");
+    let (code, _, err) = sis_runs::run(exe, tmp.path(), &["plan", "--demo", "--sis", "oneroster"]);
+    assert_eq!(code, Some(2), "{err}");
+    for need in grow_staff::sis_needs() {
+        assert!(err.contains(need.field.name()), "{err}");
+    }
+    assert!(!tmp.path().join("grow-staff").exists());
+}

@@ -1,0 +1,56 @@
+//! Runs a district binary as a process against the demo with `--sis` (shared by the
+//! district crates' `sis_oneroster` tests through `#[path]`).
+
+// Each district test uses what it needs of these helpers.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::Command;
+
+/// Runs `exe ARGS` against the demo district dated 2026-11-24 (300 students) in `out`:
+/// (exit code, stdout, stderr).
+pub fn run(exe: &str, out: &Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let run = Command::new(exe)
+        .args(args)
+        .args(["--today", "2026-11-24", "--demo-students", "300", "--out"])
+        .arg(out)
+        .arg("--audit-log")
+        .arg(out.join("audit.jsonl"))
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("the binary runs");
+    (
+        run.status.code(),
+        String::from_utf8_lossy(&run.stdout).into_owned(),
+        String::from_utf8_lossy(&run.stderr).into_owned(),
+    )
+}
+
+/// An account binary: `plan --demo --sis oneroster` exports the demo and plans from it;
+/// `apply` from that folder makes the accounts; a second `plan` from it has nothing to do.
+/// Returns the first plan's stderr (the source's notes).
+pub fn account_job_round_trip(exe: &str) -> String {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path();
+    let (code, _, first) = run(exe, out, &["plan", "--demo", "--sis", "oneroster"]);
+    assert_eq!(code, Some(0), "{first}");
+    let dir = out.join("demo-oneroster");
+    assert!(dir.join("users.csv").is_file(), "the export is written");
+    let dir = dir.to_str().unwrap();
+    let (code, _, err) = run(exe, out, &["apply", "--demo", "--sis", "oneroster", dir]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("created"), "{err}");
+    let (code, json, err) = run(
+        exe,
+        out,
+        &["plan", "--json", "--demo", "--sis", "oneroster", dir],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let changes: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
+    let writes: Vec<_> = changes.iter().filter(|c| c["action"] != "skip").collect();
+    assert!(
+        writes.is_empty(),
+        "a second plan changes nothing: {writes:?}"
+    );
+    first
+}
