@@ -57,6 +57,13 @@ const ACCOUNT_ENV: &str = "  POWERSCHOOL_READ_USER, POWERSCHOOL_DB_PASSWORD, POW
   NEW_USER_PASSWORD        initial password of new accounts (apply refuses creates without it)
   RUST_LOG                 log filter, overrides -v (e.g. RUST_LOG=debug)";
 
+/// The notification variables (`--notify-on`), in both kinds of job.
+const NOTIFY_ENV: &str = "  ROSTER_NOTIFY_TO, SMTP_FROM, SMTP_HOST
+                           --notify-on: who is emailed, the sender, the SMTP server
+  SMTP_PORT, SMTP_TLS, SMTP_USER, SMTP_PASSWORD, SMTP_CA_FILE
+                           port (default 587/465/25), starttls|tls|none, login, extra CA (PEM)
+";
+
 /// The exit codes of an account job (`roster_core::ExitCode`).
 const ACCOUNT_EXIT: &str = "  0  plan: the plan was made; apply: every planned change was applied
   1  apply: some changes failed after their retries (each in the summary and the report,
@@ -79,7 +86,10 @@ impl Binary {
     /// The text after the flags in `--help`: the environment and the exit codes.
     pub fn after_help(&self, job: &Job<'_>) -> String {
         let (env, exit) = match job {
-            Job::Accounts => (ACCOUNT_ENV.to_string(), ACCOUNT_EXIT),
+            Job::Accounts => (
+                ACCOUNT_ENV.replace("  RUST_LOG ", &format!("{NOTIFY_ENV}  RUST_LOG ")),
+                ACCOUNT_EXIT,
+            ),
             Job::Vendor(v) => {
                 let mut env = String::from(
                     "  POWERSCHOOL_READ_USER, POWERSCHOOL_DB_PASSWORD, POWERSCHOOL_PROD_DB\n                           PowerSchool's Oracle database (host:port/service)",
@@ -96,6 +106,7 @@ impl Binary {
                         s.timeout.as_secs()
                     ));
                 }
+                env.push_str(&format!("\n{}", NOTIFY_ENV.trim_end()));
                 env.push_str("\n  RUST_LOG                 log filter, overrides -v");
                 (env, VENDOR_EXIT)
             }

@@ -12,6 +12,7 @@ use crate::about::{self, Binary, Job};
 use crate::cli::{Cli, Mode, RunOptions};
 use crate::demo::Demo;
 use crate::error::{ConfigError, RunError};
+use crate::notify::{Notifier, Tee};
 use crate::run::{AccountJob, run_accounts};
 use crate::vendor::{SftpSettings, VendorJob, run_vendor};
 use crate::{logging, settings, vendor_env, wiring};
@@ -35,8 +36,35 @@ pub fn accounts_main(job: AccountJob, site: Site) -> ExitCode {
 pub fn accounts_main_as(binary: Binary, job: AccountJob, site: Site) -> ExitCode {
     let cli = binary.parse(&Job::Accounts);
     logging::init(cli.opts.verbose);
-    let report = runtime().block_on(accounts_cli(&job, &site, &cli, &mut std::io::stdout()));
+    let notifier = match notifier(&cli) {
+        Ok(n) => n,
+        Err(e) => return finish(&fatal(&job.name, cli.mode(), e), &cli),
+    };
+    let rt = runtime();
+    let mut out = Tee::new(std::io::stdout());
+    let report = rt.block_on(accounts_cli(&job, &site, &cli, &mut out));
+    notify(&rt, notifier.as_ref(), &report, &out);
     finish(&report, &cli)
+}
+
+/// `--notify-on`'s settings, checked before any work.
+fn notifier(cli: &Cli) -> Result<Option<Notifier>, ConfigError> {
+    Ok(Notifier::from_flag(cli.opts.notify_on, &|k| {
+        std::env::var(k).ok()
+    })?)
+}
+
+/// Sends the run's email if asked; a failure is logged by [`Notifier::notify`] and never
+/// changes the exit code.
+fn notify(
+    rt: &tokio::runtime::Runtime,
+    notifier: Option<&Notifier>,
+    report: &RunReport,
+    out: &Tee<std::io::Stdout>,
+) {
+    if let Some(n) = notifier {
+        let _ = rt.block_on(n.notify(report, &out.text()));
+    }
 }
 
 /// A value only the district knows, absent from the script the binary replaces (a vendor's
@@ -99,13 +127,14 @@ pub fn vendor_main_requiring(job: VendorJob, site: Site, unset: Vec<Unset>) -> E
 pub fn vendor_main_as(binary: Binary, job: VendorJob, site: Site, unset: Vec<Unset>) -> ExitCode {
     let cli = binary.parse(&Job::Vendor(&job));
     logging::init(cli.opts.verbose);
-    let report = runtime().block_on(vendor_cli_requiring(
-        &job,
-        &site,
-        &unset,
-        &cli,
-        &mut std::io::stdout(),
-    ));
+    let notifier = match notifier(&cli) {
+        Ok(n) => n,
+        Err(e) => return finish(&fatal(&job.name, cli.mode(), e), &cli),
+    };
+    let rt = runtime();
+    let mut out = Tee::new(std::io::stdout());
+    let report = rt.block_on(vendor_cli_requiring(&job, &site, &unset, &cli, &mut out));
+    notify(&rt, notifier.as_ref(), &report, &out);
     finish(&report, &cli)
 }
 

@@ -77,6 +77,9 @@ pub enum ConfigError {
     /// A flag a vendor binary does not honour.
     #[error("{0}")]
     VendorFlag(&'static str),
+    /// A notification variable (`--notify-on`) missing or wrong.
+    #[error("{0}")]
+    Notify(#[from] crate::notify::NotifyConfigError),
     /// `--save-plan`/`--plan` in the wrong place.
     #[error("{0}")]
     PlanFlag(#[from] PlanFlagError),

@@ -27,6 +27,7 @@ pub mod district;
 pub mod error;
 pub mod lock;
 pub mod logging;
+pub mod notify;
 pub mod progress;
 pub mod reviewed;
 pub mod run;
