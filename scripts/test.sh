@@ -17,12 +17,17 @@
 #   python3 python3-venv                   a venv (target/py-venv, or $ROSTER_PY_VENV) with
 #                                          Google's own Python client (google-api-python-client,
 #                                          google-auth from PyPI) drives the Directory emulator
-#                                          (roster-google-emulator/tests/python_interop.rs)
+#                                          (roster-google-emulator/tests/python_interop.rs),
+#                                          and aiosmtpd, the real SMTP server the notification
+#                                          tests send to (districts/d118-students/tests/notify.rs)
+#   openssl                                makes the CA and certificate of that server's STARTTLS
+#   gcc-mingw-w64-x86-64                   links the Windows build of the district binaries
+#                                          (.ci/release; rustup's x86_64-pc-windows-gnu target)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential pkg-config libssl-dev ca-certificates openssh-server openssh-client
-  python3 python3-venv)
+  python3 python3-venv openssl gcc-mingw-w64-x86-64)
 
 missing=()
 installed() {
@@ -61,12 +66,13 @@ command -v cargo >/dev/null 2>&1 || {
 }
 
 venv="${ROSTER_PY_VENV:-target/py-venv}"
-if ! "$venv/bin/python" -c "import googleapiclient.discovery, google.oauth2.service_account" \
+if ! "$venv/bin/python" -c "import googleapiclient.discovery, google.oauth2.service_account, aiosmtpd" \
     >/dev/null 2>&1; then
-  echo "== python venv for the emulator's interop test: $venv"
+  echo "== python venv for the emulator's interop test and the SMTP server: $venv"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check \
-    "google-api-python-client>=2,<3" "google-auth>=2,<3"
+  # `python -m pip`: a venv copied from elsewhere keeps pip scripts that point at the original.
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check \
+    "google-api-python-client>=2,<3" "google-auth>=2,<3" "aiosmtpd>=1.4,<2"
 fi
 
 [ "${1:-}" = "--install" ] && exit 0

@@ -63,6 +63,12 @@ const SIS_ENV: &str = "
   POWERSCHOOL_API_URL, POWERSCHOOL_CLIENT_ID, POWERSCHOOL_CLIENT_SECRET
                            --sis powerschool-api: the server and the plugin's OAuth client
   --sis oneroster DIR      reads no variable: DIR is a OneRoster 1.1 folder or .zip";
+/// The notification variables (`--notify-on`), in both kinds of job.
+const NOTIFY_ENV: &str = "  ROSTER_NOTIFY_TO, SMTP_FROM, SMTP_HOST
+                           --notify-on: who is emailed, the sender, the SMTP server
+  SMTP_PORT, SMTP_TLS, SMTP_USER, SMTP_PASSWORD, SMTP_CA_FILE
+                           port (default 587/465/25), starttls|tls|none, login, extra CA (PEM)
+";
 
 /// The exit codes of an account job (`roster_core::ExitCode`).
 const ACCOUNT_EXIT: &str = "  0  plan: the plan was made; apply: every planned change was applied
@@ -89,11 +95,13 @@ impl Binary {
     pub fn after_help(&self, job: &Job<'_>) -> String {
         let (env, exit) = match job {
             Job::Accounts => (
-                ACCOUNT_ENV.replacen(
-                    "\n  GOOGLE_SERVICE",
-                    &format!("{SIS_ENV}\n  GOOGLE_SERVICE"),
-                    1,
-                ),
+                ACCOUNT_ENV
+                    .replacen(
+                        "\n  GOOGLE_SERVICE",
+                        &format!("{SIS_ENV}\n  GOOGLE_SERVICE"),
+                        1,
+                    )
+                    .replace("  RUST_LOG ", &format!("{NOTIFY_ENV}  RUST_LOG ")),
                 ACCOUNT_EXIT,
             ),
             Job::Vendor(v) => {
@@ -113,6 +121,7 @@ impl Binary {
                         s.timeout.as_secs()
                     ));
                 }
+                env.push_str(&format!("\n{}", NOTIFY_ENV.trim_end()));
                 env.push_str("\n  RUST_LOG                 log filter, overrides -v");
                 (env, VENDOR_EXIT)
             }

@@ -165,6 +165,12 @@ pub struct RunOptions {
     /// Changes applied at once (1 to 256).
     #[arg(long, global = true, default_value_t = 16, value_parser = crate::settings::concurrency)]
     pub concurrency: usize,
+    /// After the run, email the outcome to ROSTER_NOTIFY_TO through SMTP_HOST (see
+    /// Environment): on `failure` (exit code not 0), `refusal` (the safety valve refused),
+    /// `changes` (something changed, or failure) or `always`. `apply` then prints its plan
+    /// too, for the email's list of changes.
+    #[arg(long, global = true, value_enum, value_name = "WHEN")]
+    pub notify_on: Option<crate::notify::NotifyOn>,
     /// Refuse an `apply` that creates accounts with neither `NEW_USER_PASSWORD` nor a
     /// random-password rule in the policy. Set by the production wiring (not a flag): the
     /// demo and tests create throwaway accounts.

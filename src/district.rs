@@ -12,6 +12,7 @@ use crate::about::{self, Binary, Job};
 use crate::cli::{Cli, Mode, RunOptions};
 use crate::demo::Demo;
 use crate::error::{ConfigError, RunError};
+use crate::notify::{Notifier, Tee};
 use crate::run::{AccountJob, run_accounts};
 use crate::sis_choice::{self, SisChoice, SisNeed};
 use crate::vendor::{SftpSettings, VendorJob, run_vendor};
@@ -44,8 +45,35 @@ pub fn accounts_main_as(binary: Binary, job: AccountJob, site: Site) -> ExitCode
         let list = runtime().block_on(doctor::accounts(&job, &site, &cli.opts, &env));
         return doctor::print(&list);
     }
-    let report = runtime().block_on(accounts_cli(&job, &site, &cli, &mut std::io::stdout()));
+    let notifier = match notifier(&cli) {
+        Ok(n) => n,
+        Err(e) => return finish(&fatal(&job.name, cli.mode(), e), &cli),
+    };
+    let rt = runtime();
+    let mut out = Tee::new(std::io::stdout());
+    let report = rt.block_on(accounts_cli(&job, &site, &cli, &mut out));
+    notify(&rt, notifier.as_ref(), &report, &out);
     finish(&report, &cli)
+}
+
+/// `--notify-on`'s settings, checked before any work.
+fn notifier(cli: &Cli) -> Result<Option<Notifier>, ConfigError> {
+    Ok(Notifier::from_flag(cli.opts.notify_on, &|k| {
+        std::env::var(k).ok()
+    })?)
+}
+
+/// Sends the run's email if asked; a failure is logged by [`Notifier::notify`] and never
+/// changes the exit code.
+fn notify(
+    rt: &tokio::runtime::Runtime,
+    notifier: Option<&Notifier>,
+    report: &RunReport,
+    out: &Tee<std::io::Stdout>,
+) {
+    if let Some(n) = notifier {
+        let _ = rt.block_on(n.notify(report, &out.text()));
+    }
 }
 
 /// A value only the district knows, absent from the script the binary replaces (a vendor's
@@ -113,13 +141,14 @@ pub fn vendor_main_as(binary: Binary, job: VendorJob, site: Site, unset: Vec<Uns
         let list = runtime().block_on(doctor::vendor(&job, &site, &unset, &cli.opts, &env));
         return doctor::print(&list);
     }
-    let report = runtime().block_on(vendor_cli_requiring(
-        &job,
-        &site,
-        &unset,
-        &cli,
-        &mut std::io::stdout(),
-    ));
+    let notifier = match notifier(&cli) {
+        Ok(n) => n,
+        Err(e) => return finish(&fatal(&job.name, cli.mode(), e), &cli),
+    };
+    let rt = runtime();
+    let mut out = Tee::new(std::io::stdout());
+    let report = rt.block_on(vendor_cli_requiring(&job, &site, &unset, &cli, &mut out));
+    notify(&rt, notifier.as_ref(), &report, &out);
     finish(&report, &cli)
 }
 

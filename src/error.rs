@@ -86,6 +86,9 @@ pub enum ConfigError {
     /// A source this binary was built without.
     #[error("{0}")]
     SisNotInBuild(&'static str),
+    /// A notification variable (`--notify-on`) missing or wrong.
+    #[error("{0}")]
+    Notify(#[from] crate::notify::NotifyConfigError),
     /// `--save-plan`/`--plan` in the wrong place.
     #[error("{0}")]
     PlanFlag(#[from] PlanFlagError),

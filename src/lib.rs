@@ -28,6 +28,7 @@ pub mod doctor;
 pub mod error;
 pub mod lock;
 pub mod logging;
+pub mod notify;
 pub mod progress;
 pub mod reviewed;
 pub mod run;

@@ -181,8 +181,10 @@ async fn run_inner(
     report.timings.plan_ms = t.elapsed().as_millis() as u64;
     record_plan(&plan, report);
     // `apply` prints its summary at the end (the plan was seen at `plan`; a refused apply
-    // prints it below); `--json` is for programs and always gets the plan.
-    if mode == Mode::Plan || opts.json {
+    // prints it below); `--json` is for programs and always gets the plan; `--notify-on`
+    // prints it for the email's list of changes (and the scheduler's log).
+    let printed = mode == Mode::Plan || opts.json || opts.notify_on.is_some();
+    if printed {
         print_plan(&plan, opts.json, out);
     }
     if let Some(why) = nobody_to_sync(report) {
@@ -201,7 +203,7 @@ async fn run_inner(
         &school_of,
     );
     report.api_calls = target.api_calls().saturating_sub(calls_before);
-    if !report.violations.is_empty() && !opts.force && mode == Mode::Apply && !opts.json {
+    if !report.violations.is_empty() && !opts.force && mode == Mode::Apply && !printed {
         // Refused: the admin sees what the apply would have done.
         print_plan(&plan, false, out);
     }

@@ -249,7 +249,9 @@ pub struct AuditLog {
 }
 
 impl AuditLog {
-    /// Opens `path` for appending, creating it if absent.
+    /// Opens `path` for appending, creating it if absent. On Windows too: the standard
+    /// library opens it sharing read and write, so an admin can read (or `Get-Content
+    /// -Wait`) the log while a run appends to it; its permissions are its folder's.
     pub fn open(path: &Path) -> std::io::Result<Self> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;

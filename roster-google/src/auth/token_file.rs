@@ -148,6 +148,10 @@ impl TokenFile {
 }
 
 /// Writes `bytes` to `path` with mode 0600, replacing it atomically.
+///
+/// On Windows there are no mode bits: the file takes the access control list of its folder,
+/// so the token is as private as the folder it is kept in (README, "Windows"); the rename
+/// replaces an existing file there too.
 pub(crate) async fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use tokio::io::AsyncWriteExt;
     let file_name = path
