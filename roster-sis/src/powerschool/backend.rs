@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 use chrono::NaiveDate;
-use roster_core::SourceError;
+use roster_core::{RowError, SourceError};
 
 /// A value read from, or bound to, a SQL statement.
 ///
@@ -57,6 +57,10 @@ pub struct Rows {
     pub columns: Vec<String>,
     /// The rows, each with one value per column.
     pub rows: Vec<Vec<Value>>,
+    /// Records the transport delivered but could not read (the PowerSchool API's malformed
+    /// records, located by query, page and index); always empty on the SQL backends. The
+    /// source adds them to the row errors of what it loads.
+    pub errors: Vec<RowError>,
 }
 
 impl Rows {
