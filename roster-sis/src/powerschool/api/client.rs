@@ -274,7 +274,14 @@ impl ApiBackend {
             })?;
         let size = u64::from(self.config.page_size);
         let pages = count.div_ceil(size);
-        let fetched: Vec<(u64, Json)> = stream::iter(1..=pages)
+        let rows = Rows {
+            columns: q.columns.iter().map(|c| c.name.clone()).collect(),
+            rows: Vec::with_capacity(usize::try_from(count).unwrap_or(0).min(1 << 20)),
+            errors: Vec::new(),
+        };
+        // Pages arrive in order and are read as they arrive: no more than `concurrency`
+        // pages of JSON are held at once.
+        let rows = stream::iter(1..=pages)
             .map(|page| {
                 let url = format!("{base}?page={page}&pagesize={size}");
                 let body = &body;
@@ -286,16 +293,11 @@ impl ApiBackend {
                 }
             })
             .buffered(self.config.concurrency)
-            .try_collect()
+            .try_fold(rows, |mut rows, (page, v)| async move {
+                read_page(q, page, &v, &mut rows)?;
+                Ok(rows)
+            })
             .await?;
-        let mut rows = Rows {
-            columns: q.columns.iter().map(|c| c.name.clone()).collect(),
-            rows: Vec::with_capacity(count as usize),
-            errors: Vec::new(),
-        };
-        for (page, v) in &fetched {
-            read_page(q, *page, v, &mut rows)?;
-        }
         tracing::debug!(
             query = %q.name,
             count,
