@@ -15,9 +15,11 @@
 
 pub mod api;
 pub mod backend;
+pub mod instant_client;
 pub mod map;
 pub mod oracle;
 pub mod plugin;
+pub mod probe;
 pub mod sql;
 pub mod sqlite;
 
@@ -227,6 +229,13 @@ impl<B: SqlBackend> SisSource for PowerSchoolSource<B> {
         loaded.errors.append(&mut phone_errors);
         Self::log_errors("USERS", &loaded.errors);
         Ok(loaded)
+    }
+
+    async fn probe(
+        &self,
+        needs: &roster_core::probe::ProbeNeeds,
+    ) -> Vec<roster_core::probe::Check> {
+        probe::probe(self, needs).await
     }
 
     async fn classes(&self, scope: &Scope, today: NaiveDate) -> Result<Classes, SourceError> {
