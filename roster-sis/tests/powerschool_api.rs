@@ -91,7 +91,7 @@ async fn the_api_reads_what_the_sql_source_reads_in_every_scope() {
     for scope in [
         Scope::All,
         Scope::StateReporting,
-        Scope::School(310),
+        Scope::School(roster_sis::demo::SCHOOLS[1].number),
         Scope::School(4242),
     ] {
         let (a, s) = (
@@ -311,21 +311,27 @@ async fn the_emulator_speaks_powerschools_shapes() {
             (resp.status().as_u16(), resp.json::<Json>().await.unwrap())
         }
     };
+    let school = &roster_sis::demo::SCHOOLS[1];
+    let n = school.number;
     let q = "/ws/schema/query/org.roster.sync.schools.school";
-    let (s, count) = post(format!("{q}/count"), json!({"school": 310}), true).await;
+    let (s, count) = post(format!("{q}/count"), json!({"school": n}), true).await;
     assert_eq!((s, count), (200, json!({"count": 1})));
     let (s, page) = post(
         format!("{q}?page=1&pagesize=10"),
-        json!({"school": 310}),
+        json!({"school": n}),
         true,
     )
     .await;
     assert_eq!(s, 200);
     assert_eq!(page["name"], "org.roster.sync.schools.school");
     let rec = &page["record"][0];
-    assert_eq!(rec["school_number"], "310", "numbers come back as strings");
-    assert_eq!(rec["abbreviation"], "RHS");
-    let (s, _) = post(format!("{q}/count"), json!({"school": 310}), false).await;
+    assert_eq!(
+        rec["school_number"],
+        n.to_string(),
+        "numbers come back as strings"
+    );
+    assert_eq!(rec["abbreviation"], school.abbreviation);
+    let (s, _) = post(format!("{q}/count"), json!({"school": n}), false).await;
     assert_eq!(s, 401);
     let (s, body) = post(
         "/ws/schema/query/org.roster.sync.nope".into(),
@@ -340,13 +346,13 @@ async fn the_emulator_speaks_powerschools_shapes() {
             .unwrap()
             .contains("org.roster.sync.nope")
     );
-    let (s, _) = post(format!("{q}?pagesize=11"), json!({"school": 310}), true).await;
+    let (s, _) = post(format!("{q}?pagesize=11"), json!({"school": n}), true).await;
     assert_eq!(s, 400);
     let (s, _) = post(format!("{q}/count"), json!({}), true).await;
     assert_eq!(s, 400, "a missing argument");
     let (s, page) = post(
         format!("{q}?page=2&pagesize=10"),
-        json!({"school": 310}),
+        json!({"school": n}),
         true,
     )
     .await;
