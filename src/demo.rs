@@ -12,11 +12,16 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use roster_core::source::BoxError;
-use roster_core::{DirectoryTarget, OrgUnitPath};
+use roster_core::{DirectoryTarget, OrgUnitPath, Secret};
 use roster_google::{ClientConfig, DirectoryClient, GoogleDirectory, ServiceAccountAuth};
 use roster_google_emulator::{Emulator, EmulatorConfig, RunningEmulator, test_keys};
+use roster_powerschool_emulator::{
+    EmulatorConfig as PsEmulatorConfig, PowerSchoolEmulator, RunningPowerSchool,
+};
 use roster_sis::demo::{self, DemoConfig};
-use roster_sis::powerschool::{PowerSchoolOptions, PowerSchoolSource, SqliteBackend};
+use roster_sis::powerschool::{
+    ApiConfig, PowerSchoolApi, PowerSchoolOptions, PowerSchoolSource, SqliteBackend,
+};
 use serde_json::json;
 
 /// Students in the demo district unless asked otherwise (`--demo-students`).
@@ -34,6 +39,9 @@ pub struct Demo {
     pub state_file: PathBuf,
     pub domain: String,
     pub emulator: RunningEmulator,
+    /// The PowerSchool API emulator over [`Demo::db`], started by the first
+    /// [`Demo::powerschool_api`] (`--demo --sis powerschool-api`).
+    powerschool: std::sync::OnceLock<RunningPowerSchool>,
 }
 
 /// Why the demo could not be set up: the step, and the cause.
@@ -115,7 +123,45 @@ impl Demo {
             state_file,
             domain: domain.to_string(),
             emulator,
+            powerschool: std::sync::OnceLock::new(),
         })
+    }
+
+    /// The demo district through PowerSchool's API: the plugin's queries (generated from the
+    /// SQL source's statements, written under `out`) served by the PowerSchool API emulator
+    /// from the demo's database, and a [`PowerSchoolApi`] source that reads it over HTTP with
+    /// the emulator's client id and secret.
+    pub fn powerschool_api(
+        &self,
+        out: &Path,
+        options: PowerSchoolOptions,
+    ) -> Result<PowerSchoolApi, DemoError> {
+        let server = match self.powerschool.get() {
+            Some(server) => server,
+            None => {
+                let plugin = out.join("demo-powerschool-plugin");
+                for (path, text) in roster_sis::powerschool::plugin::plugin_files() {
+                    let file = plugin.join(path);
+                    if let Some(dir) = file.parent() {
+                        std::fs::create_dir_all(dir)
+                            .map_err(setup("cannot write the PowerSchool plugin"))?;
+                    }
+                    std::fs::write(&file, text)
+                        .map_err(setup("cannot write the PowerSchool plugin"))?;
+                }
+                let config = PsEmulatorConfig::new(&self.db, plugin.join("queries_root"));
+                let server = PowerSchoolEmulator::start(config)
+                    .map_err(setup("cannot start the PowerSchool API emulator"))?;
+                self.powerschool.get_or_init(|| server)
+            }
+        };
+        let defaults = PsEmulatorConfig::new(&self.db, "");
+        let config = ApiConfig::new(
+            server.base_url(),
+            defaults.client_id,
+            Secret::new(defaults.client_secret),
+        );
+        PowerSchoolApi::api(config, options).map_err(setup("cannot set up the PowerSchool API"))
     }
 
     /// The demo district as a PowerSchool source.

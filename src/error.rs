@@ -83,9 +83,6 @@ pub enum ConfigError {
     /// The job reads a field the chosen source does not carry ([`crate::sis_choice`]).
     #[error("{0}")]
     SisLacks(String),
-    /// A source this binary was built without.
-    #[error("{0}")]
-    SisNotInBuild(&'static str),
     /// A notification variable (`--notify-on`) missing or wrong.
     #[error("{0}")]
     Notify(#[from] crate::notify::NotifyConfigError),

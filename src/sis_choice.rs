@@ -216,13 +216,11 @@ pub async fn open(choice: &SisChoice, site: &Site) -> Result<Box<dyn SisSource>,
         SisChoice::Oracle => Ok(Box::new(
             crate::wiring::powerschool_from_env(site.powerschool.clone()).await?,
         )),
-        // MERGE: api17a — replace with the PowerSchoolApi source from the environment.
         SisChoice::PowerSchoolApi => {
             require_env(&API_ENV)?;
-            Err(
-                ConfigError::SisNotInBuild("the PowerSchool API source is not in this build yet")
-                    .into(),
-            )
+            Ok(Box::new(roster_sis::powerschool::PowerSchoolApi::from_env(
+                site.powerschool.clone(),
+            )?))
         }
         SisChoice::OneRoster(Some(dir)) => Ok(Box::new(oneroster(dir, site))),
         SisChoice::OneRoster(None) => Err(no_dir().into()),
@@ -255,11 +253,9 @@ pub async fn open_demo(
 ) -> Result<Box<dyn SisSource>, RunError> {
     match choice {
         SisChoice::Oracle => Ok(Box::new(demo.sis(site.powerschool.clone())?)),
-        // MERGE: api17a — the demo through the PowerSchool API emulator.
-        SisChoice::PowerSchoolApi => Err(ConfigError::SisNotInBuild(
-            "the PowerSchool API source is not in this build yet",
-        )
-        .into()),
+        SisChoice::PowerSchoolApi => Ok(Box::new(
+            demo.powerschool_api(out, site.powerschool.clone())?,
+        )),
         SisChoice::OneRoster(Some(dir)) => Ok(Box::new(oneroster(dir, site))),
         SisChoice::OneRoster(None) => {
             let sql = demo.sis(site.powerschool.clone())?;

@@ -8,16 +8,18 @@
 //! 2. an apply of many creates against an emulator quota, the client at the same rate:
 //!    achieved share of the quota, failed changes, 403/429 answers and retries;
 //! 3. a plan of 1,000,000 people against 1,000,000 accounts in memory: time and peak RSS;
-//! 4. a 1,000,000-row ST Math `students.csv` and a OneRoster zip for the same roster.
+//! 4. a 1,000,000-row ST Math `students.csv` and a OneRoster zip for the same roster;
+//! 7. reading 100,000 students through the PowerSchool API emulator at 200 ms per page.
 //!
 //! ```text
-//! cargo run --release -p roster-bench -- [--quick] [--json] [--only sync,apply,plan,vendor]
+//! cargo run --release -p roster-bench -- [--quick] [--json] [--only sync,apply,plan,vendor,powerschool-api]
 //! ```
 //! Sections 3 and 4 run first (so the peak RSS of section 3 is not the emulator's), the
 //! table lists them in the order above. Output: a Markdown table, or JSON with `--json`.
 
 mod google;
 mod inmem;
+mod psapi;
 mod synth;
 mod sys;
 mod table;
@@ -45,6 +47,8 @@ enum Section {
     Plan,
     /// 4. ST Math CSV and OneRoster zip.
     Vendor,
+    /// 7. Students through the PowerSchool API emulator.
+    PowerschoolApi,
 }
 
 /// Performance harness: roster against the seed-style baseline (DESIGN §9).
@@ -76,6 +80,18 @@ struct Args {
     /// Small sizes: the whole run takes under a minute.
     #[arg(long)]
     quick: bool,
+    /// Students read through the PowerSchool API emulator [default: 100000; quick 5000].
+    #[arg(long)]
+    api_students: Option<usize>,
+    /// Latency of each PowerSchool API call (section 7), in ms.
+    #[arg(long, default_value_t = 200)]
+    api_latency_ms: u64,
+    /// PowerSchool API page size (section 7).
+    #[arg(long, default_value_t = 100)]
+    api_page_size: u32,
+    /// PowerSchool API pages in flight (section 7).
+    #[arg(long, default_value_t = 4)]
+    api_concurrency: usize,
     /// Print JSON instead of the Markdown table.
     #[arg(long)]
     json: bool,
@@ -115,6 +131,7 @@ pub struct BenchReport {
     pub google: Option<google::GoogleResult>,
     pub plan: Option<inmem::PlanResult>,
     pub vendor: Option<inmem::VendorResult>,
+    pub powerschool_api: Option<psapi::ApiResult>,
     /// Targets missed, one line each.
     pub missed: Vec<String>,
 }
@@ -162,6 +179,7 @@ fn main() -> ExitCode {
         google: None,
         plan: None,
         vendor: None,
+        powerschool_api: None,
         missed: Vec::new(),
     };
     let mut fatal = false;
@@ -207,12 +225,36 @@ fn main() -> ExitCode {
             }
         }
     }
+    if runs(Section::PowerschoolApi) {
+        let cfg = psapi::ApiBench {
+            students: pick(args.api_students, 100_000, 5_000),
+            latency: Duration::from_millis(args.api_latency_ms),
+            page_size: args.api_page_size,
+            concurrency: args.api_concurrency,
+            today: args.today,
+        };
+        let result = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())
+            .and_then(|rt| rt.block_on(psapi::run(&cfg, &work_dir)));
+        match result {
+            Ok(r) => report.powerschool_api = Some(r),
+            Err(e) => {
+                tracing::error!(error = %e, "powerschool-api section failed");
+                fatal = true;
+            }
+        }
+    }
     if remove {
         let _ = std::fs::remove_dir_all(&work_dir);
     }
 
     report.machine.loadavg_end = sys::loadavg();
     report.missed = table::missed(&report);
+    if let Some(r) = &report.powerschool_api {
+        report.missed.extend(psapi::missed(r));
+    }
     if let Some(path) = &args.json_out {
         let written = serde_json::to_vec_pretty(&report)
             .map_err(std::io::Error::other)
@@ -231,6 +273,9 @@ fn main() -> ExitCode {
         }
     } else {
         print!("{}", table::markdown(&report));
+        if let Some(r) = &report.powerschool_api {
+            print!("{}", psapi::markdown(r));
+        }
     }
     if fatal {
         ExitCode::from(2)

@@ -25,6 +25,12 @@ fn bench_runs_every_section_with_tiny_sizes() {
             "1",
             "--quota-per-minute",
             "60000",
+            "--api-students",
+            "300",
+            "--api-latency-ms",
+            "5",
+            "--api-page-size",
+            "50",
         ])
         .arg("--work-dir")
         .arg(&work)
@@ -83,4 +89,15 @@ fn bench_runs_every_section_with_tiny_sizes() {
     assert_eq!(vendor["stmath_errors"], 0);
     assert!(vendor["stmath_students_csv_bytes"].as_u64().unwrap() > 2000 * 50);
     assert!(vendor["oneroster_zip_bytes"].as_u64().unwrap() > 0);
+
+    let api = &r["powerschool_api"];
+    assert_eq!(api["students_generated"], 300);
+    let loaded = api["students_loaded"].as_u64().unwrap();
+    let errors = api["row_errors"].as_u64().unwrap();
+    assert!(loaded > 250 && loaded + errors >= 300, "{api}");
+    // Schools (one page) and the students in pages of 50 (the demo adds edge-case rows).
+    let pages = api["pages"].as_u64().unwrap();
+    assert!((1 + 6..=1 + 8).contains(&pages), "{api}");
+    assert_eq!(api["retries"], 0);
+    assert!(api["wall_s"].as_f64().unwrap() >= api["floor_s"].as_f64().unwrap() * 0.9);
 }

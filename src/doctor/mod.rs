@@ -16,6 +16,7 @@ pub mod sis;
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
+use roster_core::probe::ProbeNeeds;
 pub use roster_core::probe::{Check, Verdict};
 use roster_core::report::RunReport;
 
@@ -23,6 +24,7 @@ use crate::cli::{Mode, RunOptions};
 use crate::demo::Demo;
 use crate::district::{Site, Unset};
 use crate::run::AccountJob;
+use crate::sis_choice;
 use crate::vendor::VendorJob;
 
 /// Where the checks read environment variables from.
@@ -121,7 +123,7 @@ pub async fn accounts(job: &AccountJob, site: &Site, opts: &RunOptions, env: Env
                     )
                     .await
                 {
-                    Ok((sis, _)) => checks.extend(sis::probe(&sis, &needs).await),
+                    Ok(_) => checks.extend(demo_sis(&demo, site, opts, &needs).await),
                     Err(e) => checks.push(Check::fail("demo", e.to_string(), DEMO_FIX)),
                 }
                 let google = google::demo_credentials(&demo);
@@ -130,7 +132,7 @@ pub async fn accounts(job: &AccountJob, site: &Site, opts: &RunOptions, env: Env
             Err(e) => checks.push(Check::fail("demo", e.to_string(), DEMO_FIX)),
         }
     } else {
-        checks.extend(sis::production(site, &needs, env).await);
+        checks.extend(chosen_sis(site, opts, &needs, env).await);
         checks.extend(google::checks(job, google::credentials_from_env(env)).await);
     }
     checks.push(local::new_user_password(&job.policy, opts.demo));
@@ -153,13 +155,13 @@ pub async fn vendor(
     let mut checks = vec![local::settings(env)];
     let needs = sis::needs_of_vendor(opts);
     if opts.demo {
-        match demo_start(site, opts).and_then(|d| d.sis(site.powerschool.clone())) {
-            Ok(sis) => checks.extend(sis::probe(&sis, &needs).await),
+        match demo_start(site, opts) {
+            Ok(demo) => checks.extend(demo_sis(&demo, site, opts, &needs).await),
             Err(e) => checks.push(Check::fail("demo", e.to_string(), DEMO_FIX)),
         }
     } else {
         checks.push(sftp::district_values(job, unset, env));
-        checks.extend(sis::production(site, &needs, env).await);
+        checks.extend(chosen_sis(site, opts, &needs, env).await);
     }
     checks.extend(sftp::checks(job, opts.demo, env).await);
     checks.extend(local::writable(
@@ -171,6 +173,38 @@ pub async fn vendor(
         job: job.name.clone(),
         demo: opts.demo,
         checks,
+    }
+}
+
+/// The demo's source as `--sis` names it (the SQLite file, the PowerSchool API emulator
+/// over it, or a OneRoster folder or export), probed.
+async fn demo_sis(demo: &Demo, site: &Site, opts: &RunOptions, needs: &ProbeNeeds) -> Vec<Check> {
+    let opened = match sis_choice::for_run(&opts.sis, true) {
+        Ok(choice) => sis_choice::open_demo(&choice, demo, site, &opts.out, opts.today())
+            .await
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    match opened {
+        Ok(sis) => sis::probe(sis.as_ref(), needs).await,
+        Err(e) => vec![Check::fail("SIS connection", e, DEMO_FIX)],
+    }
+}
+
+/// The production source `--sis` names, checked.
+async fn chosen_sis(
+    site: &Site,
+    opts: &RunOptions,
+    needs: &ProbeNeeds,
+    env: Env<'_>,
+) -> Vec<Check> {
+    match sis_choice::for_run(&opts.sis, false) {
+        Ok(choice) => sis::chosen(&choice, site, needs, env).await,
+        Err(e) => vec![Check::fail(
+            "SIS choice",
+            e.to_string(),
+            "give --sis oracle, powerschool-api or oneroster DIR (docs/SOURCES.md)",
+        )],
     }
 }
 

@@ -10,6 +10,7 @@ use super::Env;
 use crate::cli::RunOptions;
 use crate::district::Site;
 use crate::run::{AccountJob, Population};
+use crate::sis_choice::{self, SisChoice};
 
 /// What an account job reads: its population.
 pub fn needs_of_accounts(job: &AccountJob) -> ProbeNeeds {
@@ -82,6 +83,48 @@ pub async fn production(site: &Site, needs: &ProbeNeeds, env: Env<'_>) -> Vec<Ch
             "SIS connection",
             e.to_string(),
             "check the database address (host:port/service), the read account and its password, and the firewall (docs/DOCTOR.md#sis-connection)",
+        )),
+    }
+    out
+}
+
+/// The checks of the source `--sis` names: Oracle as [`production`]; another source its
+/// settings, then its probe.
+pub async fn chosen(
+    choice: &SisChoice,
+    site: &Site,
+    needs: &ProbeNeeds,
+    env: Env<'_>,
+) -> Vec<Check> {
+    if *choice == SisChoice::Oracle {
+        return production(site, needs, env).await;
+    }
+    let missing: Vec<&str> = choice
+        .env()
+        .iter()
+        .copied()
+        .filter(|k| env(k).is_none_or(|v| v.trim().is_empty()))
+        .collect();
+    if !missing.is_empty() {
+        return vec![
+            Check::fail(
+                "SIS settings",
+                format!("--sis {}: not set: {}", choice.name(), missing.join(", ")),
+                "set them in the scheduled task's environment (docs/DOCTOR.md#sis-settings)",
+            ),
+            Check::skipped("SIS connection", "the SIS settings above come first"),
+        ];
+    }
+    let mut out = vec![Check::ok(
+        "SIS settings",
+        format!("--sis {}", choice.name()),
+    )];
+    match sis_choice::open(choice, site).await {
+        Ok(sis) => out.extend(sis.probe(needs).await),
+        Err(e) => out.push(Check::fail(
+            "SIS connection",
+            e.to_string(),
+            "check the source's address, its client id and secret, or the OneRoster folder (docs/DOCTOR.md#sis-connection)",
         )),
     }
     out

@@ -5,6 +5,9 @@
 //! roster-sis load --db demo.sqlite [--scope all|state|SCHOOL_NUMBER] [--today 2026-11-24] [--title-case]
 //! roster-sis load --oracle [...]   # PowerSchool itself: POWERSCHOOL_READ_USER,
 //!                                  # POWERSCHOOL_DB_PASSWORD, POWERSCHOOL_PROD_DB
+//! roster-sis load --api [...]      # PowerSchool's API through the plugin: POWERSCHOOL_API_URL,
+//!                                  # POWERSCHOOL_CLIENT_ID, POWERSCHOOL_CLIENT_SECRET
+//! roster-sis plugin --out powerschool-plugin   # the PowerSchool plugin, generated from the SQL
 //! ```
 
 use std::path::PathBuf;
@@ -50,12 +53,16 @@ enum Command {
     /// PowerSchool's Oracle database) and print counts, row errors and timings.
     Load {
         /// A PowerSchool-shaped SQLite file.
-        #[arg(long, required_unless_present = "oracle", conflicts_with = "oracle")]
+        #[arg(long, required_unless_present_any = ["oracle", "api"], conflicts_with_all = ["oracle", "api"])]
         db: Option<PathBuf>,
         /// Read PowerSchool's Oracle database; credentials from POWERSCHOOL_READ_USER,
         /// POWERSCHOOL_DB_PASSWORD and POWERSCHOOL_PROD_DB (needs Oracle Instant Client).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "api")]
         oracle: bool,
+        /// Read PowerSchool through the roster plugin's API; settings from
+        /// POWERSCHOOL_API_URL, POWERSCHOOL_CLIENT_ID and POWERSCHOOL_CLIENT_SECRET.
+        #[arg(long)]
+        api: bool,
         /// `all`, `state` (state-reporting schools) or a school number.
         #[arg(long, default_value = "all")]
         scope: String,
@@ -67,6 +74,13 @@ enum Command {
         /// Print every row error.
         #[arg(long)]
         errors: bool,
+    },
+    /// Write the PowerSchool plugin (plugin.xml and queries_root/*.named_queries.xml),
+    /// generated from the SQL the PowerSchool source runs.
+    Plugin {
+        /// The plugin folder (the repository's is `powerschool-plugin`).
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -89,6 +103,21 @@ async fn main() -> ExitCode {
         .init();
     let today_utc = || chrono::Utc::now().date_naive();
     match Cli::parse().command {
+        Command::Plugin { out } => {
+            for (path, text) in roster_sis::powerschool::plugin::plugin_files() {
+                let file = out.join(path);
+                let written = file
+                    .parent()
+                    .map_or(Ok(()), std::fs::create_dir_all)
+                    .and_then(|()| std::fs::write(&file, text));
+                if let Err(e) = written {
+                    eprintln!("error: {}: {e}", file.display());
+                    return ExitCode::from(2);
+                }
+                println!("{}", file.display());
+            }
+            ExitCode::SUCCESS
+        }
         Command::DemoDb {
             students,
             seed,
@@ -130,6 +159,7 @@ async fn main() -> ExitCode {
         Command::Load {
             db,
             oracle,
+            api,
             scope,
             today,
             title_case,
@@ -155,6 +185,11 @@ async fn main() -> ExitCode {
                 Some(db) => (
                     db.display().to_string(),
                     PowerSchoolSource::sqlite(&db, options)
+                        .map(|s| Box::new(s) as Box<dyn SisSource>),
+                ),
+                None if api => (
+                    "PowerSchool (API)".to_string(),
+                    roster_sis::powerschool::PowerSchoolApi::from_env(options)
                         .map(|s| Box::new(s) as Box<dyn SisSource>),
                 ),
                 None => {

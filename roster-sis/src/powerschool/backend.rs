@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 use chrono::NaiveDate;
-use roster_core::SourceError;
+use roster_core::{RowError, SourceError};
 
 /// A value read from, or bound to, a SQL statement.
 ///
@@ -57,6 +57,10 @@ pub struct Rows {
     pub columns: Vec<String>,
     /// The rows, each with one value per column.
     pub rows: Vec<Vec<Value>>,
+    /// Records the transport delivered but could not read (the PowerSchool API's malformed
+    /// records, located by query, page and index); always empty on the SQL backends. The
+    /// source adds them to the row errors of what it loads.
+    pub errors: Vec<RowError>,
 }
 
 impl Rows {
@@ -95,6 +99,11 @@ pub trait SqlBackend: Send + Sync + 'static {
     fn name(&self) -> &'static str;
     /// Runs a `SELECT` and returns every row.
     fn query(&self, sql: &str, binds: &[Bind]) -> Result<Rows, SourceError>;
+    /// Whether `doctor` may ask the tables directly (`SELECT * FROM T WHERE 1 = 0`). An API
+    /// that runs only its named queries says no, and is probed by its reads alone.
+    fn runs_any_sql(&self) -> bool {
+        true
+    }
 }
 
 /// The bind names a statement uses (`:school` -> `school`), in order of first appearance.

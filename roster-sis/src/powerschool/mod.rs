@@ -13,10 +13,12 @@
 //! # Ok(()) }
 //! ```
 
+pub mod api;
 pub mod backend;
 pub mod instant_client;
 pub mod map;
 pub mod oracle;
+pub mod plugin;
 pub mod probe;
 pub mod sql;
 pub mod sqlite;
@@ -32,6 +34,7 @@ use roster_core::{
     Classes, Loaded, RowError, School, Scope, SisSource, SourceError, Staff, Student,
 };
 
+pub use self::api::{ApiBackend, ApiConfig, ApiError, ApiStats, PowerSchoolApi};
 pub use self::backend::{Bind, Rows, SqlBackend, Value};
 pub use self::map::NameCase;
 pub use self::oracle::{OracleBackend, OracleConfig, OracleError};
@@ -180,7 +183,8 @@ impl<B: SqlBackend> PowerSchoolSource<B> {
 impl<B: SqlBackend> SisSource for PowerSchoolSource<B> {
     async fn schools(&self, scope: &Scope) -> Result<Loaded<School>, SourceError> {
         let rows = self.run_scoped(sql::SCHOOLS, scope, Vec::new()).await?;
-        let (loaded, _) = map::schools(&rows, &self.options.rules);
+        let (mut loaded, _) = map::schools(&rows, &self.options.rules);
+        loaded.errors.extend(rows.errors);
         Self::log_errors("SCHOOLS", &loaded.errors);
         Ok(loaded)
     }
@@ -190,10 +194,12 @@ impl<B: SqlBackend> SisSource for PowerSchoolSource<B> {
         let rows = self.run_scoped(sql::STUDENTS, scope, Vec::new()).await?;
         let mut loaded =
             map::students(&rows, self.options.name_case, &self.options.rules, &refused);
+        loaded.errors.extend(rows.errors);
         if let Some(q) = self.options.web_login_sql {
             let logins = self.run("web_logins", q, Vec::new()).await?;
             let mut errors = map::web_logins(&logins, &mut loaded.rows);
             loaded.errors.append(&mut errors);
+            loaded.errors.extend(logins.errors);
         }
         Self::log_errors("STUDENTS", &loaded.errors);
         Self::log_errors("STUDENTS (optional values ignored)", &loaded.warnings);
@@ -204,7 +210,12 @@ impl<B: SqlBackend> SisSource for PowerSchoolSource<B> {
         let refused = self.refused_schools().await?;
         let rows = self.run_scoped(sql::STAFF, scope, Vec::new()).await?;
         let (phones, mut phone_errors) = match self.options.cell_phone_sql {
-            Some(q) => map::cell_phones(&self.run("cell_phones", q, Vec::new()).await?),
+            Some(q) => {
+                let phone_rows = self.run("cell_phones", q, Vec::new()).await?;
+                let (phones, mut errors) = map::cell_phones(&phone_rows);
+                errors.extend(phone_rows.errors);
+                (phones, errors)
+            }
             None => (HashMap::new(), Vec::new()),
         };
         let mut loaded = map::staff(
@@ -214,6 +225,7 @@ impl<B: SqlBackend> SisSource for PowerSchoolSource<B> {
             &self.options.rules,
             &refused,
         );
+        loaded.errors.extend(rows.errors);
         loaded.errors.append(&mut phone_errors);
         Self::log_errors("USERS", &loaded.errors);
         Ok(loaded)
@@ -239,15 +251,24 @@ impl<B: SqlBackend> SisSource for PowerSchoolSource<B> {
             Value::Text(self.options.homeroom_expression.clone()),
         ));
         let homerooms = self.run_scoped(sql::HOMEROOMS, scope, hr_binds).await?;
-        let (terms, e1) = map::terms(&terms);
-        let (sections, e2) = map::sections(&sections);
-        let (enrollments, e3) = map::enrollments(&enrollments);
-        let errors: Vec<RowError> = [e1, e2, e3].concat();
+        let (terms_read, e1) = map::terms(&terms);
+        let (sections_read, e2) = map::sections(&sections);
+        let (enrollments_read, e3) = map::enrollments(&enrollments);
+        let errors: Vec<RowError> = [
+            e1,
+            e2,
+            e3,
+            terms.errors,
+            sections.errors,
+            enrollments.errors,
+            homerooms.errors.clone(),
+        ]
+        .concat();
         Self::log_errors("classes", &errors);
         Ok(Classes {
-            terms,
-            sections,
-            enrollments,
+            terms: terms_read,
+            sections: sections_read,
+            enrollments: enrollments_read,
             homerooms: map::homerooms(&homerooms),
             errors,
         })

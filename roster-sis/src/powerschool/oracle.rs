@@ -228,6 +228,7 @@ impl OracleBackend {
         let mut out = Rows {
             columns,
             rows: Vec::new(),
+            errors: Vec::new(),
         };
         for row in result {
             let row = row?;

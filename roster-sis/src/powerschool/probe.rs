@@ -49,6 +49,11 @@ pub(super) async fn probe<B: SqlBackend>(
     sis: &PowerSchoolSource<B>,
     needs: &ProbeNeeds,
 ) -> Vec<Check> {
+    if !sis.backend().runs_any_sql() {
+        // The plugin's queries are all it answers: its reads are the probe (the first one
+        // also fetches a token, so a wrong client id or secret fails here).
+        return probe_reads(sis as &dyn SisSource, needs).await;
+    }
     let probes = table_probes(needs);
     let mut missing = Vec::new();
     for (table, sql) in &probes {

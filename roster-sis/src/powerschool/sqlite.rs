@@ -99,6 +99,7 @@ impl SqlBackend for SqliteBackend {
         let mut out = Rows {
             columns,
             rows: Vec::new(),
+            errors: Vec::new(),
         };
         let mut rows = stmt.raw_query();
         while let Some(row) = rows.next().map_err(q)? {

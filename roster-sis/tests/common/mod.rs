@@ -35,3 +35,11 @@ pub fn raw_count(path: &std::path::Path, sql: &str) -> i64 {
             .unwrap();
     conn.query_row(sql, [], |r| r.get(0)).unwrap()
 }
+
+/// One text value from a raw SQL query on the generated file.
+pub fn raw_string(path: &std::path::Path, sql: &str) -> String {
+    let conn =
+        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}

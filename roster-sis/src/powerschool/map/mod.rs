@@ -48,5 +48,6 @@ fn test_rows(columns: &[&str], data: Vec<Vec<super::backend::Value>>) -> super::
     super::backend::Rows {
         columns: columns.iter().map(|c| c.to_string()).collect(),
         rows: data,
+        errors: Vec::new(),
     }
 }
