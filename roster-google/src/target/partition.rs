@@ -4,7 +4,7 @@
 //!
 //! The root's first page is read on its own (`orderBy=email`). A root that fits in it costs one
 //! call. When it does not, and that page took longer than [`ReadPartitions::Auto`]'s threshold
-//! (two request slots of the client's rate: at 40 calls/s, 50 ms), the rest of the root is read
+//! (two request slots of the client's rate, and at least [`MIN_SLOW_PAGE`]), the rest of the root is read
 //! as one partition per first character of the address
 //! (`query=orgUnitPath='/Root' email:a*`), all at once under the client's rate limiter; else
 //! the page chain simply continues. Partitioning costs about half a page per partition more
@@ -30,11 +30,15 @@ use crate::client::{DirectoryClient, DirectoryError, ListUsers, User};
 /// username, are not in the set: see `docs/PERFORMANCE.md`.
 pub const FIRST_CHARACTERS: &str = "abcdefghijklmnopqrstuvwxyz0123456789-_";
 
+/// A first page faster than this never splits a root, whatever the client's rate: the chain
+/// is then within a small factor of the quota floor and partitions would only add calls.
+pub const MIN_SLOW_PAGE: Duration = Duration::from_millis(100);
+
 /// When `list_accounts` splits a root into email-prefix partitions.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum ReadPartitions {
     /// Split when the root has more than one page and its first page took longer than two
-    /// request slots of the client's rate (the default).
+    /// request slots of the client's rate and [`MIN_SLOW_PAGE`] (the default).
     #[default]
     Auto,
     /// Never split: one page chain per root (the behaviour before partitioning).
@@ -50,7 +54,10 @@ impl ReadPartitions {
         match self {
             Self::Never => false,
             Self::Always => true,
-            Self::Auto => rate > 0.0 && took.as_secs_f64() > 2.0 / rate,
+            Self::Auto => {
+                let slot = if rate > 0.0 { 2.0 / rate } else { 0.0 };
+                took > MIN_SLOW_PAGE.max(Duration::from_secs_f64(slot.min(60.0)))
+            }
         }
     }
 }
