@@ -63,12 +63,14 @@ const ACCOUNT_EXIT: &str = "  0  plan: the plan was made; apply: every planned c
      with Google's reason); the rest were applied
   2  stopped: a bad flag or variable, bad credentials, an unreadable SIS, a school that does
      not exist, the safety valve (--force), another run holding the lock, every person the
-     SIS returned skipped or unreadable, an unwritable --report";
+     SIS returned skipped or unreadable, an unwritable --report
+  doctor: 0 every check passed, 2 a check failed (each with its fix)";
 
 /// The exit codes of a vendor job.
 const VENDOR_EXIT: &str = "  0  plan: the files were written; apply: and delivered
   2  stopped: a bad flag or variable, an unreadable SIS, an empty roster, the refresh guard
-     (--force), a failed delivery, another run holding the lock, an unwritable --report";
+     (--force), a failed delivery, another run holding the lock, an unwritable --report
+  doctor: 0 every check passed, 2 a check failed (each with its fix)";
 
 impl Binary {
     /// `0.1.0 (commit 1a2b3c4)`: what `-V` prints after the name.

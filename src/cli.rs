@@ -31,6 +31,9 @@ pub enum Mode {
     Plan,
     /// Make the changes.
     Apply,
+    /// Check the setup, writing nothing: SIS, Google, SFTP, password, writable paths
+    /// (exit 0 when every check passes, 2 otherwise; docs/DOCTOR.md).
+    Doctor,
 }
 
 impl Mode {
@@ -39,6 +42,7 @@ impl Mode {
         match self {
             Mode::Plan => "plan",
             Mode::Apply => "apply",
+            Mode::Doctor => "doctor",
         }
     }
 }
@@ -94,6 +98,14 @@ pub struct RunOptions {
     /// Refuse a run that unsuspends more accounts than this (`5%` or `200`).
     #[arg(long, global = true, value_name = "CAP")]
     pub max_unsuspend: Option<Cap>,
+    /// Refuse a run that removes more licences than this (`15%` of the managed accounts by
+    /// default, or a count; `none` lifts the limit). Overrides the district's policy.
+    #[arg(long, global = true, value_name = "CAP")]
+    pub max_remove_licence: Option<Cap>,
+    /// Refuse a run that removes more licences than this in any one school (a percent of its
+    /// managed accounts, or a count).
+    #[arg(long, global = true, value_name = "CAP")]
+    pub max_remove_licence_per_school: Option<Cap>,
     /// Refuse a run that suspends more than this in any one school: a percent of that
     /// school's managed accounts (`20%`) or a count; `none` lifts it. Overrides the policy.
     #[arg(long, global = true, value_name = "CAP")]
@@ -177,6 +189,7 @@ impl RunOptions {
             (LimitedKind::Move, self.max_move),
             (LimitedKind::Suspend, self.max_suspend),
             (LimitedKind::Unsuspend, self.max_unsuspend),
+            (LimitedKind::RemoveLicence, self.max_remove_licence),
         ]
         .into_iter()
         .filter_map(|(k, c)| c.map(|c| (k, c)))
@@ -191,6 +204,10 @@ impl RunOptions {
             (LimitedKind::Move, self.max_move_per_school),
             (LimitedKind::Suspend, self.max_suspend_per_school),
             (LimitedKind::Unsuspend, self.max_unsuspend_per_school),
+            (
+                LimitedKind::RemoveLicence,
+                self.max_remove_licence_per_school,
+            ),
         ]
         .into_iter()
         .filter_map(|(k, c)| c.map(|c| (k, c)))

@@ -55,7 +55,8 @@ fn setup<E: Into<BoxError>>(what: &str) -> impl FnOnce(E) -> DemoError + '_ {
 }
 
 impl Demo {
-    /// Builds the district under `out` if absent (with staff emails in `domain`), starts the
+    /// Builds the district under `out` if absent (with staff emails in `domain`, and KIPP
+    /// Chicago's campuses for its domain, D118's buildings for any other), starts the
     /// emulator, and loads its saved state or seeds a fresh directory with the custom schemas
     /// the district policies write.
     pub fn start(
@@ -69,7 +70,10 @@ impl Demo {
         // The district is regenerated when asked for another size or date (`--demo-students`,
         // `--today`); the directory is kept, so a later date rehearses what changes.
         let made_for = out.join("demo-district.json");
-        let wanted = json!({"students": students, "today": today.to_string()}).to_string();
+        // The domain picks the district's schools (`DemoDistrict::for_domain`: KIPP Chicago's
+        // campuses for its domain, D118's buildings otherwise) and the staff emails.
+        let wanted =
+            json!({"students": students, "today": today.to_string(), "domain": domain}).to_string();
         let current = std::fs::read_to_string(&made_for).ok();
         if db.exists() && current.as_deref() != Some(wanted.as_str()) {
             std::fs::remove_file(&db).map_err(setup("cannot replace the demo district"))?;
@@ -77,6 +81,7 @@ impl Demo {
         if !db.exists() {
             let mut config = DemoConfig::new(students, DEMO_SEED, today);
             config.domain = domain.to_string();
+            config.district = demo::DemoDistrict::for_domain(domain);
             let summary =
                 demo::generate(&db, &config).map_err(setup("cannot generate the demo district"))?;
             tracing::info!(
@@ -121,6 +126,19 @@ impl Demo {
         PowerSchoolSource::sqlite(&self.db, options).map_err(setup("cannot open the demo district"))
     }
 
+    /// The demo's service account, registered with the emulator (delegated for every scope):
+    /// its key file's JSON and the admin it acts as.
+    pub fn service_account(&self) -> Result<(String, String), DemoError> {
+        let client_email = format!("roster-demo@{}.iam.gserviceaccount.com", "demo-project");
+        let (key_json, public_pem) =
+            test_keys::service_account_key(&client_email, &self.emulator.token_url());
+        let admin = format!("{DEMO_ADMIN}@{}", self.domain);
+        self.emulator
+            .register_service_account(&client_email, &public_pem, &[&admin])
+            .map_err(setup("cannot register the service account"))?;
+        Ok((key_json, admin))
+    }
+
     /// A Google target that authenticates like production: a freshly generated service-account
     /// key, registered with the emulator, exchanged for tokens with a signed JWT.
     pub async fn directory(&self, config: ClientConfig) -> Result<GoogleDirectory, DemoError> {
@@ -134,13 +152,7 @@ impl Demo {
         config: ClientConfig,
         licensing: bool,
     ) -> Result<GoogleDirectory, DemoError> {
-        let client_email = format!("roster-demo@{}.iam.gserviceaccount.com", "demo-project");
-        let (key_json, public_pem) =
-            test_keys::service_account_key(&client_email, &self.emulator.token_url());
-        let admin = format!("{DEMO_ADMIN}@{}", self.domain);
-        self.emulator
-            .register_service_account(&client_email, &public_pem, &[&admin])
-            .map_err(setup("cannot register the service account"))?;
+        let (key_json, admin) = self.service_account()?;
         let scopes = roster_google::licensing::scopes_for(licensing);
         let auth = ServiceAccountAuth::from_key_json(&key_json, &admin, &scopes)
             .await

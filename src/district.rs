@@ -14,7 +14,7 @@ use crate::demo::Demo;
 use crate::error::{ConfigError, RunError};
 use crate::run::{AccountJob, run_accounts};
 use crate::vendor::{SftpSettings, VendorJob, run_vendor};
-use crate::{logging, settings, vendor_env, wiring};
+use crate::{doctor, logging, settings, vendor_env, wiring};
 
 /// How a district reads its SIS and names its domain.
 #[derive(Debug, Clone)]
@@ -35,6 +35,11 @@ pub fn accounts_main(job: AccountJob, site: Site) -> ExitCode {
 pub fn accounts_main_as(binary: Binary, job: AccountJob, site: Site) -> ExitCode {
     let cli = binary.parse(&Job::Accounts);
     logging::init(cli.opts.verbose);
+    if cli.mode() == Mode::Doctor {
+        let env = |k: &str| std::env::var(k).ok();
+        let list = runtime().block_on(doctor::accounts(&job, &site, &cli.opts, &env));
+        return doctor::print(&list);
+    }
     let report = runtime().block_on(accounts_cli(&job, &site, &cli, &mut std::io::stdout()));
     finish(&report, &cli)
 }
@@ -51,7 +56,7 @@ pub struct Unset {
 }
 
 /// The SHA256 fingerprint of nothing: what a fingerprint placeholder usually is.
-const EMPTY_SHA256: &str = "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU";
+pub(crate) const EMPTY_SHA256: &str = "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU";
 
 /// Why a production vendor run may not start: every unset district value, and an SFTP host
 /// key that is blank or the fingerprint of nothing. `None` when it may.
@@ -59,7 +64,7 @@ pub fn production_refusal(job: &VendorJob, unset: &[Unset]) -> Option<String> {
     refusal(&job.name, job.sftp.as_ref(), unset)
 }
 
-fn refusal(job: &str, sftp: Option<&SftpSettings>, unset: &[Unset]) -> Option<String> {
+pub(crate) fn refusal(job: &str, sftp: Option<&SftpSettings>, unset: &[Unset]) -> Option<String> {
     let mut why: Vec<String> = unset
         .iter()
         .map(|u| format!("{} is not set: {}", u.constant, u.how))
@@ -99,6 +104,11 @@ pub fn vendor_main_requiring(job: VendorJob, site: Site, unset: Vec<Unset>) -> E
 pub fn vendor_main_as(binary: Binary, job: VendorJob, site: Site, unset: Vec<Unset>) -> ExitCode {
     let cli = binary.parse(&Job::Vendor(&job));
     logging::init(cli.opts.verbose);
+    if cli.mode() == Mode::Doctor {
+        let env = |k: &str| std::env::var(k).ok();
+        let list = runtime().block_on(doctor::vendor(&job, &site, &unset, &cli.opts, &env));
+        return doctor::print(&list);
+    }
     let report = runtime().block_on(vendor_cli_requiring(
         &job,
         &site,
@@ -143,6 +153,12 @@ pub async fn accounts_cli(
     out: &mut dyn Write,
 ) -> RunReport {
     let mode = cli.mode();
+    if mode == Mode::Doctor {
+        let env = |k: &str| std::env::var(k).ok();
+        let list = doctor::accounts(job, site, &cli.opts, &env).await;
+        let _ = out.write_all(list.render().as_bytes());
+        return list.into_report();
+    }
     if let Err(e) = settings::check_env(&|k| std::env::var(k).ok()) {
         return fatal(&job.name, mode, e);
     }
@@ -204,6 +220,11 @@ pub async fn vendor_cli_requiring(
 ) -> RunReport {
     let mode = cli.mode();
     let env = |k: &str| std::env::var(k).ok();
+    if mode == Mode::Doctor {
+        let list = doctor::vendor(job, site, unset, &cli.opts, &env).await;
+        let _ = out.write_all(list.render().as_bytes());
+        return list.into_report();
+    }
     if let Err(e) = settings::check_env(&env) {
         return fatal(&job.name, mode, e);
     }

@@ -24,6 +24,7 @@ pub mod about;
 pub mod cli;
 pub mod demo;
 pub mod district;
+pub mod doctor;
 pub mod error;
 pub mod lock;
 pub mod logging;

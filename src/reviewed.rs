@@ -30,7 +30,7 @@ pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Refuses `plan --plan` and `apply --save-plan`.
 pub fn check_flags(mode: Mode, opts: &RunOptions) -> Result<(), PlanFlagError> {
     match mode {
-        Mode::Plan if opts.plan.is_some() => Err(PlanFlagError::PlanWithoutApply),
+        Mode::Plan | Mode::Doctor if opts.plan.is_some() => Err(PlanFlagError::PlanWithoutApply),
         Mode::Apply if opts.save_plan.is_some() => Err(PlanFlagError::SaveWithApply),
         _ => Ok(()),
     }

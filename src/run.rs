@@ -222,7 +222,8 @@ async fn run_inner(
             path.display()
         ));
     }
-    if mode == Mode::Plan {
+    // Only `apply` writes (`doctor` never reaches a run: the mains divert it).
+    if mode != Mode::Apply {
         return Ok(());
     }
     apply_plan(job, opts, &policy, target, &plan, report).await

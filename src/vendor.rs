@@ -191,7 +191,8 @@ async fn vendor_inner(
 
     refresh_guard(&state, &built_files, &job.min_rows, opts, report)
         .map_err(RunError::DeliveryRefused)?;
-    if mode == Mode::Plan {
+    // Only `apply` sends (`doctor` never reaches a run: the mains divert it).
+    if mode != Mode::Apply {
         return Ok(());
     }
     let Some(target) = target else {

@@ -334,18 +334,20 @@ async fn safety_valve_stops_a_run_whose_sis_read_returned_nothing() {
 async fn vendor_files_for_the_demo_district_match_snapshots() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    let demo = Demo::start(dir, d118_students::DOMAIN, today(), 120).unwrap();
+    // Each feed reads its district's demo, and each job runs as the binary does: its real
+    // constants (iids, school codes, email domain, row minimums) unchanged. KIPP's demo has
+    // KIPP's four campuses (`roster::sis::demo::KIPP_SCHOOLS`) and staff at its domain.
+    let d118 = Demo::start(&dir.join("d118"), d118_students::DOMAIN, today(), 120).unwrap();
+    let kipp = Demo::start(&dir.join("kipp"), kipp_chicago_stmath::DOMAIN, today(), 400).unwrap();
     let opts = cli(dir, &[]).opts;
-    // One demo (D118's, at d118.org) for both feeds: KIPP's email check is pointed at it.
-    let mut kipp = kipp_chicago_stmath::job();
-    kipp.checks = roster::sftp::vendor::VendorChecks::new([d118_students::DOMAIN]);
-    for (mut job, site) in [
-        (kipp, kipp_chicago_stmath::site()),
-        (grow_staff::job(), grow_staff::site()),
+    for (demo, job, site) in [
+        (
+            &kipp,
+            kipp_chicago_stmath::job(),
+            kipp_chicago_stmath::site(),
+        ),
+        (&d118, grow_staff::job(), grow_staff::site()),
     ] {
-        // A 120-student demo is far smaller than the real districts: their minimums are
-        // tested in tests/vendor_minimum.rs.
-        job.min_rows.clear();
         let sis = demo.sis(site.powerschool.clone()).unwrap();
         let out_dir = dir.join(&job.name);
         let mut listing = Vec::new();
@@ -363,6 +365,25 @@ async fn vendor_files_for_the_demo_district_match_snapshots() {
         if job.name == "kipp-chicago-stmath" {
             assert!(names.contains(&"OneRoster.zip".to_string()), "{names:?}");
             let csv = std::fs::read_to_string(out_dir.join("students.csv")).unwrap();
+            // Every row but the graduated-students school's has KIPP's iid and code.
+            let codes = [
+                "KIP4OE,78102,KAP",
+                "KIP4OH,7810,KAMS",
+                "KIP4OG,400146,KCCP",
+                "KIP4OF,400163,KBCP",
+            ];
+            for l in csv.lines().skip(1) {
+                assert!(
+                    codes.iter().any(|c| l.starts_with(c)) || l.starts_with(",999999,"),
+                    "{l}"
+                );
+            }
+            let blank = report
+                .row_errors
+                .iter()
+                .filter(|e| e.field == "iid")
+                .count();
+            assert!(blank <= 3, "{blank} rows without an iid");
             // Grades 3 and 4 are not in the feed (the seed's condition).
             assert!(
                 !csv.lines()
@@ -387,4 +408,26 @@ fn demo_district_fits_the_d118_constants() {
         Some(d118_students::GRADUATED_SCHOOL_NAME)
     );
     assert_eq!(name(SUBSTITUTE_SCHOOL), Some(d118_staff::SUB_BUILDING_NAME));
+    // D118's building numbers: the district office, Wauconda High School and the buildings
+    // CrisisGO counts with it, the building-OU-only school 901.
+    use roster::sis::demo::{
+        DISTRICT_OFFICE, HIGH_SCHOOL, KIPP_SCHOOLS, STATE_EXCLUDED_SCHOOL, WHS_GROUP,
+    };
+    assert_eq!(DISTRICT_OFFICE, d118_students::DISTRICT_OFFICE);
+    assert_eq!(
+        STATE_EXCLUDED_SCHOOL,
+        d118_students::BUILDING_OU_ONLY_SCHOOL
+    );
+    assert_eq!(name(HIGH_SCHOOL), Some(d118_staff::WHS_NAME));
+    let mut group: Vec<i64> = vec![DISTRICT_OFFICE, HIGH_SCHOOL];
+    group.extend(WHS_GROUP);
+    assert_eq!(group, d118_staff::WHS_GROUP);
+    assert!(group.iter().all(|n| name(*n).is_some()));
+    // KIPP's demo: exactly the campuses of ST Math's map, with its codes.
+    for &(number, _, code) in kipp_chicago_stmath::SCHOOLS {
+        let s = KIPP_SCHOOLS.iter().find(|s| s.number == number).unwrap();
+        assert_eq!(s.abbreviation, code);
+    }
+    let campuses = KIPP_SCHOOLS.iter().filter(|s| !s.state_excluded).count();
+    assert_eq!(campuses, kipp_chicago_stmath::SCHOOLS.len());
 }

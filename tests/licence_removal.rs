@@ -18,10 +18,10 @@ use serde_json::Value;
 const PRODUCT: &str = d118_students::LICENSE_PRODUCT_ID;
 const SKU: &str = d118_students::LICENSE_SKU;
 
-fn cli(dir: &Path, today: &str) -> Cli {
+fn cli(dir: &Path, today: &str, extra: &[&str]) -> Cli {
     let out = dir.to_str().unwrap().to_string();
     let audit = dir.join("audit.jsonl").to_str().unwrap().to_string();
-    Cli::parse_from([
+    let mut args = vec![
         "e2e",
         "--today",
         today,
@@ -30,7 +30,9 @@ fn cli(dir: &Path, today: &str) -> Cli {
         "--audit-log",
         &audit,
         "--json",
-    ])
+    ];
+    args.extend_from_slice(extra);
+    Cli::parse_from(args)
 }
 
 async fn run(
@@ -40,13 +42,22 @@ async fn run(
     mode: Mode,
     dir: &Path,
     today: &str,
+    extra: &[&str],
 ) -> (RunReport, Vec<Value>) {
     let (sis, target) = demo
         .connect_with(site.powerschool.clone(), &job.policy.managed_roots, true)
         .await
         .unwrap();
     let mut out = Vec::new();
-    let report = run_accounts(job, mode, &cli(dir, today).opts, &sis, &target, &mut out).await;
+    let report = run_accounts(
+        job,
+        mode,
+        &cli(dir, today, extra).opts,
+        &sis,
+        &target,
+        &mut out,
+    )
+    .await;
     let plan: Vec<Value> = serde_json::from_slice(&out).unwrap_or_default();
     (report, plan)
 }
@@ -73,23 +84,39 @@ fn email(number: i64) -> String {
     format!("{number}@{}", d118_students::DOMAIN)
 }
 
+/// A 300-student D118 demo dated July 15 (this year's graduates in their summer).
+fn july_demo(dir: &Path) -> Demo {
+    let july = NaiveDate::from_ymd_opt(2026, 7, 15).unwrap();
+    Demo::start(dir, d118_students::DOMAIN, july, 300).unwrap()
+}
+
+/// Makes these students this year's graduates: the graduated school, status 3 (script line
+/// 139).
+fn graduate(demo: &Demo, numbers: &[i64]) {
+    let list = numbers
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    let db = rusqlite::Connection::open(&demo.db).unwrap();
+    db.execute_batch(&format!(
+        "UPDATE STUDENTS SET SCHOOLID = 999999, ENROLL_STATUS = 3, CLASSOF = 2026 \
+         WHERE STUDENT_NUMBER IN ({list});"
+    ))
+    .unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn summer_graduates_lose_the_licence_and_no_one_else() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    let july = NaiveDate::from_ymd_opt(2026, 7, 15).unwrap();
-    let demo = Demo::start(dir, d118_students::DOMAIN, july, 300).unwrap();
+    let demo = july_demo(dir);
     let (job, site) = (d118_students::job(), d118_students::site());
     let n = active_students(&demo, 3);
     let (licensed_grad, unlicensed_grad, licensed_pupil) = (n[0], n[1], n[2]);
-    // Two of this year's graduates, in the graduated school with status 3 (script line 139).
-    let db = rusqlite::Connection::open(&demo.db).unwrap();
-    db.execute_batch(&format!(
-        "UPDATE STUDENTS SET SCHOOLID = 999999, ENROLL_STATUS = 3, CLASSOF = 2026 \
-         WHERE STUDENT_NUMBER IN ({licensed_grad}, {unlicensed_grad});"
-    ))
-    .unwrap();
-    let (r, _) = run(&demo, &job, &site, Mode::Apply, dir, "2026-07-15").await;
+    // Two of this year's graduates.
+    graduate(&demo, &[licensed_grad, unlicensed_grad]);
+    let (r, _) = run(&demo, &job, &site, Mode::Apply, dir, "2026-07-15", &[]).await;
     assert_eq!(r.exit_code(), ExitCode::Ok, "{}", r.summary());
     assert!(
         !r.planned.contains_key("remove_licence"),
@@ -102,7 +129,7 @@ async fn summer_graduates_lose_the_licence_and_no_one_else() {
     }
 
     // The plan: one removal, for the licensed graduate only.
-    let (r, plan) = run(&demo, &job, &site, Mode::Plan, dir, "2026-07-15").await;
+    let (r, plan) = run(&demo, &job, &site, Mode::Plan, dir, "2026-07-15", &[]).await;
     assert_eq!(r.exit_code(), ExitCode::Ok, "{}", r.summary());
     assert_eq!(removals(&plan), [email(licensed_grad)]);
     assert_eq!(
@@ -112,7 +139,7 @@ async fn summer_graduates_lose_the_licence_and_no_one_else() {
     );
 
     demo.emulator.reset_counters();
-    let (r, _) = run(&demo, &job, &site, Mode::Apply, dir, "2026-07-15").await;
+    let (r, _) = run(&demo, &job, &site, Mode::Apply, dir, "2026-07-15", &[]).await;
     assert_eq!(r.exit_code(), ExitCode::Ok, "{}", r.summary());
     assert_eq!(r.applied.get("remove_licence"), Some(&1), "{}", r.summary());
     assert_eq!(
@@ -139,7 +166,7 @@ async fn summer_graduates_lose_the_licence_and_no_one_else() {
     );
 
     // Converged: the second plan is empty.
-    let (r, plan) = run(&demo, &job, &site, Mode::Plan, dir, "2026-07-15").await;
+    let (r, plan) = run(&demo, &job, &site, Mode::Plan, dir, "2026-07-15", &[]).await;
     assert_eq!(r.exit_code(), ExitCode::Ok, "{}", r.summary());
     assert!(plan.iter().all(|c| c["action"] == "skip"), "{plan:?}");
 
@@ -147,8 +174,82 @@ async fn summer_graduates_lose_the_licence_and_no_one_else() {
     demo.emulator
         .assign_license(PRODUCT, SKU, &email(licensed_grad))
         .unwrap();
-    let (_, plan) = run(&demo, &job, &site, Mode::Plan, dir, "2026-09-01").await;
+    let (_, plan) = run(&demo, &job, &site, Mode::Plan, dir, "2026-09-01", &[]).await;
     assert!(removals(&plan).is_empty(), "{plan:?}");
+}
+
+/// Licence removals are capped like suspensions: a night that would take the licence from
+/// more than 15% of the managed accounts (here a fifth of the students taken for this
+/// year's graduates) stops before any write; `--max-remove-licence` raises the cap.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn licence_removals_over_the_cap_are_refused_before_any_write() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let demo = july_demo(dir);
+    let (job, site) = (d118_students::job(), d118_students::site());
+    let (r, _) = run(&demo, &job, &site, Mode::Apply, dir, "2026-07-15", &[]).await;
+    assert_eq!(r.exit_code(), ExitCode::Ok, "{}", r.summary());
+    let managed = r.planned.get("create").copied().unwrap_or(0);
+    // A fifth of the accounts: active students with an account (test accounts have none).
+    let grads: Vec<i64> = active_students(&demo, managed)
+        .into_iter()
+        .filter(|who| *who > 200_000) // not the edge cases: every school keeps its students
+        .filter(|who| {
+            demo.emulator
+                .assign_license(PRODUCT, SKU, &email(*who))
+                .is_ok()
+        })
+        .take(managed / 5)
+        .collect();
+    // (`take` stops the lazy `filter`: no one else is given the licence.)
+    graduate(&demo, &grads);
+
+    demo.emulator.reset_counters();
+    let (r, _) = run(&demo, &job, &site, Mode::Apply, dir, "2026-07-15", &[]).await;
+    assert_eq!(r.exit_code(), ExitCode::Aborted, "{}", r.summary());
+    assert_eq!(r.planned.get("remove_licence"), Some(&grads.len()));
+    let why = r.summary();
+    let limit = managed * 15 / 100;
+    assert!(
+        why.contains(&format!(
+            "the plan has {} remove_licence change(s) against {managed} managed accounts, over the limit of {limit}",
+            grads.len()
+        )),
+        "{why}"
+    );
+    assert!(!why.contains("no people for school"), "{why}");
+    let counters = demo.emulator.counters();
+    assert_eq!(
+        counters.get("licenseAssignments.delete"),
+        None,
+        "{counters:?}"
+    );
+    assert_eq!(
+        demo.emulator.license_holders(PRODUCT, SKU).len(),
+        grads.len()
+    );
+
+    // A bad cap value is refused by the parser, naming the flag.
+    for bad in ["-5%", "150%", "NaN%", "lots", ""] {
+        let arg = format!("--max-remove-licence={bad}");
+        let e = Cli::try_parse_from(["e2e", arg.as_str()]).unwrap_err();
+        assert!(e.to_string().contains("--max-remove-licence"), "{bad}: {e}");
+    }
+
+    // The operator raises the cap: exactly the planned removals are made.
+    let (r, _) = run(
+        &demo,
+        &job,
+        &site,
+        Mode::Apply,
+        dir,
+        "2026-07-15",
+        &["--max-remove-licence", "30%"],
+    )
+    .await;
+    assert_eq!(r.exit_code(), ExitCode::Ok, "{}", r.summary());
+    assert_eq!(r.applied.get("remove_licence"), Some(&grads.len()));
+    assert!(demo.emulator.license_holders(PRODUCT, SKU).is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -69,13 +69,13 @@ fn assert_printable(report: &RunReport) {
     }
 }
 
-/// Active students at Riverside High (310, left intact), past the edge cases: (DCID, number).
+/// Active students at Wauconda High School (131, left intact), past the edge cases: (DCID, number).
 fn victims(db: &Path, n: usize) -> Vec<(i64, String)> {
     let c = Connection::open(db).unwrap();
     let mut q = c
         .prepare(
             "SELECT DCID, CAST(STUDENT_NUMBER AS TEXT) FROM STUDENTS \
-             WHERE SCHOOLID = 310 AND ENROLL_STATUS = 0 AND GRADE_LEVEL BETWEEN 9 AND 11 \
+             WHERE SCHOOLID = 131 AND ENROLL_STATUS = 0 AND GRADE_LEVEL BETWEEN 9 AND 11 \
              AND CAST(STUDENT_NUMBER AS INTEGER) > 100099 ORDER BY DCID LIMIT ?1",
         )
         .unwrap();
@@ -84,7 +84,7 @@ fn victims(db: &Path, n: usize) -> Vec<(i64, String)> {
         .unwrap()
         .map(Result::unwrap)
         .collect();
-    assert_eq!(v.len(), n, "not enough students at 310");
+    assert_eq!(v.len(), n, "not enough students at 131");
     v
 }
 

@@ -53,6 +53,7 @@ pub mod memory;
 pub mod model;
 pub mod plan;
 pub mod policy;
+pub mod probe;
 pub mod report;
 pub mod safety;
 pub mod secret;

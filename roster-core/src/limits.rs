@@ -1,7 +1,8 @@
 //! The safety valve's limits: plain data that a district's rules carry and [`crate::safety`]
 //! reads. It imports nothing of the plan or the rules, so both can depend on it.
 //!
-//! A run is limited per kind of change (creates, renames, moves, suspensions, unsuspensions),
+//! A run is limited per kind of change (creates, renames, moves, suspensions, unsuspensions,
+//! licence removals),
 //! like ClassLink OneSync's per-operation guards and GCDS's deletion limits: each [`Cap`] is a
 //! share of a base, a count, or both (the stricter wins). Run caps count against the managed
 //! accounts; per-school caps against the school's managed accounts (creates: its SIS rows).
@@ -25,16 +26,22 @@ pub enum LimitedKind {
     Suspend,
     /// Unsuspensions.
     Unsuspend,
+    /// Licence removals (`ChangeKind::RemoveLicence`: D118's summer graduates losing their
+    /// Google Workspace for Education licence). A removal takes away the person's paid
+    /// Google features, and a rule gone wrong (every student taken for a graduate) would do
+    /// it to the whole district in one night, so it is capped like suspensions.
+    RemoveLicence,
 }
 
 impl LimitedKind {
     /// Every limited kind, in report order.
-    pub const ALL: [LimitedKind; 5] = [
+    pub const ALL: [LimitedKind; 6] = [
         LimitedKind::Create,
         LimitedKind::Rename,
         LimitedKind::Move,
         LimitedKind::Suspend,
         LimitedKind::Unsuspend,
+        LimitedKind::RemoveLicence,
     ];
 
     /// The change label it counts (as `ChangeKind::label` names it).
@@ -45,6 +52,7 @@ impl LimitedKind {
             LimitedKind::Move => "move",
             LimitedKind::Suspend => "suspend",
             LimitedKind::Unsuspend => "unsuspend",
+            LimitedKind::RemoveLicence => "remove_licence",
         }
     }
 }
@@ -201,6 +209,9 @@ pub struct KindCaps {
     #[serde(default)]
     /// Cap on unsuspensions.
     pub unsuspend: Cap,
+    #[serde(default)]
+    /// Cap on licence removals.
+    pub remove_licence: Cap,
 }
 
 impl KindCaps {
@@ -212,6 +223,7 @@ impl KindCaps {
             LimitedKind::Move => &self.moves,
             LimitedKind::Suspend => &self.suspend,
             LimitedKind::Unsuspend => &self.unsuspend,
+            LimitedKind::RemoveLicence => &self.remove_licence,
         }
     }
 
@@ -223,12 +235,14 @@ impl KindCaps {
             LimitedKind::Move => &mut self.moves,
             LimitedKind::Suspend => &mut self.suspend,
             LimitedKind::Unsuspend => &mut self.unsuspend,
+            LimitedKind::RemoveLicence => &mut self.remove_licence,
         }
     }
 }
 
-/// Limits on a run. The defaults keep the behaviour before per-kind limits: suspensions at
-/// most 5% of the managed accounts, and no school in scope may read empty.
+/// Limits on a run. The defaults: suspensions at most 5% of the managed accounts, licence
+/// removals at most [`DEFAULT_MAX_REMOVE_LICENCE`] of them, and no school in scope may read
+/// empty.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SafetyLimits {
     /// Caps on the whole run, against the managed accounts.
@@ -240,11 +254,20 @@ pub struct SafetyLimits {
     pub refuse_empty_school: bool,
 }
 
+/// The default run cap on licence removals, a share of the managed accounts: 15%. The
+/// removals D118's rule makes are one graduating class (about 1/13 of the students, 7.7%,
+/// all on the first summer night; `docs/RELIABILITY.md`), so a normal summer passes with
+/// room for a class twice the usual size, while a rule that took every student for a
+/// graduate is refused before any write. Unlike suspensions (5%), a removal is a normal
+/// once-a-year event of that size.
+pub const DEFAULT_MAX_REMOVE_LICENCE: f64 = 0.15;
+
 impl Default for SafetyLimits {
     fn default() -> Self {
         SafetyLimits {
             run: KindCaps {
                 suspend: Cap::share(0.05),
+                remove_licence: Cap::share(DEFAULT_MAX_REMOVE_LICENCE),
                 ..KindCaps::default()
             },
             per_school: KindCaps::default(),
@@ -321,5 +344,11 @@ mod tests {
         let (at, e) = l.validate().unwrap_err();
         assert_eq!(at, "per_school.move");
         assert!(matches!(e, CapError::NotFinite(_)));
+        let mut l = SafetyLimits::default();
+        assert_eq!(l.run.remove_licence, Cap::share(DEFAULT_MAX_REMOVE_LICENCE));
+        l.run.remove_licence = Cap::share(1.5);
+        let (at, e) = l.validate().unwrap_err();
+        assert_eq!(at, "run.remove_licence");
+        assert!(matches!(e, CapError::OverHundred(_)));
     }
 }

@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Classes, Loaded, School, SchoolNumber, Staff, Student};
+use crate::probe::{Check, ProbeNeeds, probe_reads};
 
 /// Which schools a run covers (the three modes of the D118 student sync).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -111,4 +112,11 @@ pub trait SisSource: Send + Sync {
     async fn staff(&self, scope: &Scope) -> Result<Loaded<Staff>, SourceError>;
     /// Terms, sections, enrollments and homeroom teachers as of `today`, for vendor rosters.
     async fn classes(&self, scope: &Scope, today: NaiveDate) -> Result<Classes, SourceError>;
+    /// `doctor`'s look at the source, writing nothing: one [`Check`] per thing a run needs.
+    /// The default makes every read `needs` asks for ([`probe_reads`]); a source overrides
+    /// it to check more first (PowerSchool: its tables; an API: its token; OneRoster: its
+    /// files and headers).
+    async fn probe(&self, needs: &ProbeNeeds) -> Vec<Check> {
+        probe_reads(self, needs).await
+    }
 }

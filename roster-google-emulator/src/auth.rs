@@ -49,8 +49,12 @@ fn b64(part: &str) -> Option<Vec<u8>> {
         .ok()
 }
 
-fn is_directory_scope(s: &str) -> bool {
+/// A scope the emulated APIs serve: the Directory API's, the licensing API's, or
+/// cloud-platform. A request may name any one of them alone (as Google's endpoint allows: a
+/// setup check asks for each scope on its own to find which one the delegation lacks).
+fn is_served_scope(s: &str) -> bool {
     s.starts_with("https://www.googleapis.com/auth/admin.directory.")
+        || s == "https://www.googleapis.com/auth/apps.licensing"
         || s == "https://www.googleapis.com/auth/cloud-platform"
 }
 
@@ -124,7 +128,7 @@ pub fn verify_assertion(
         .split_whitespace()
         .map(str::to_string)
         .collect();
-    if !scopes.iter().any(|s| is_directory_scope(s)) {
+    if !scopes.iter().any(|s| is_served_scope(s)) {
         return Err(OAuthError::new(
             400,
             "invalid_scope",

@@ -128,8 +128,12 @@
 //!   against the registered service account's public key looked up by `iss`; `aud` must be
 //!   Google's token URL [`GOOGLE_TOKEN_AUDIENCE`], as stock libraries send it, or the
 //!   emulator's (`127.0.0.1` or `localhost` form); `exp` in the future and at most an hour after
-//!   `iat`; `scope` must contain a directory scope (and, if the account was registered with
-//!   delegated scopes, only those); `sub` must be one of the account's admin subjects) and the
+//!   `iat`; `scope` must contain a scope the emulator serves (a directory scope, the licensing
+//!   scope, or cloud-platform; else 400 `invalid_scope`) and, if the account was registered
+//!   with delegated scopes ([`RunningEmulator::register_service_account_with_scopes`]: a
+//!   delegation that grants only some), only those (else 401 `unauthorized_client`, "Client
+//!   is unauthorized to retrieve access tokens using this method, or client not authorized
+//!   for any of the scopes requested."); `sub` must be one of the account's admin subjects) and the
 //!   refresh-token grant of a registered installed-app client. Success:
 //!   `{"access_token","token_type":"Bearer","expires_in":3600,"scope"}`; errors as Google's
 //!   (`{"error":"invalid_grant","error_description":"Invalid JWT Signature."}`, 400; 401 for

@@ -36,7 +36,7 @@ fn demo_db_then_load() {
             "--today",
             "2026-11-24",
             "--scope",
-            "310",
+            "131",
             "--errors",
             "--db",
         ])

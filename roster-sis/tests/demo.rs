@@ -124,7 +124,7 @@ fn tiny_districts_still_hold_every_edge_case_and_domains_are_options() {
     let mut cfg = DemoConfig::new(5, 7, today());
     cfg.domain = "d.example".into();
     let s = demo::generate(&path, &cfg).unwrap();
-    assert_eq!(s.students, 25, "the 25 edge-case students");
+    assert_eq!(s.students, 28, "the 28 edge-case students");
     assert_eq!(
         raw_count(
             &path,
@@ -156,5 +156,100 @@ fn school_year_follows_today() {
             &path,
             "SELECT COUNT(*) FROM TERMS WHERE ID = 3600 AND YEARID = 36"
         ) > 0
+    );
+}
+
+#[test]
+fn kipp_demo_has_kipps_campuses_and_d118s_its_buildings() {
+    // KIPP Chicago's demo: the four campuses of the ST Math scripts' map, the Substitute and
+    // graduated-students schools, and nothing of D118's.
+    let path = tmp("kipp.sqlite");
+    let mut cfg = DemoConfig::new(600, 118, today());
+    cfg.domain = demo::KIPP_DOMAIN.into();
+    cfg.district = demo::DemoDistrict::for_domain(&cfg.domain);
+    assert_eq!(cfg.district, demo::DemoDistrict::KippChicago);
+    let s = demo::generate(&path, &cfg).unwrap();
+    assert_eq!(s.schools, demo::KIPP_SCHOOLS.len());
+    for (number, code) in [
+        (78102, "KAP"),
+        (7810, "KAMS"),
+        (400146, "KCCP"),
+        (400163, "KBCP"),
+    ] {
+        let q = format!(
+            "SELECT COUNT(*) FROM SCHOOLS WHERE SCHOOL_NUMBER = {number} AND ABBREVIATION = '{code}'"
+        );
+        assert_eq!(raw_count(&path, &q), 1, "{number} {code}");
+        // Each campus has active students and active teachers with homerooms.
+        let q = format!(
+            "SELECT COUNT(*) FROM STUDENTS WHERE SCHOOLID = {number} AND ENROLL_STATUS = 0"
+        );
+        assert!(raw_count(&path, &q) > 20, "students at {number}");
+        let q = format!(
+            "SELECT COUNT(*) FROM SECTIONS WHERE SCHOOLID = {number} AND EXPRESSION = '1(A)'"
+        );
+        assert!(raw_count(&path, &q) >= 2, "homerooms at {number}");
+    }
+    // Every student and assignment is at a school of the file; active students outside the
+    // campuses are only the graduated-students school's.
+    assert_eq!(
+        raw_count(
+            &path,
+            "SELECT COUNT(*) FROM STUDENTS WHERE SCHOOLID NOT IN (SELECT SCHOOL_NUMBER FROM SCHOOLS)"
+        ),
+        0
+    );
+    assert_eq!(
+        raw_count(
+            &path,
+            "SELECT COUNT(*) FROM SCHOOLSTAFF WHERE SCHOOLID NOT IN (SELECT SCHOOL_NUMBER FROM SCHOOLS)"
+        ),
+        0
+    );
+    let q = format!(
+        "SELECT COUNT(*) FROM STUDENTS WHERE ENROLL_STATUS = 0 AND SCHOOLID NOT IN (78102, 7810, 400146, 400163, {GRADUATED_SCHOOL})"
+    );
+    assert_eq!(raw_count(&path, &q), 0);
+    // Staff emails at KIPP's domain; the same file again is byte-identical.
+    assert_eq!(
+        raw_count(
+            &path,
+            "SELECT COUNT(*) FROM USERS WHERE EMAIL_ADDR LIKE '%@kippchicago.org'"
+        ) as usize,
+        s.users - 2
+    );
+    let again = tmp("kipp-again.sqlite");
+    demo::generate(&again, &cfg).unwrap();
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        std::fs::read(&again).unwrap()
+    );
+
+    // D118's demo: the buildings the D118 scripts name, school 0 included.
+    let d118 = tmp("d118.sqlite");
+    demo::generate(&d118, &DemoConfig::new(300, 118, today())).unwrap();
+    for n in [
+        0,
+        131,
+        133,
+        134,
+        135,
+        901,
+        SUBSTITUTE_SCHOOL,
+        GRADUATED_SCHOOL,
+    ] {
+        let q = format!("SELECT COUNT(*) FROM SCHOOLS WHERE SCHOOL_NUMBER = {n}");
+        assert_eq!(raw_count(&d118, &q), 1, "school {n}");
+    }
+    for n in [131, 133, 134, 135, 901] {
+        let q = format!("SELECT COUNT(*) FROM STUDENTS WHERE SCHOOLID = {n} AND ENROLL_STATUS = 0");
+        assert!(raw_count(&d118, &q) >= 1, "students at {n}");
+    }
+    assert_eq!(
+        raw_count(
+            &d118,
+            "SELECT NAME = 'Wauconda High School' FROM SCHOOLS WHERE SCHOOL_NUMBER = 131"
+        ),
+        1
     );
 }

@@ -47,13 +47,13 @@ async fn schools_in_every_scope() {
         .collect();
     assert_eq!(state_numbers, want);
     assert!(!state_numbers.contains(&STATE_EXCLUDED_SCHOOL));
-    assert!(state_numbers.contains(&310));
+    assert!(state_numbers.contains(&131));
 
-    let one = sis.schools(&Scope::School(310)).await.unwrap().rows;
+    let one = sis.schools(&Scope::School(131)).await.unwrap().rows;
     assert_eq!(one.len(), 1);
     assert_eq!(
         (one[0].name.as_str(), one[0].abbreviation.as_str()),
-        ("Riverside High School", "RHS")
+        ("Wauconda High School", "WHS")
     );
     assert!(
         sis.schools(&Scope::School(4242))
@@ -91,13 +91,13 @@ async fn students_in_every_scope() {
     assert!(!n.contains_key(edge::STUDENT_GRADUATE_LAST_YEAR));
     assert!(n.contains_key(edge::STUDENT_APOSTROPHE));
 
-    let one = sis.students(&Scope::School(310)).await.unwrap();
-    assert!(one.rows.iter().all(|s| s.school == 310));
-    let raw_310 = raw_count(path, "SELECT COUNT(*) FROM STUDENTS WHERE SCHOOLID = 310");
+    let one = sis.students(&Scope::School(131)).await.unwrap();
+    assert!(one.rows.iter().all(|s| s.school == 131));
+    let raw_310 = raw_count(path, "SELECT COUNT(*) FROM STUDENTS WHERE SCHOOLID = 131");
     assert_eq!((one.rows.len() + one.errors.len()) as i64, raw_310);
     assert!(
         one.errors.is_empty(),
-        "no bad rows at 310: {:?}",
+        "no bad rows at 131: {:?}",
         one.errors
     );
     assert!(by_number(&one.rows).contains_key(edge::STUDENT_DO));
@@ -135,7 +135,7 @@ async fn staff_in_every_scope() {
         "home 110, assigned to 120"
     );
     assert!(ids.contains(&edge::STAFF_SUBSTITUTE_BY_TYPE));
-    assert!(!ids.contains(&edge::STAFF_SUBRAMANIAN), "only at 310");
+    assert!(!ids.contains(&edge::STAFF_SUBRAMANIAN), "only at 131");
     let maria = at_120
         .rows
         .iter()
@@ -187,7 +187,7 @@ async fn student_edge_cases_map_as_generated() {
     let grad = get(edge::STUDENT_GRADUATE_AT_HIGH_SCHOOL);
     assert_eq!(
         (grad.enroll_status, grad.class_of, grad.school),
-        (EnrollStatus::Graduated, Some(this_year), 310)
+        (EnrollStatus::Graduated, Some(this_year), 131)
     );
     let not_set = get(edge::STUDENT_GRADUATE_STATUS_NOT_SET);
     assert_eq!(
@@ -367,7 +367,10 @@ async fn staff_edge_cases_map_as_generated() {
     );
     assert!(!get(edge::STAFF_INACTIVE).is_active());
     assert!(get(edge::STAFF_NO_ASSIGNMENTS).schools.is_empty());
-    assert_eq!(get(edge::STAFF_DISTRICT_ADMIN).schools.len(), 8);
+    // Home at the district office (school 0, a school like any other), and at every
+    // building with students.
+    let admin = get(edge::STAFF_DISTRICT_ADMIN);
+    assert_eq!((admin.home_school, admin.schools.len()), (0, 12));
     assert_eq!(get(edge::STAFF_DOUBLE_SPACE).first_name, "Mary  Ellen");
     assert_eq!(get(edge::STAFF_DO).last_name, "Do");
     assert_eq!(get(edge::STAFF_TEST_ACCOUNT).first_name, "Test");
@@ -524,9 +527,9 @@ async fn classes_follow_terms_and_homerooms() {
     assert_eq!(dropped, 1);
 
     // One school.
-    let at_310 = sis.classes(&Scope::School(310), today()).await.unwrap();
+    let at_310 = sis.classes(&Scope::School(131), today()).await.unwrap();
     assert!(!at_310.sections.is_empty());
-    assert!(at_310.sections.iter().all(|s| s.school == 310));
+    assert!(at_310.sections.iter().all(|s| s.school == 131));
     assert!(at_310.homerooms.contains_key(edge::STUDENT_DO));
     assert!(!at_310.homerooms.contains_key(edge::STUDENT_APOSTROPHE));
     // State reporting leaves the alternative school out.
@@ -589,11 +592,11 @@ fn binds_must_match_the_statement() {
     let err = backend.query(sql::STUDENTS.school, &[]).unwrap_err();
     assert!(err.to_string().contains("placeholders"), "{err}");
     let err = backend
-        .query(sql::STUDENTS.all, &[("school", Value::Int(310))])
+        .query(sql::STUDENTS.all, &[("school", Value::Int(131))])
         .unwrap_err();
     assert!(err.to_string().contains("placeholders"), "{err}");
     let rows = backend
-        .query(sql::STUDENTS.school, &[("school", Value::Int(310))])
+        .query(sql::STUDENTS.school, &[("school", Value::Int(131))])
         .unwrap();
     assert!(!rows.rows.is_empty());
     assert_eq!(rows.columns[0], "STUDENT_NUMBER");

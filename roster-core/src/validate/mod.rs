@@ -171,6 +171,16 @@ pub fn id_number(value: i64, rules: &FieldRules) -> Result<i64, Invalid> {
     identifier(&value.to_string(), rules).map(|_| value)
 }
 
+/// A `SCHOOLS.SCHOOL_NUMBER`: the rules of [`id_number`], except that 0 is allowed:
+/// PowerSchool numbers the district office 0, and D118's staff script names school 0 as a
+/// building with staff (`d118-staffsync.pyw:173`).
+pub fn school_number(value: i64, rules: &FieldRules) -> Result<i64, Invalid> {
+    if value == 0 {
+        return Ok(0);
+    }
+    id_number(value, rules)
+}
+
 /// A person's given or family name: normalised to NFC and trimmed; refused when it holds a
 /// control, format or bidi character (NUL, ESC, newline, U+202E, zero-width), is empty, or
 /// has no letter (emoji-only, punctuation-only).

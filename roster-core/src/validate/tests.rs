@@ -22,6 +22,11 @@ fn identifiers_are_positive_digits_of_a_configured_length() {
     assert!(identifier(&i64::MAX.to_string(), &long).is_err());
     assert!(id_number(-5, &rules).is_err());
     assert_eq!(id_number(7, &rules).unwrap(), 7);
+    // School 0 is the district office; a DCID of 0 is not an identifier.
+    assert_eq!(school_number(0, &rules).unwrap(), 0);
+    assert!(id_number(0, &rules).is_err());
+    assert!(school_number(-1, &rules).is_err());
+    assert!(reason(school_number(i64::MAX, &rules)).contains("19 digits"));
 }
 
 #[test]

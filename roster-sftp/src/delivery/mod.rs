@@ -37,6 +37,7 @@
 //! ```
 
 mod archive;
+mod check;
 mod connect;
 mod error;
 mod hostkey;
@@ -47,6 +48,7 @@ mod target;
 mod transfer;
 mod upload;
 
+pub use check::LoginCheck;
 pub use error::SftpError;
 pub use hostkey::{HostKeyInfo, fetch_host_key, fetch_host_key_async, format_sha256, parse_sha256};
 pub use outcome::Delivery;

@@ -100,6 +100,7 @@ async fn main() -> ExitCode {
                 students,
                 seed,
                 today: today.unwrap_or_else(today_utc),
+                district: demo::DemoDistrict::for_domain(&domain),
                 domain,
             };
             let started = Instant::now();

@@ -10,10 +10,15 @@
 //!
 //! What is in it (all of it reachable from the constants below, so tests and districts need
 //! not guess):
-//! - [`SCHOOLS`]: three elementary, two middle, one high school, an early-learning centre, an
-//!   alternative school excluded from state reporting ([`STATE_EXCLUDED_SCHOOL`]), a school
-//!   named "Substitute" ([`SUBSTITUTE_SCHOOL`]) and a graduated-students school
-//!   ([`GRADUATED_SCHOOL`], number 999999; refer to it by this constant).
+//! - [`SCHOOLS`]: D118's buildings, with the numbers the D118 scripts name (see [`SCHOOLS`]
+//!   for which come from the seeds and which are the demo's): the district office (0, staff
+//!   only), three elementary and two middle schools, Wauconda High School ([`HIGH_SCHOOL`])
+//!   and the three buildings the staff script counts with it ([`WHS_GROUP`]), an
+//!   early-learning centre, school 901 excluded from state reporting
+//!   ([`STATE_EXCLUDED_SCHOOL`]), a school named "Substitute" ([`SUBSTITUTE_SCHOOL`]) and a
+//!   graduated-students school ([`GRADUATED_SCHOOL`], number 999999; refer to it by this
+//!   constant). [`DemoDistrict::KippChicago`] writes KIPP Chicago's four campuses instead
+//!   ([`KIPP_SCHOOLS`]), with the same people.
 //! - Students in grades -2..=12 and 99 with every enroll status (-1, 0, 1, 2, 3, 4) and one
 //!   unknown code (5), this year's graduates (class of `today`'s year, enroll status 3 or in
 //!   the graduated school), and the edge cases in [`edge`]: apostrophes, hyphens, accents,
@@ -61,16 +66,52 @@ use std::path::{Path, PathBuf};
 use chrono::{Datelike, NaiveDate};
 use rusqlite::Connection;
 
-pub use self::schools::{DemoSchool, SCHOOLS};
+pub use self::schools::{DemoSchool, KIPP_SCHOOLS, SCHOOLS, WHS_GROUP, schools_of};
 
 /// Domain of the demo staff emails unless [`DemoConfig::domain`] says otherwise.
 pub const DEFAULT_DOMAIN: &str = "demo.k12.example";
 /// The graduated-students school.
 pub const GRADUATED_SCHOOL: i64 = 999_999;
-/// The school named "Substitute" (home school of substitute teachers; no students).
+/// The school named "Substitute" (home school of substitute teachers; no students). The
+/// name is D118's (`d118-staffsync.pyw:37`), the number is not in the seeds.
 pub const SUBSTITUTE_SCHOOL: i64 = 900;
-/// The alternative school with `STATE_EXCLUDEFROMREPORTING = 1` (it has students).
-pub const STATE_EXCLUDED_SCHOOL: i64 = 500;
+/// D118's school 901, with `STATE_EXCLUDEFROMREPORTING = 1` (it has students): the student
+/// script puts its students in the building OU without a grade sub-OU
+/// (`d118-studentsync.py:160`).
+pub const STATE_EXCLUDED_SCHOOL: i64 = 901;
+/// D118's district office, school 0: staff, no students (`d118-staffsync.pyw:173`).
+pub const DISTRICT_OFFICE: i64 = 0;
+/// Wauconda High School (the name is the staff script's, line 174; the number 131 is one of
+/// its CrisisGO group, line 173).
+pub const HIGH_SCHOOL: i64 = 131;
+/// The domain whose demo is KIPP Chicago's ([`DemoDistrict::for_domain`]).
+pub const KIPP_DOMAIN: &str = "kippchicago.org";
+
+/// Which district's schools the demo has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DemoDistrict {
+    /// D118's buildings ([`SCHOOLS`]): what the D118 jobs and Grow read.
+    #[default]
+    D118,
+    /// KIPP Chicago's four campuses ([`KIPP_SCHOOLS`]), grades -2 to 8 (and the edge cases'):
+    /// what the ST Math job reads. Made like D118's demo, then each building's people move to
+    /// the campus it maps to (early and elementary grades at the primary campus and KBCP,
+    /// each middle school at a middle campus), the Substitute and graduated-students schools
+    /// staying as they are.
+    KippChicago,
+}
+
+impl DemoDistrict {
+    /// The district whose demo a job with staff at `domain` reads: KIPP Chicago's for
+    /// [`KIPP_DOMAIN`], D118's otherwise.
+    pub fn for_domain(domain: &str) -> DemoDistrict {
+        if domain.eq_ignore_ascii_case(KIPP_DOMAIN) {
+            DemoDistrict::KippChicago
+        } else {
+            DemoDistrict::D118
+        }
+    }
+}
 /// Names of the test accounts (whole first or last names, lower case). "do" is not on it:
 /// [`edge::STUDENT_DO`] is a real person.
 pub const BAD_NAMES: &[&str] = &["test", "student", "sub", "demo"];
@@ -121,7 +162,7 @@ pub mod edge {
     /// Enroll status 5, which PowerSchool does not define: a row error (skipped, never
     /// suspended).
     pub const STUDENT_UNKNOWN_STATUS: &str = "100020";
-    /// At the alternative school (excluded from state reporting), grade 11.
+    /// At school 901 (excluded from state reporting), grade 11.
     pub const STUDENT_STATE_EXCLUDED: &str = "100021";
     /// Seán de la Cruz, kindergarten (grade 0).
     pub const STUDENT_PARTICLE: &str = "100022";
@@ -129,6 +170,9 @@ pub mod edge {
     pub const STUDENT_PREK3: &str = "100023";
     /// "ROBERT" "MCDONALD" in capitals (title case gives "Robert" "McDonald").
     pub const STUDENT_CAPITALS: &str = "100024";
+    /// Students at the three buildings of [`super::WHS_GROUP`] (133, 134, 135), grade 9, so
+    /// every D118 building with students has one however small the demo.
+    pub const STUDENTS_WHS_GROUP: [&str; 3] = ["100025", "100026", "100027"];
 
     /// "Test" "Teacher" (test account).
     pub const STAFF_TEST_ACCOUNT: i64 = 101;
@@ -166,7 +210,7 @@ pub mod edge {
 /// What to generate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemoConfig {
-    /// Student rows wanted; the 25 edge-case students are part of them (a smaller number
+    /// Student rows wanted; the 28 edge-case students are part of them (a smaller number
     /// still writes every edge case).
     pub students: usize,
     /// Seed of the random generator: the same seed writes the same district.
@@ -175,6 +219,8 @@ pub struct DemoConfig {
     pub today: NaiveDate,
     /// Domain of staff emails; default [`DEFAULT_DOMAIN`].
     pub domain: String,
+    /// Whose schools; default D118's.
+    pub district: DemoDistrict,
 }
 
 impl DemoConfig {
@@ -185,6 +231,7 @@ impl DemoConfig {
             seed,
             today,
             domain: DEFAULT_DOMAIN.into(),
+            district: DemoDistrict::D118,
         }
     }
 

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 
 use super::rng::Rng;
 use super::students::Stu;
-use super::{HOMEROOM_EXPRESSION, STATE_EXCLUDED_SCHOOL, date};
+use super::{HIGH_SCHOOL, HOMEROOM_EXPRESSION, STATE_EXCLUDED_SCHOOL, WHS_GROUP, date};
 
 /// Courses: (number, name, period expression, term slot: 0 year, 1 S1, 2 S2).
 pub(super) const COURSES: &[(&str, &str, &str, i64)] = &[
@@ -108,8 +108,8 @@ pub(super) fn sections(
     let mut sections: Vec<Sec> = Vec::new();
     let mut id = 1;
     for (school, teachers) in teachers_by_school {
-        let secondary =
-            *school == 210 || *school == 220 || *school == 310 || *school == STATE_EXCLUDED_SCHOOL;
+        let secondary = [210, 220, HIGH_SCHOOL, STATE_EXCLUDED_SCHOOL].contains(school)
+            || WHS_GROUP.contains(school);
         for (k, &t) in teachers.iter().enumerate() {
             let next = teachers[(k + 1) % teachers.len()];
             let mut add = |course: usize, term: i64, teacher: i64| {

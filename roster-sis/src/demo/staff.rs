@@ -7,7 +7,10 @@ use super::names::{FIRST_NAMES, LAST_NAMES, email_local};
 use super::rng::Rng;
 use super::schools::DemoSchool;
 use super::students::Stu;
-use super::{DemoConfig, STATE_EXCLUDED_SCHOOL, SUBSTITUTE_SCHOOL, edge};
+use super::{
+    DISTRICT_OFFICE, DemoConfig, HIGH_SCHOOL, STATE_EXCLUDED_SCHOOL, SUBSTITUTE_SCHOOL, WHS_GROUP,
+    edge,
+};
 
 /// One user before it is written.
 pub(super) struct User {
@@ -124,7 +127,20 @@ pub(super) fn staff(
 fn special_staff(domain: &str) -> Vec<User> {
     use edge::*;
     let e = |first: &str, last: &str| Some(format!("{}@{domain}", email_local(first, last)));
-    let regular = [110, 120, 130, 210, 220, 310, 400, STATE_EXCLUDED_SCHOOL];
+    let regular = [
+        DISTRICT_OFFICE,
+        110,
+        120,
+        130,
+        210,
+        220,
+        HIGH_SCHOOL,
+        WHS_GROUP[0],
+        WHS_GROUP[1],
+        WHS_GROUP[2],
+        400,
+        STATE_EXCLUDED_SCHOOL,
+    ];
     vec![
         User {
             dcid: STAFF_TEST_ACCOUNT,
@@ -176,9 +192,9 @@ fn special_staff(domain: &str) -> Vec<User> {
             first: "Priya".into(),
             last: Some("Subramanian".into()),
             email: e("priya", "subramanian"),
-            home: 310,
+            home: HIGH_SCHOOL,
             group: 4,
-            assignments: vec![(310, Some(1), 1)],
+            assignments: vec![(HIGH_SCHOOL, Some(1), 1)],
         },
         User {
             dcid: STAFF_DO,
@@ -214,16 +230,16 @@ fn special_staff(domain: &str) -> Vec<User> {
             email: e("helen", "park"),
             home: 220,
             group: 4,
-            assignments: vec![(220, Some(2), 1), (310, Some(2), 1)],
+            assignments: vec![(220, Some(2), 1), (HIGH_SCHOOL, Some(2), 1)],
         },
         User {
             dcid: STAFF_NULL_LAST_NAME,
             first: "Lee".into(),
             last: None,
             email: e("lee", "x"),
-            home: 310,
+            home: HIGH_SCHOOL,
             group: 6,
-            assignments: vec![(310, Some(1), 2)],
+            assignments: vec![(HIGH_SCHOOL, Some(1), 2)],
         },
         User {
             dcid: STAFF_NO_ASSIGNMENTS,
@@ -239,7 +255,7 @@ fn special_staff(domain: &str) -> Vec<User> {
             first: "Zoë".into(),
             last: Some("Brontë".into()),
             email: e("zoe", "bronte"),
-            home: 310,
+            home: DISTRICT_OFFICE,
             group: 1,
             assignments: regular.iter().map(|&s| (s, Some(1), 2)).collect(),
         },

@@ -5,7 +5,10 @@ use chrono::{Datelike, NaiveDate};
 
 use super::names::{FIRST_NAMES, LAST_NAMES};
 use super::rng::Rng;
-use super::{DemoConfig, GRADUATED_SCHOOL, STATE_EXCLUDED_SCHOOL, date, edge};
+use super::{
+    DemoConfig, DemoDistrict, GRADUATED_SCHOOL, HIGH_SCHOOL, STATE_EXCLUDED_SCHOOL, WHS_GROUP,
+    date, edge,
+};
 
 /// One student before it is written.
 pub(super) struct Stu {
@@ -33,7 +36,8 @@ fn school_for_grade(rng: &mut Rng, grade: i32) -> i64 {
         0..=5 => *rng.pick(&[110, 120, 130]),
         6..=8 => *rng.pick(&[210, 220]),
         9..=12 if rng.chance(100) => STATE_EXCLUDED_SCHOOL,
-        9..=12 => 310,
+        9..=12 if rng.chance(90) => *rng.pick(&WHS_GROUP),
+        9..=12 => HIGH_SCHOOL,
         _ => GRADUATED_SCHOOL,
     }
 }
@@ -58,12 +62,12 @@ pub(super) fn students(config: &DemoConfig, rng: &mut Rng) -> Vec<Stu> {
     let mut v = vec![
         special(STUDENT_APOSTROPHE, "Liam", Some("O'Brien"), 3, 110, 0),
         special(STUDENT_HYPHEN, "Ana", Some("García-López"), 7, 210, 0),
-        special(STUDENT_ACCENT, "José", Some("Martínez"), 10, 310, 0),
+        special(STUDENT_ACCENT, "José", Some("Martínez"), 10, HIGH_SCHOOL, 0),
         special(STUDENT_DIAERESIS, "Zoë", Some("Brontë"), 1, 120, 0),
         special(STUDENT_DOUBLE_SPACE, "Mary  Ann", Some("Smith"), 4, 130, 0),
         special(STUDENT_NULL_LAST_NAME, "Prince", None, 2, 110, 0),
         special(STUDENT_DUPLICATE_NUMBER, "Jordan", Some("Lee"), 5, 120, 0),
-        special(STUDENT_DO, "Minh", Some("Do"), 9, 310, 0),
+        special(STUDENT_DO, "Minh", Some("Do"), 9, HIGH_SCHOOL, 0),
         special(STUDENT_TEST_ACCOUNT, "Test", Some("Student"), 2, 110, 0),
         special(STUDENT_DEMO_ACCOUNT, "Demo", Some("Account"), 6, 220, 0),
         special(STUDENT_TESTA, "Testa", Some("Rossi"), 8, 210, 0),
@@ -72,7 +76,7 @@ pub(super) fn students(config: &DemoConfig, rng: &mut Rng) -> Vec<Stu> {
             "Aaliyah",
             Some("Subramanian"),
             11,
-            310,
+            HIGH_SCHOOL,
             0,
         ),
         special(
@@ -80,7 +84,7 @@ pub(super) fn students(config: &DemoConfig, rng: &mut Rng) -> Vec<Stu> {
             "Grace",
             Some("Okafor"),
             12,
-            310,
+            HIGH_SCHOOL,
             3,
         ),
         special(
@@ -102,7 +106,14 @@ pub(super) fn students(config: &DemoConfig, rng: &mut Rng) -> Vec<Stu> {
         special(STUDENT_PRE_REGISTERED, "Mateo", Some("Flores"), -1, 400, -1),
         special(STUDENT_TRANSFERRED, "Chidi", Some("Okafor"), 4, 130, 2),
         special(STUDENT_INACTIVE, "Hana", Some("Kim"), 7, 220, 1),
-        special(STUDENT_HISTORICAL, "Björn", Some("Müller"), 10, 310, 4),
+        special(
+            STUDENT_HISTORICAL,
+            "Björn",
+            Some("Müller"),
+            10,
+            HIGH_SCHOOL,
+            4,
+        ),
         special(STUDENT_UNKNOWN_STATUS, "Yuki", Some("Chen"), 8, 210, 5),
         special(
             STUDENT_STATE_EXCLUDED,
@@ -115,17 +126,46 @@ pub(super) fn students(config: &DemoConfig, rng: &mut Rng) -> Vec<Stu> {
         special(STUDENT_PARTICLE, "Seán", Some("de la Cruz"), 0, 110, 0),
         special(STUDENT_PREK3, "Amara", Some("Nowak"), -2, 400, 0),
         special(STUDENT_CAPITALS, "ROBERT", Some("MCDONALD"), 6, 210, 0),
+        special(
+            STUDENTS_WHS_GROUP[0],
+            "Noah",
+            Some("Schmidt"),
+            9,
+            WHS_GROUP[0],
+            0,
+        ),
+        special(
+            STUDENTS_WHS_GROUP[1],
+            "Ava",
+            Some("Novak"),
+            9,
+            WHS_GROUP[1],
+            0,
+        ),
+        special(
+            STUDENTS_WHS_GROUP[2],
+            "Eli",
+            Some("Brooks"),
+            9,
+            WHS_GROUP[2],
+            0,
+        ),
     ];
     v[12].class_of = this_year;
     v[13].class_of = this_year;
     v[14].class_of = this_year - 1;
     let specials = v.len() + 1; // + the duplicate written last
+    // KIPP's campuses teach up to grade 8 (`KIPP_SCHOOLS`): its demo draws grades 0 to 8.
+    let grades = match config.district {
+        DemoDistrict::D118 => 13,
+        DemoDistrict::KippChicago => 9,
+    };
     for i in 0..config.students.saturating_sub(specials) {
         let r = rng.below(1000);
         let grade = match r {
             0..=19 => -2,
             20..=59 => -1,
-            60..=959 => ((r - 60) * 13 / 900) as i32,
+            60..=959 => ((r - 60) * grades / 900) as i32,
             _ => 99,
         };
         let school = school_for_grade(rng, grade);

@@ -9,10 +9,10 @@ use rusqlite::{Connection, Transaction, params};
 use super::date;
 use super::rng::Rng;
 use super::schedules::{COURSES, Schedule, Sec, TermIds, sections, term_rows};
-use super::schools::{DemoSchool, SCHOOLS, teaching_schools};
+use super::schools::{DemoSchool, KIPP_SCHOOLS, kipp_school, schools_of, teaching_schools};
 use super::staff::{User, staff};
 use super::students::{Stu, students};
-use super::{DemoConfig, DemoSummary};
+use super::{DemoConfig, DemoDistrict, DemoSummary};
 
 const SCHEMA: &str = "
 CREATE TABLE SCHOOLS (SCHOOL_NUMBER INTEGER PRIMARY KEY, NAME TEXT, ABBREVIATION TEXT,
@@ -73,11 +73,18 @@ pub(super) fn write(conn: &mut Connection, config: &DemoConfig) -> rusqlite::Res
     };
     // The order of the steps (and of the random numbers they draw) is the file's layout.
     let tx = conn.transaction()?;
-    write_schools(&tx, &mut summary)?;
+    write_schools(&tx, schools_of(config.district), &mut summary)?;
     let teaching = teaching_schools();
+    let mut studs = students(config, &mut rng);
+    let (mut users, mut teachers_by_school) = staff(config, &mut rng, &teaching, &studs);
+    let teaching = match config.district {
+        DemoDistrict::D118 => teaching,
+        DemoDistrict::KippChicago => {
+            to_kipp(&mut studs, &mut users, &mut teachers_by_school);
+            KIPP_SCHOOLS.iter().filter(|s| !s.state_excluded).collect()
+        }
+    };
     write_terms(&tx, &teaching, start, &terms, &mut summary)?;
-    let studs = students(config, &mut rng);
-    let (users, teachers_by_school) = staff(config, &mut rng, &teaching, &studs);
     let ss_ids = write_users(&tx, &users, &mut summary)?;
     let schedule = Schedule::new(
         sections(
@@ -98,10 +105,42 @@ pub(super) fn write(conn: &mut Connection, config: &DemoConfig) -> rusqlite::Res
     Ok(summary)
 }
 
+/// Moves the people of D118's buildings to the KIPP campuses [`kipp_school`] maps them to:
+/// students, homes and assignments (one per campus, the first kept), and each campus's
+/// teachers (the buildings' lists joined, in order).
+fn to_kipp(studs: &mut [Stu], users: &mut [User], teachers_by_school: &mut Vec<(i64, Vec<i64>)>) {
+    for s in studs.iter_mut() {
+        s.school = kipp_school(s.school);
+    }
+    for u in users.iter_mut() {
+        u.home = kipp_school(u.home);
+        let mut seen = Vec::new();
+        u.assignments.retain_mut(|a| {
+            a.0 = kipp_school(a.0);
+            let new = !seen.contains(&a.0);
+            seen.push(a.0);
+            new
+        });
+    }
+    let mut joined: Vec<(i64, Vec<i64>)> = Vec::new();
+    for (school, teachers) in teachers_by_school.drain(..) {
+        let school = kipp_school(school);
+        match joined.iter_mut().find(|(s, _)| *s == school) {
+            Some((_, t)) => t.extend(teachers),
+            None => joined.push((school, teachers)),
+        }
+    }
+    *teachers_by_school = joined;
+}
+
 /// `SCHOOLS` and `COURSES`.
-fn write_schools(tx: &Transaction<'_>, summary: &mut DemoSummary) -> rusqlite::Result<()> {
+fn write_schools(
+    tx: &Transaction<'_>,
+    schools: &[DemoSchool],
+    summary: &mut DemoSummary,
+) -> rusqlite::Result<()> {
     let mut ins = tx.prepare("INSERT INTO SCHOOLS VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
-    for s in SCHOOLS {
+    for s in schools {
         ins.execute(params![
             s.number,
             s.name,

@@ -14,8 +14,10 @@
 //! ```
 
 pub mod backend;
+pub mod instant_client;
 pub mod map;
 pub mod oracle;
+pub mod probe;
 pub mod sql;
 pub mod sqlite;
 
@@ -215,6 +217,13 @@ impl<B: SqlBackend> SisSource for PowerSchoolSource<B> {
         loaded.errors.append(&mut phone_errors);
         Self::log_errors("USERS", &loaded.errors);
         Ok(loaded)
+    }
+
+    async fn probe(
+        &self,
+        needs: &roster_core::probe::ProbeNeeds,
+    ) -> Vec<roster_core::probe::Check> {
+        probe::probe(self, needs).await
     }
 
     async fn classes(&self, scope: &Scope, today: NaiveDate) -> Result<Classes, SourceError> {

@@ -22,7 +22,9 @@ pub fn schools(rows: &Rows, rules: &FieldRules) -> (Loaded<School>, RefusedSchoo
         let key = text(idx.get(row, "SCHOOL_NUMBER")).unwrap_or_else(|| format!("row {}", i + 1));
         let mut c = RowCheck::new("SCHOOLS", format!("SCHOOL_NUMBER={key}"), &idx, row);
         let number = c.req_int("SCHOOL_NUMBER");
-        let number = c.check("SCHOOL_NUMBER", number, |n| validate::id_number(n, rules));
+        let number = c.check("SCHOOL_NUMBER", number, |n| {
+            validate::school_number(n, rules)
+        });
         let excluded = c.opt_int("STATE_EXCLUDEFROMREPORTING").unwrap_or(0) != 0;
         let name = text(c.value("NAME")).unwrap_or_default();
         let name = c.check("NAME", Some(name), |n| validate::ou_component(&n));
