@@ -53,6 +53,7 @@ pub struct GoogleBench {
     pub today: NaiveDate,
     pub run_sync: bool,
     pub run_apply: bool,
+    pub run_realistic: bool,
 }
 
 /// The generated district and how the directory was brought to the synced state.
@@ -147,6 +148,7 @@ pub struct GoogleResult {
     pub setup: Setup,
     pub apply: Option<ApplyResult>,
     pub sync: Option<SyncResult>,
+    pub realistic: Option<crate::realistic::RealisticResult>,
 }
 
 /// D118's student rules on the demo district.
@@ -303,11 +305,16 @@ pub async fn run(cfg: &GoogleBench, work_dir: &Path) -> Result<GoogleResult, Ben
     } else {
         None
     };
+    let realistic = match cfg.run_realistic {
+        true => Some(crate::realistic::run(&emu, &token, &policy).await?),
+        false => None,
+    };
     emu.shutdown();
     Ok(GoogleResult {
         setup,
         apply: apply_result,
         sync,
+        realistic,
     })
 }
 

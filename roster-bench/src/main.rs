@@ -9,10 +9,12 @@
 //!    achieved share of the quota, failed changes, 403/429 answers and retries;
 //! 3. a plan of 1,000,000 people against 1,000,000 accounts in memory: time and peak RSS;
 //! 4. a 1,000,000-row ST Math `students.csv` and a OneRoster zip for the same roster;
+//! 5. the no-change sync's read at Google's observed latency ([`realistic`]): roster against a
+//!    GAM-style read and the quota floor.
 //! 7. reading 100,000 students through the PowerSchool API emulator at 200 ms per page.
 //!
 //! ```text
-//! cargo run --release -p roster-bench -- [--quick] [--json] [--only sync,apply,plan,vendor,powerschool-api]
+//! cargo run --release -p roster-bench -- [--quick] [--json] [--only sync,apply,plan,vendor,realistic,powerschool-api]
 //! ```
 //! Sections 3 and 4 run first (so the peak RSS of section 3 is not the emulator's), the
 //! table lists them in the order above. Output: a Markdown table, or JSON with `--json`.
@@ -20,6 +22,7 @@
 mod google;
 mod inmem;
 mod psapi;
+mod realistic;
 mod synth;
 mod sys;
 mod table;
@@ -47,6 +50,8 @@ enum Section {
     Plan,
     /// 4. ST Math CSV and OneRoster zip.
     Vendor,
+    /// Section 5: the no-change read at the realistic latency profile.
+    Realistic,
     /// 7. Students through the PowerSchool API emulator.
     PowerschoolApi,
 }
@@ -196,7 +201,7 @@ fn main() -> ExitCode {
             }
         }
     }
-    if runs(Section::Sync) || runs(Section::Apply) {
+    if runs(Section::Sync) || runs(Section::Apply) || runs(Section::Realistic) {
         let cfg = google::GoogleBench {
             students: sizes.students,
             creates: sizes.creates,
@@ -206,6 +211,7 @@ fn main() -> ExitCode {
             today: args.today,
             run_sync: runs(Section::Sync),
             run_apply: runs(Section::Apply),
+            run_realistic: runs(Section::Realistic),
         };
         let rt = match tokio::runtime::Builder::new_multi_thread()
             .enable_all()

@@ -34,6 +34,9 @@ pub fn thousands(n: u64) -> String {
 /// One line per missed target.
 pub fn missed(r: &BenchReport) -> Vec<String> {
     let mut m = Vec::new();
+    if let Some(x) = r.google.as_ref().and_then(|g| g.realistic.as_ref()) {
+        m.extend(x.missed());
+    }
     if let Some(g) = &r.google {
         if let Some(s) = &g.sync {
             if s.roster_calls as f64 > s.roster_calls_target {
@@ -350,6 +353,9 @@ pub fn markdown(r: &BenchReport) -> String {
             "(none)",
             "",
         ]);
+    }
+    if let Some(x) = r.google.as_ref().and_then(|g| g.realistic.as_ref()) {
+        crate::realistic::rows(x, &mut row);
     }
     if let Some(g) = &r.google {
         let s = &g.setup;

@@ -1,4 +1,4 @@
-//! Smoke test of the `roster-bench` binary with tiny sizes: every section runs, and the
+//! Smoke test of the `roster-bench` binary with tiny sizes: every section (1-5) runs, and the
 //! measurements it reports are consistent (not their speed: CI machines vary).
 
 use std::process::Command;
@@ -78,6 +78,21 @@ fn bench_runs_every_section_with_tiny_sizes() {
     );
     assert_eq!(sync["baseline_calls"].as_u64().unwrap(), with_account);
     assert_eq!(sync["baseline_sample_updates"], 0);
+
+    // Section 5 (realistic latency): both reads find every account; at this size each root
+    // is one page, so roster cannot beat the GAM-style read by much, and is not asked to.
+    let real = &r["google"]["realistic"];
+    assert_eq!(real["roster_accounts"].as_u64().unwrap(), with_account);
+    assert_eq!(real["gam_accounts"].as_u64().unwrap(), with_account);
+    assert_eq!(
+        real["floor_calls"].as_u64().unwrap(),
+        with_account.div_ceil(500)
+    );
+    assert!(real["roster_calls"].as_u64().unwrap() >= real["floor_calls"].as_u64().unwrap());
+    assert!(
+        real["roster_s"].as_f64().unwrap() >= 0.24,
+        "a realistic call takes >= 240 ms"
+    );
 
     let plan = &r["plan"];
     assert_eq!(plan["people"], 3000);

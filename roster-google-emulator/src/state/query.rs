@@ -10,8 +10,10 @@ use crate::error::ApiError;
 pub enum Clause {
     /// `orgUnitPath='/A B'`: that OU and everything under it (lower-cased path).
     OrgUnit(String),
-    /// `email:prefix` (a trailing `*` is allowed).
-    EmailPrefix(String),
+    /// `email:prefix` (a trailing `*` is allowed): the primary address or, as at Google
+    /// (whose `email` field includes aliases), an alias starting with the prefix. Holds the
+    /// prefix and the ids of the users with such an alias.
+    EmailPrefix(String, std::collections::BTreeSet<String>),
     /// `email=exact`.
     EmailExact(String),
     /// `isSuspended=true|false`.
@@ -95,7 +97,16 @@ pub fn parse_query(state: &State, q: &str) -> Result<Vec<Clause>, ApiError> {
         let value = unquote(&rest[1..]);
         let clause = match (field, op) {
             ("orgUnitPath", _) => Clause::OrgUnit(State::normalize_path(&value).to_lowercase()),
-            ("email", ":") => Clause::EmailPrefix(value.trim_end_matches('*').to_lowercase()),
+            ("email", ":") => {
+                let p = value.trim_end_matches('*').to_lowercase();
+                let owners = state
+                    .aliases
+                    .range(p.clone()..)
+                    .take_while(|(a, _)| a.starts_with(&p))
+                    .map(|(_, id)| id.clone())
+                    .collect();
+                Clause::EmailPrefix(p, owners)
+            }
             // An alias address names its user, as at Google.
             ("email", "=") => {
                 let v = value.to_lowercase();
@@ -170,7 +181,9 @@ pub fn matches(user: &StoredUser, clauses: &[Clause]) -> bool {
                 .to_lowercase();
             p == "/" || &ou == p || ou.starts_with(&format!("{p}/"))
         }
-        Clause::EmailPrefix(p) => email().starts_with(p.as_str()),
+        Clause::EmailPrefix(p, alias_owners) => {
+            email().starts_with(p.as_str()) || alias_owners.contains(&user.id)
+        }
         Clause::EmailExact(e) => &email() == e,
         Clause::Suspended(b) => {
             user.data

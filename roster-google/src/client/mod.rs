@@ -185,6 +185,11 @@ impl DirectoryClient {
         self.calls.load(Ordering::Relaxed)
     }
 
+    /// The client's sustained request rate (requests per second).
+    pub fn rate_per_second(&self) -> f64 {
+        self.limiter.rate()
+    }
+
     /// Requests the client retried after a retryable failure.
     pub fn retries(&self) -> u64 {
         self.retries.load(Ordering::Relaxed)

@@ -2,7 +2,9 @@
 //!
 //! - `list_accounts` lists every managed OU root concurrently (`users.list`,
 //!   `query=orgUnitPath='...'`, `projection=full`, 500 per page, `fields` trimmed to the
-//!   managed fields) and dedupes by user id (a root inside another root is listed twice).
+//!   managed fields) and dedupes by user id (a root inside another root is listed twice);
+//!   when Google answers slowly, a root is read as concurrent email-prefix partitions
+//!   (`partition`, [`ReadPartitions`]).
 //! - `apply` makes one `users.patch` per change (`users.insert` for a create; `groups.list`
 //!   plus one `members.delete` per group for `RemoveFromGroups`), addressing the user by
 //!   `change.account_id` when the plan has it, else by `change.email`. A `409 duplicate` on
@@ -16,6 +18,7 @@
 //!   engine, which retries the whole change (every change here is safe to repeat).
 
 mod mapping;
+mod partition;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -34,6 +37,7 @@ pub use mapping::{
     EXTERNAL_ID_TYPES, SchemaTypes, account_from_user, custom_schemas_json,
     external_id_from_google, external_id_to_google, patch_body, user_from_account,
 };
+pub use partition::{FIRST_CHARACTERS, MIN_SLOW_PAGE, ReadPartitions};
 
 use crate::client::{
     DirectoryClient, DirectoryError, ListUsers, OrgUnit, Password, Projection, USER_FIELDS,
@@ -57,6 +61,8 @@ pub struct GoogleDirectory {
     subject: Option<String>,
     /// The licensing API, for jobs that remove licences ([`Self::with_licensing`]).
     licensing: Option<crate::licensing::LicensingClient>,
+    /// When a root's listing is split into email-prefix partitions.
+    read_partitions: ReadPartitions,
 }
 
 impl GoogleDirectory {
@@ -70,7 +76,15 @@ impl GoogleDirectory {
             group_concurrency: 4,
             subject: None,
             licensing: None,
+            read_partitions: ReadPartitions::Auto,
         }
+    }
+
+    /// When `list_accounts` splits a root into concurrent email-prefix partitions
+    /// ([`ReadPartitions::Auto`] by default).
+    pub fn with_read_partitions(mut self, mode: ReadPartitions) -> Self {
+        self.read_partitions = mode;
+        self
     }
 
     /// The admin the credentials act as (a service account's `sub`): the sync never
@@ -162,7 +176,11 @@ impl GoogleDirectory {
             a.org_unit_path = ous.share(a.org_unit_path);
             a.org_unit_path.is_within(root).then_some(a)
         };
-        let accounts = match self.client.list_users_into(&params, keep).await {
+        let mut keep = keep;
+        let listed =
+            partition::list_root_users(&self.client, &params, self.read_partitions, &mut keep)
+                .await;
+        let accounts = match listed {
             Ok(u) => u,
             // A root that does not exist (yet) has no accounts.
             Err(e) if e.status == 400 || e.is_not_found() => {
@@ -431,20 +449,8 @@ fn random_password() -> String {
 impl DirectoryTarget for GoogleDirectory {
     async fn list_accounts(&self, under: &[OrgUnitPath]) -> Result<Vec<Account>, TargetError> {
         let lists = futures::future::join_all(under.iter().map(|r| self.list_root(r))).await;
-        let mut seen: HashSet<String> = HashSet::new();
-        let mut out = Vec::new();
-        for list in lists {
-            for a in list? {
-                let key =
-                    a.id.clone()
-                        .unwrap_or_else(|| normalize_email(&a.primary_email));
-                if seen.insert(key) {
-                    out.push(a);
-                }
-            }
-        }
-        out.sort_by(|a, b| a.primary_email.cmp(&b.primary_email));
-        Ok(out)
+        let lists = lists.into_iter().collect::<Result<Vec<_>, _>>()?;
+        Ok(partition::merge(lists))
     }
 
     async fn get_account(&self, email: &str) -> Result<Option<Account>, TargetError> {
