@@ -8,16 +8,19 @@
 //! 2. an apply of many creates against an emulator quota, the client at the same rate:
 //!    achieved share of the quota, failed changes, 403/429 answers and retries;
 //! 3. a plan of 1,000,000 people against 1,000,000 accounts in memory: time and peak RSS;
-//! 4. a 1,000,000-row ST Math `students.csv` and a OneRoster zip for the same roster.
+//! 4. a 1,000,000-row ST Math `students.csv` and a OneRoster zip for the same roster;
+//! 6. a start-of-year rollover of N students at a quota: write calls per changed account,
+//!    achieved share of the quota, failures, next plan (`rollover.rs`).
 //!
 //! ```text
-//! cargo run --release -p roster-bench -- [--quick] [--json] [--only sync,apply,plan,vendor]
+//! cargo run --release -p roster-bench -- [--quick] [--json] [--only sync,apply,plan,vendor,rollover]
 //! ```
 //! Sections 3 and 4 run first (so the peak RSS of section 3 is not the emulator's), the
 //! table lists them in the order above. Output: a Markdown table, or JSON with `--json`.
 
 mod google;
 mod inmem;
+mod rollover;
 mod synth;
 mod sys;
 mod table;
@@ -45,6 +48,8 @@ enum Section {
     Plan,
     /// 4. ST Math CSV and OneRoster zip.
     Vendor,
+    /// 6. Start-of-year rollover at a quota: one write per changed account.
+    Rollover,
 }
 
 /// Performance harness: roster against the seed-style baseline (DESIGN §9).
@@ -73,6 +78,22 @@ struct Args {
     /// [default: 1000; quick 200].
     #[arg(long)]
     baseline_sample: Option<usize>,
+    /// Students in the start-of-year rollover (section 6) [default: 100000; quick 5000].
+    #[arg(long)]
+    rollover_students: Option<usize>,
+    /// Emulator quota for the rollover; the client runs at the same rate. Google's default is
+    /// 2,400/min: 30,000/min keeps the section at about 4 minutes (the share of the quota is
+    /// what is measured).
+    #[arg(long, default_value_t = 30_000)]
+    rollover_quota_per_minute: u32,
+    /// Latency the emulator adds to every call of the rollover's apply, in ms (a write at
+    /// Google takes a few hundred ms).
+    #[arg(long, default_value_t = 250)]
+    rollover_latency_ms: u64,
+    /// Accounts the rollover's apply works on at once (the quota needs rate x latency calls
+    /// in flight: 500/s x 0.25 s = 125).
+    #[arg(long, default_value_t = 200)]
+    rollover_concurrency: usize,
     /// Small sizes: the whole run takes under a minute.
     #[arg(long)]
     quick: bool,
@@ -115,6 +136,7 @@ pub struct BenchReport {
     pub google: Option<google::GoogleResult>,
     pub plan: Option<inmem::PlanResult>,
     pub vendor: Option<inmem::VendorResult>,
+    pub rollover: Option<rollover::RolloverResult>,
     /// Targets missed, one line each.
     pub missed: Vec<String>,
 }
@@ -162,6 +184,7 @@ fn main() -> ExitCode {
         google: None,
         plan: None,
         vendor: None,
+        rollover: None,
         missed: Vec::new(),
     };
     let mut fatal = false;
@@ -203,6 +226,27 @@ fn main() -> ExitCode {
             Ok(g) => report.google = Some(g),
             Err(e) => {
                 tracing::error!(error = %e, "directory sections failed");
+                fatal = true;
+            }
+        }
+    }
+    if runs(Section::Rollover) {
+        let cfg = rollover::RolloverBench {
+            students: pick(args.rollover_students, 100_000, 5_000),
+            latency: Duration::from_millis(args.rollover_latency_ms),
+            quota_per_minute: args.rollover_quota_per_minute,
+            concurrency: args.rollover_concurrency,
+            today: args.today,
+        };
+        let result = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())
+            .and_then(|rt| rt.block_on(rollover::run(&cfg)).map_err(|e| e.to_string()));
+        match result {
+            Ok(r) => report.rollover = Some(r),
+            Err(e) => {
+                tracing::error!(error = %e, "rollover section failed");
                 fatal = true;
             }
         }

@@ -82,6 +82,9 @@ pub fn missed(r: &BenchReport) -> Vec<String> {
             m.push("plan: the changes differ from the injected drift".into());
         }
     }
+    if let Some(x) = &r.rollover {
+        m.extend(crate::rollover::missed(x));
+    }
     if let Some(v) = &r.vendor {
         let t = v.stmath_export_s + v.stmath_write_s;
         if t >= CSV_MAX_S {
@@ -350,6 +353,9 @@ pub fn markdown(r: &BenchReport) -> String {
             "(none)",
             "",
         ]);
+    }
+    if let Some(x) = &r.rollover {
+        crate::rollover::rows(x, &mut row);
     }
     if let Some(g) = &r.google {
         let s = &g.setup;
