@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::LatencyModel;
+
 /// Fault injection rates, each a probability in `0.0..=1.0` per API call.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -93,8 +95,11 @@ pub struct EmulatorConfig {
     pub bind: IpAddr,
     /// Port (0 = any free port).
     pub port: u16,
-    /// Added latency per API call.
+    /// Added latency per API call (a [`LatencyModel::constant`]; see `latency_model`).
     pub latency: Duration,
+    /// The full latency model (per-user cost of list calls, write latency, jitter); when set,
+    /// it replaces `latency`.
+    pub latency_model: Option<LatencyModel>,
     /// Fault rates.
     pub faults: Faults,
     /// Quota (None = unlimited).
@@ -110,6 +115,14 @@ pub struct EmulatorConfig {
     pub consistency: Consistency,
 }
 
+impl EmulatorConfig {
+    /// The latency model in effect: `latency_model`, else a constant `latency`.
+    pub fn effective_latency(&self) -> LatencyModel {
+        self.latency_model
+            .unwrap_or_else(|| LatencyModel::constant(self.latency))
+    }
+}
+
 impl Default for EmulatorConfig {
     fn default() -> Self {
         Self {
@@ -118,6 +131,7 @@ impl Default for EmulatorConfig {
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: 0,
             latency: Duration::ZERO,
+            latency_model: None,
             faults: Faults::default(),
             quota: None,
             max_concurrent_per_user: None,

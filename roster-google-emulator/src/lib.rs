@@ -138,7 +138,9 @@
 //! * **Quota**: token bucket per user (the token's subject; `anonymous` when open) refilled at
 //!   `per_minute/60` per second up to `burst`; over quota answers 403 `userRateLimitExceeded`
 //!   (default) or 429 `rateLimitExceeded`. Unlimited unless configured.
-//! * **Knobs**: added latency per API call; fault rates for 503, 429 and dropped connections
+//! * **Knobs**: added latency ([`LatencyModel`]: per call, per user a list call returns, per
+//!   write, with jitter drawn from a generator seeded with [`EmulatorConfig::seed`];
+//!   [`LatencyModel::realistic`] is Google's observed speed); fault rates for 503, 429 and dropped connections
 //!   (the TCP connection is closed without any response bytes), drawn from a generator seeded
 //!   with [`EmulatorConfig::seed`] (one draw per API call, so a sequential client sees the same
 //!   faults on every run); all changeable at run time ([`RunningEmulator::set_faults`], ...,
@@ -168,14 +170,16 @@
 //!   "faults":{"backend_error":0.01,"too_many_requests":0,"drop_connection":0},
 //!   "quota":{"per_minute":2400,"burst":40,"over_quota":"forbidden"|"too_many_requests"}|null,
 //!   "max_concurrent_per_user":N|null, "auth":"open"|"required", "list_lag_ms":N,
-//!   "settle_ms":N}` (a given `faults` object replaces all three rates)
+//!   "settle_ms":N, "latency_per_user_us":N, "write_latency_ms":N|null, "jitter_pct":0-100}`
+//!   (a given `faults` object replaces all three rates; a bad latency value changes none)
 //! * `GET /emulator/state` (the saved-state JSON); `PUT /emulator/state` replaces it (seeding
 //!   over HTTP: users, org units, schemas, groups, service accounts, installed clients)
 //!
 //! ## Binary
 //!
 //! `directory-emulator --port P --state FILE --domain D (repeatable) --customer-id C
-//! --latency-ms N --quota-per-minute N [--burst N] [--quota-429] [--max-concurrent N] --fault-503 RATE
+//! --latency-ms N [--latency-per-user-us N] [--write-latency-ms N] [--jitter-pct P]
+//! [--profile realistic] --quota-per-minute N [--burst N] [--quota-429] [--max-concurrent N] --fault-503 RATE
 //! --fault-429 RATE --fault-drop RATE --seed N --open --list-lag-ms N --settle-ms N` prints
 //! `base_url ...` and
 //! `token_url ...` on stdout, serves until Ctrl-C (SIGINT), then saves the state to `--state`
@@ -203,7 +207,9 @@
 //!   (deleted users are not modelled).
 //! * Quota is one token bucket per user plus an optional per-user concurrency cap; Google's
 //!   per-project limits and per-operation concurrency accounting are not modelled. Latency is
-//!   a constant added delay per call (each batch part pays it too, concurrently).
+//!   a model (per call, per returned user, per write, jitter), not a measurement of Google's
+//!   servers; each batch part pays it too, concurrently. The per-user part is paid after the
+//!   handler has read the state, so a list answer is a snapshot of when it started.
 //! * Tokens live in memory (not in saved state); a restarted emulator invalidates them, as a
 //!   rotated key would.
 //! * The JWT check does not verify `kid`, certificates or key rotation: the registered public
@@ -221,6 +227,7 @@ mod auth;
 mod config;
 mod discovery;
 mod error;
+mod latency;
 mod running;
 mod server;
 mod state;
@@ -233,6 +240,7 @@ pub use config::{Auth, Consistency, EmulatorConfig, Faults, OverQuota, Quota};
 /// accepts it as well as its own URL.
 pub const GOOGLE_TOKEN_AUDIENCE: &str = "https://oauth2.googleapis.com/token";
 pub use error::{ApiError, EmulatorError, OAuthError, grpc_status};
+pub use latency::{LatencyModel, MAX_JITTER_PCT};
 pub use running::{DIRECTORY_SCOPES, Emulator, RunningEmulator};
 pub use state::{
     FieldDef, Group, GroupMember, InstalledClient, OrgUnit, Projection, SchemaDef, ServiceAccount,

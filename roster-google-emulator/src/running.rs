@@ -12,7 +12,7 @@ use tokio::sync::oneshot;
 use crate::auth;
 use crate::server::{self, Shared, lock};
 use crate::state::{Group, InstalledClient, Projection, ServiceAccount, State, StoredUser};
-use crate::{Auth, Consistency, EmulatorConfig, EmulatorError, Faults, Quota};
+use crate::{Auth, Consistency, EmulatorConfig, EmulatorError, Faults, LatencyModel, Quota};
 
 /// Entry point: [`Emulator::start`].
 pub struct Emulator;
@@ -303,9 +303,17 @@ impl RunningEmulator {
     pub fn set_faults(&self, faults: Faults) {
         lock(&self.shared.knobs).faults = faults;
     }
-    /// Change the added latency.
+    /// Change the added latency to one constant delay per call (no per-user cost, no jitter).
     pub fn set_latency(&self, latency: Duration) {
-        lock(&self.shared.knobs).latency = latency;
+        lock(&self.shared.knobs).latency = LatencyModel::constant(latency);
+    }
+    /// Change the whole latency model (per-call, per-user, write latency, jitter).
+    pub fn set_latency_model(&self, model: LatencyModel) {
+        lock(&self.shared.knobs).latency = model;
+    }
+    /// The latency model in effect.
+    pub fn latency_model(&self) -> LatencyModel {
+        lock(&self.shared.knobs).latency
     }
     /// Change the quota (buckets restart full).
     pub fn set_quota(&self, quota: Option<Quota>) {

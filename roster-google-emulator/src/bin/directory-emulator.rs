@@ -3,6 +3,9 @@
 //! ```text
 //! directory-emulator --port 8089 --domain d118.org --state emu.json --latency-ms 20 \
 //!     --quota-per-minute 2400 --fault-503 0.01 --seed 7
+//! directory-emulator --profile realistic --quota-per-minute 2400    # Google's observed speed
+//! directory-emulator --latency-ms 300 --latency-per-user-us 2000 --write-latency-ms 250 \
+//!     --jitter-pct 20                                                # the same, spelled out
 //! ```
 //! Prints the base URL and token URL, serves until Ctrl-C, then saves the state (when `--state`
 //! is given). Seed users, org units, schemas, groups and credentials through the state file or
@@ -13,7 +16,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use roster_google_emulator::{
-    Auth, Consistency, Emulator, EmulatorConfig, Faults, OverQuota, Quota,
+    Auth, Consistency, Emulator, EmulatorConfig, Faults, LatencyModel, OverQuota, Quota,
 };
 
 #[derive(Debug, Parser)]
@@ -34,9 +37,22 @@ struct Args {
     /// Customer id (`my_customer` is always accepted too).
     #[arg(long)]
     customer_id: Option<String>,
-    /// Latency added to every API call, in milliseconds.
-    #[arg(long, default_value_t = 0)]
-    latency_ms: u64,
+    /// Latency added to every API call, in milliseconds (with --profile: its per-call base).
+    #[arg(long)]
+    latency_ms: Option<u64>,
+    /// Latency added per user (member, group) a list call returns, in microseconds.
+    #[arg(long)]
+    latency_per_user_us: Option<u64>,
+    /// Latency of write calls instead of --latency-ms, in milliseconds.
+    #[arg(long)]
+    write_latency_ms: Option<u64>,
+    /// Jitter of every delay, in percent (0-100; drawn from a generator seeded with --seed).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=100))]
+    jitter_pct: Option<u8>,
+    /// Start from a named latency profile (`realistic`: Google's observed speed, see
+    /// docs/PERFORMANCE.md); the latency flags above override its parts.
+    #[arg(long, value_enum)]
+    profile: Option<Profile>,
     /// Per-user quota in calls per minute (0 = unlimited).
     #[arg(long, default_value_t = 0)]
     quota_per_minute: u32,
@@ -74,6 +90,39 @@ struct Args {
     settle_ms: u64,
 }
 
+/// A named latency profile.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Profile {
+    /// No added latency (the default).
+    None,
+    /// [`LatencyModel::realistic`]: 300 ms per call + 2 ms per returned user, writes 250 ms,
+    /// ±20% jitter.
+    Realistic,
+}
+
+impl Args {
+    /// The latency model the flags describe.
+    fn latency(&self) -> LatencyModel {
+        let mut m = match self.profile {
+            Some(Profile::Realistic) => LatencyModel::realistic(),
+            Some(Profile::None) | None => LatencyModel::default(),
+        };
+        if let Some(ms) = self.latency_ms {
+            m.base = Duration::from_millis(ms);
+        }
+        if let Some(us) = self.latency_per_user_us {
+            m.per_user = Duration::from_micros(us);
+        }
+        if let Some(ms) = self.write_latency_ms {
+            m.write = Some(Duration::from_millis(ms));
+        }
+        if let Some(p) = self.jitter_pct {
+            m.jitter_pct = p;
+        }
+        m
+    }
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -93,7 +142,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let mut config = EmulatorConfig {
         port: args.port,
-        latency: Duration::from_millis(args.latency_ms),
+        latency: Duration::from_millis(args.latency_ms.unwrap_or(0)),
+        latency_model: Some(args.latency()),
         faults: Faults {
             backend_error: args.fault_503,
             too_many_requests: args.fault_429,

@@ -12,7 +12,7 @@ use super::shared::Knobs;
 use super::{Counters, Shared, lock};
 use crate::error::ApiError;
 use crate::state::State;
-use crate::{Auth, Faults, Quota};
+use crate::{Auth, Faults, LatencyModel, MAX_JITTER_PCT, Quota};
 
 /// Counters as JSON (also served at `GET /emulator/counters`).
 pub(crate) fn counters_json(shared: &Shared) -> Value {
@@ -28,7 +28,10 @@ pub(crate) fn counters_json(shared: &Shared) -> Value {
 
 fn knobs_json(k: &Knobs) -> Value {
     json!({
-        "latency_ms": k.latency.as_millis() as u64,
+        "latency_ms": k.latency.base.as_millis() as u64,
+        "latency_per_user_us": k.latency.per_user.as_micros() as u64,
+        "write_latency_ms": k.latency.write.map(|w| w.as_millis() as u64),
+        "jitter_pct": k.latency.jitter_pct,
         "faults": k.faults,
         "quota": k.quota,
         "max_concurrent_per_user": k.max_concurrent,
@@ -59,8 +62,8 @@ pub(super) fn control(
                 Err(e) => return bad(e.to_string()),
             };
             let mut k = lock(&shared.knobs);
-            if let Some(ms) = v.get("latency_ms").and_then(Value::as_u64) {
-                k.latency = Duration::from_millis(ms);
+            if let Err(m) = set_latency(&mut k.latency, &v) {
+                return bad(m);
             }
             if let Some(ms) = v.get("list_lag_ms").and_then(Value::as_u64) {
                 k.consistency.list_lag = Duration::from_millis(ms);
@@ -108,4 +111,39 @@ pub(super) fn control(
         },
         _ => api_error(&ApiError::new(404, "notFound", "Not Found")),
     }
+}
+
+/// Apply the latency keys of a `POST /emulator/config` body (`latency_ms`,
+/// `latency_per_user_us`, `write_latency_ms` (null = same as `latency_ms`), `jitter_pct`);
+/// nothing changes when one is out of range.
+fn set_latency(model: &mut LatencyModel, v: &Value) -> Result<(), String> {
+    let mut m = *model;
+    let num = |key: &str| -> Result<Option<u64>, String> {
+        match v.get(key) {
+            None => Ok(None),
+            Some(x) => x
+                .as_u64()
+                .map(Some)
+                .ok_or_else(|| format!("{key} must be a non-negative integer, got {x}")),
+        }
+    };
+    if let Some(ms) = num("latency_ms")? {
+        m.base = Duration::from_millis(ms);
+    }
+    if let Some(us) = num("latency_per_user_us")? {
+        m.per_user = Duration::from_micros(us);
+    }
+    match v.get("write_latency_ms") {
+        Some(Value::Null) => m.write = None,
+        Some(_) => m.write = num("write_latency_ms")?.map(Duration::from_millis),
+        None => {}
+    }
+    if let Some(p) = num("jitter_pct")? {
+        if p > u64::from(MAX_JITTER_PCT) {
+            return Err(format!("jitter_pct must be 0-{MAX_JITTER_PCT}, got {p}"));
+        }
+        m.jitter_pct = p as u8;
+    }
+    *model = m;
+    Ok(())
 }

@@ -212,8 +212,16 @@ pub(super) async fn api_call(
         shared.event("concurrencyExceeded");
         return Outcome::Respond(api_error(&ApiError::concurrency_exceeded()));
     };
-    if !knobs.latency.is_zero() {
-        tokio::time::sleep(knobs.latency).await;
+    // One jitter draw per call (from its own seeded generator), used for both parts of the
+    // delay so a call has one factor.
+    let draw: f64 = if knobs.latency.jitter_pct > 0 {
+        lock(&shared.latency_rng).r#gen()
+    } else {
+        0.5
+    };
+    let delay = knobs.latency.call_delay(route.is_write(), draw);
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
     }
 
     // Injected faults (one draw from the seeded generator per call).
@@ -235,6 +243,14 @@ pub(super) async fn api_call(
     let result = route
         .params(query)
         .and_then(|params| routing::dispatch(shared, &route, &params, body));
+    // The per-user cost of a list call, paid after the handler has read the state (the answer
+    // is a snapshot of the time the call started to be served, like Google's).
+    if let Ok((_, Some(v))) = &result {
+        let delay = knobs.latency.per_user_delay(listed_items(v), draw);
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+    }
     Outcome::Respond(match result {
         Ok((status, Some(mut v))) => {
             if let Some(fields) = query.iter().rev().find(|(k, _)| k == "fields") {
@@ -248,4 +264,12 @@ pub(super) async fn api_call(
             api_error(&e)
         }
     })
+}
+
+/// How many users, members or groups a list call's answer holds (0 for any other answer).
+fn listed_items(v: &serde_json::Value) -> usize {
+    ["users", "members", "groups"]
+        .iter()
+        .find_map(|k| v.get(*k).and_then(serde_json::Value::as_array))
+        .map_or(0, Vec::len)
 }

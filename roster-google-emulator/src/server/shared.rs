@@ -3,24 +3,27 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::auth::TokenInfo;
 use crate::state::State;
-use crate::{Auth, Consistency, EmulatorConfig, Faults, Quota};
+use crate::{Auth, Consistency, EmulatorConfig, Faults, LatencyModel, Quota};
 
 /// Lock a mutex, recovering from poisoning (a panicking handler must not wedge the emulator).
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Mixed into the seed of the jitter generator.
+const LATENCY_SEED_SALT: u64 = 0x6c61_7465_6e63_7921;
+
 /// Runtime-changeable behaviour.
 #[derive(Debug, Clone)]
 pub(crate) struct Knobs {
-    pub latency: Duration,
+    pub latency: LatencyModel,
     pub faults: Faults,
     pub quota: Option<Quota>,
     pub max_concurrent: Option<u32>,
@@ -48,6 +51,8 @@ pub(crate) struct Shared {
     buckets: Mutex<HashMap<String, Bucket>>,
     in_flight: Mutex<HashMap<String, u32>>,
     pub(super) rng: Mutex<StdRng>,
+    /// Jitter draws (apart from the fault draws, so switching jitter on changes no fault).
+    pub(super) latency_rng: Mutex<StdRng>,
     pub counters: Mutex<Counters>,
     pub audiences: Vec<String>,
 }
@@ -57,7 +62,7 @@ impl Shared {
         Self {
             state: Mutex::new(State::new(&config.customer_id, &config.domains)),
             knobs: Mutex::new(Knobs {
-                latency: config.latency,
+                latency: config.effective_latency(),
                 faults: config.faults,
                 quota: config.quota,
                 max_concurrent: config.max_concurrent_per_user,
@@ -68,6 +73,7 @@ impl Shared {
             buckets: Mutex::new(HashMap::new()),
             in_flight: Mutex::new(HashMap::new()),
             rng: Mutex::new(StdRng::seed_from_u64(config.seed)),
+            latency_rng: Mutex::new(StdRng::seed_from_u64(config.seed ^ LATENCY_SEED_SALT)),
             counters: Mutex::new(Counters::default()),
             audiences: vec![
                 token_url,
