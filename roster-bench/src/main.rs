@@ -86,10 +86,10 @@ struct Args {
     /// what is measured).
     #[arg(long, default_value_t = 30_000)]
     rollover_quota_per_minute: u32,
-    /// Latency the emulator adds to every call of the rollover's apply, in ms (a write at
-    /// Google takes a few hundred ms).
-    #[arg(long, default_value_t = 250)]
-    rollover_latency_ms: u64,
+    /// One constant latency for every call of the rollover's apply, in ms, instead of the
+    /// realistic profile (300 ms per read + 2 ms per listed item, 250 ms per write, ±20%).
+    #[arg(long)]
+    rollover_latency_ms: Option<u64>,
     /// Accounts the rollover's apply works on at once (the quota needs rate x latency calls
     /// in flight: 500/s x 0.25 s = 125).
     #[arg(long, default_value_t = 200)]
@@ -233,7 +233,10 @@ fn main() -> ExitCode {
     if runs(Section::Rollover) {
         let cfg = rollover::RolloverBench {
             students: pick(args.rollover_students, 100_000, 5_000),
-            latency: Duration::from_millis(args.rollover_latency_ms),
+            latency: args.rollover_latency_ms.map_or_else(
+                roster_google_emulator::LatencyModel::realistic,
+                |ms| roster_google_emulator::LatencyModel::constant(Duration::from_millis(ms)),
+            ),
             quota_per_minute: args.rollover_quota_per_minute,
             concurrency: args.rollover_concurrency,
             today: args.today,

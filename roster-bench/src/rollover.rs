@@ -23,7 +23,7 @@ use roster_core::{
 };
 use roster_google::target::{SchemaTypes, user_from_account};
 use roster_google::{ClientConfig, DirectoryClient, GoogleDirectory, StaticToken};
-use roster_google_emulator::{Emulator, EmulatorConfig, Quota, RunningEmulator};
+use roster_google_emulator::{Emulator, EmulatorConfig, LatencyModel, Quota, RunningEmulator};
 use serde::Serialize;
 
 use crate::google::BenchError;
@@ -36,8 +36,9 @@ const SCHOOLS: usize = 40;
 #[derive(Debug, Clone)]
 pub struct RolloverBench {
     pub students: usize,
-    /// Latency the emulator adds to every call during the apply.
-    pub latency: Duration,
+    /// The emulator's latency during the apply (the realistic profile: 300 ms per read plus
+    /// 2 ms per returned item, 250 ms per write, ±20% jitter).
+    pub latency: LatencyModel,
     /// The emulator's quota; the client runs at the same rate.
     pub quota_per_minute: u32,
     /// Accounts the engine works on at once (enough to keep the quota busy at this
@@ -49,7 +50,9 @@ pub struct RolloverBench {
 #[derive(Debug, Clone, Serialize)]
 pub struct RolloverResult {
     pub students: usize,
-    pub latency_ms: u64,
+    pub latency: LatencyModel,
+    /// The latency model in words, for the table.
+    pub latency_text: String,
     pub quota_per_minute: u32,
     pub client_rate_per_s: f64,
     pub concurrency: usize,
@@ -291,7 +294,7 @@ pub async fn run(cfg: &RolloverBench) -> Result<RolloverResult, BenchError> {
             .await
             .map_err(|e| setup("ensuring OUs")(e.to_string()))?;
     }
-    emu.set_latency(cfg.latency);
+    emu.set_latency_model(cfg.latency);
     emu.set_quota(Some(Quota::per_minute(cfg.quota_per_minute)));
     emu.reset_counters();
     tracing::info!(
@@ -324,7 +327,8 @@ pub async fn run(cfg: &RolloverBench) -> Result<RolloverResult, BenchError> {
     let calls_per_s = api_calls as f64 / apply_s;
     Ok(RolloverResult {
         students: students.len(),
-        latency_ms: cfg.latency.as_millis() as u64,
+        latency: cfg.latency,
+        latency_text: latency_text(&cfg.latency),
         quota_per_minute: cfg.quota_per_minute,
         client_rate_per_s: rate,
         concurrency: cfg.concurrency,
@@ -402,11 +406,11 @@ pub fn rows(r: &RolloverResult, row: &mut impl FnMut([&str; 7])) {
     row([
         "6",
         &format!(
-            "Start-of-year rollover of {} students, emulator quota {}/min, client {:.0}/s, {} ms per call, {} accounts at once: write calls per changed account",
+            "Start-of-year rollover of {} students, emulator quota {}/min, client {:.0}/s, latency {}, {} accounts at once: write calls per changed account",
             thousands(r.students as u64),
             thousands(u64::from(r.quota_per_minute)),
             r.client_rate_per_s,
-            r.latency_ms,
+            r.latency_text,
             r.concurrency
         ),
         &format!(
@@ -466,4 +470,20 @@ pub fn rows(r: &RolloverResult, row: &mut impl FnMut([&str; 7])) {
         "exact",
         yes(r.plan_exact),
     ]);
+}
+
+/// "300 ms per read + 2 ms per returned item, 250 ms per write, ±20%", or "5 ms per call".
+fn latency_text(l: &LatencyModel) -> String {
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let mut t = match l.write {
+        Some(w) => format!("{:.0} ms per read, {:.0} ms per write", ms(l.base), ms(w)),
+        None => format!("{:.0} ms per call", ms(l.base)),
+    };
+    if !l.per_user.is_zero() {
+        t.push_str(&format!(", +{:.0} ms per listed item", ms(l.per_user)));
+    }
+    if l.jitter_pct > 0 {
+        t.push_str(&format!(", ±{}% jitter", l.jitter_pct));
+    }
+    t
 }
