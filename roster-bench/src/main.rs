@@ -233,10 +233,11 @@ fn main() -> ExitCode {
     if runs(Section::Rollover) {
         let cfg = rollover::RolloverBench {
             students: pick(args.rollover_students, 100_000, 5_000),
-            latency: args.rollover_latency_ms.map_or_else(
-                roster_google_emulator::LatencyModel::realistic,
-                |ms| roster_google_emulator::LatencyModel::constant(Duration::from_millis(ms)),
-            ),
+            latency: args
+                .rollover_latency_ms
+                .map_or_else(roster_google_emulator::LatencyModel::realistic, |ms| {
+                    roster_google_emulator::LatencyModel::constant(Duration::from_millis(ms))
+                }),
             quota_per_minute: args.rollover_quota_per_minute,
             concurrency: args.rollover_concurrency,
             today: args.today,

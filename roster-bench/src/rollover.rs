@@ -109,17 +109,21 @@ fn students(n: usize, schools: &[roster_core::School], today: NaiveDate) -> Vec<
     students
 }
 
+/// Last year's accounts, the members of each group (group email -> member emails), and the
+/// changes a correct plan makes by kind.
+type LastYear = (
+    Vec<Account>,
+    BTreeMap<String, Vec<String>>,
+    BTreeMap<String, usize>,
+);
+
 /// Last year's accounts for this year's desired state, the groups each leaver is in, and
 /// the changes a correct plan makes.
 fn last_year(
     desired: &[Intent],
     students: &[Student],
     schools: &[roster_core::School],
-) -> (
-    Vec<Account>,
-    BTreeMap<String, Vec<String>>,
-    BTreeMap<String, usize>,
-) {
+) -> LastYear {
     let policy = synth::student_policy();
     let school_of: BTreeMap<i64, &roster_core::School> =
         schools.iter().map(|s| (s.number, s)).collect();
