@@ -10,13 +10,13 @@ mod reliability;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use reliability::{audit_lines, fast_client, today};
+use reliability::{audit_lines, fast_client, fast_retry, today};
 use roster::core::apply::{ApplyOptions, apply};
 use roster::core::model::{Person, PersonKind};
 use roster::core::plan::{Change, ChangeKind, Plan};
 use roster::core::policy::{DesiredAccount, Intent, MatchKey, Policy};
 use roster::core::report::{AuditLog, RunReport};
-use roster::core::{Account, Applied, DirectoryTarget, OrgUnitPath, Retry, TargetError, plan};
+use roster::core::{Account, Applied, DirectoryTarget, OrgUnitPath, TargetError, plan};
 use roster::demo::Demo;
 use roster::google::GoogleDirectory;
 use serde_json::json;
@@ -75,11 +75,7 @@ async fn setup(dir: &std::path::Path) -> (Demo, GoogleDirectory) {
         .directory(fast_client())
         .await
         .unwrap()
-        .with_retry(Retry {
-            max_attempts: 8,
-            base: std::time::Duration::from_millis(5),
-            max: std::time::Duration::from_millis(100),
-        });
+        .with_retry(fast_retry());
     for ou in [ROOT, SCHOOL_A, SCHOOL_B, LEFT] {
         target.ensure_org_unit(&OrgUnitPath::new(ou)).await.unwrap();
     }
@@ -141,11 +137,7 @@ async fn plan_now(demo: &Demo, target: &dyn DirectoryTarget) -> Plan {
 
 fn opts() -> ApplyOptions {
     ApplyOptions {
-        retry: Retry {
-            max_attempts: 8,
-            base: std::time::Duration::from_millis(5),
-            max: std::time::Duration::from_millis(100),
-        },
+        retry: fast_retry(),
         ..ApplyOptions::default()
     }
 }

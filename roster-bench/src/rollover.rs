@@ -12,7 +12,6 @@
 //! (`groups.list`, `members.delete`) counted apart.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{Datelike, NaiveDate};
@@ -21,12 +20,12 @@ use roster_core::policy::{Intent, MatchKey, Policy};
 use roster_core::{
     Account, DirectoryTarget, EnrollStatus, FieldValue, OrgUnitPath, RunReport, Student, plan,
 };
+use roster_google::GoogleDirectory;
 use roster_google::target::{SchemaTypes, user_from_account};
-use roster_google::{ClientConfig, DirectoryClient, GoogleDirectory, StaticToken};
-use roster_google_emulator::{Emulator, EmulatorConfig, LatencyModel, Quota, RunningEmulator};
+use roster_google_emulator::{Emulator, EmulatorConfig, LatencyModel, Quota};
 use serde::Serialize;
 
-use crate::google::BenchError;
+use crate::google::{BenchError, client};
 use crate::synth::{self, DOMAIN, STUDENT_ROOT, SUSPENDED_OU};
 
 /// Schools of the generated district.
@@ -182,26 +181,6 @@ fn last_year(
     (accounts, groups, expected)
 }
 
-fn client(
-    emu: &RunningEmulator,
-    token: &str,
-    rate: f64,
-    in_flight: usize,
-) -> Result<Arc<DirectoryClient>, BenchError> {
-    let config = ClientConfig {
-        base_url: emu.base_url(),
-        rate_per_second: rate,
-        burst: 10,
-        max_in_flight: in_flight,
-        timeout: Duration::from_secs(60),
-        ..ClientConfig::default()
-    };
-    Ok(Arc::new(DirectoryClient::new(
-        config,
-        Arc::new(StaticToken::new(token)),
-    )?))
-}
-
 async fn plan_now(
     target: &GoogleDirectory,
     desired: &[Intent],
@@ -250,7 +229,7 @@ pub async fn run(cfg: &RolloverBench) -> Result<RolloverResult, BenchError> {
             .map_err(|e| setup("adding an OU")(e.to_string()))?;
     }
     let token = emu.issue_access_token(&format!("admin@{DOMAIN}"));
-    let fast = client(&emu, &token, 1_000.0, 8)?;
+    let fast = client(&emu, &token, 1_000.0, 100, 8)?;
     let types = SchemaTypes::from_schemas(&fast.list_schemas().await?);
     let t = Instant::now();
     for a in &accounts {
@@ -289,7 +268,7 @@ pub async fn run(cfg: &RolloverBench) -> Result<RolloverResult, BenchError> {
 
     // The apply, timed, at the quota and the latency.
     let rate = f64::from(cfg.quota_per_minute) / 60.0;
-    let c = client(&emu, &token, rate, cfg.concurrency)?;
+    let c = client(&emu, &token, rate, 10, cfg.concurrency)?;
     let target = GoogleDirectory::new(c.clone());
     target.schema_types().await;
     for ou in &ous {
