@@ -25,6 +25,14 @@ fn bench_runs_every_section_with_tiny_sizes() {
             "1",
             "--quota-per-minute",
             "60000",
+            "--rollover-students",
+            "300",
+            "--rollover-latency-ms",
+            "1",
+            "--rollover-quota-per-minute",
+            "60000",
+            "--rollover-concurrency",
+            "16",
         ])
         .arg("--work-dir")
         .arg(&work)
