@@ -167,7 +167,8 @@ pub fn policies() -> (StudentPolicy, Policy) {
     (students, policy)
 }
 
-fn client(
+/// A client of the emulator at this rate (shared with section 6).
+pub(crate) fn client(
     emu: &RunningEmulator,
     token: &str,
     rate_per_second: f64,

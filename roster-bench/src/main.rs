@@ -10,11 +10,13 @@
 //! 3. a plan of 1,000,000 people against 1,000,000 accounts in memory: time and peak RSS;
 //! 4. a 1,000,000-row ST Math `students.csv` and a OneRoster zip for the same roster;
 //! 5. the no-change sync's read at Google's observed latency ([`realistic`]): roster against a
-//!    GAM-style read and the quota floor.
+//!    GAM-style read and the quota floor;
+//! 6. a start-of-year rollover of N students at a quota: write calls per changed account,
+//!    achieved share of the quota, failures, next plan (`rollover.rs`);
 //! 7. reading 100,000 students through the PowerSchool API emulator at 200 ms per page.
 //!
 //! ```text
-//! cargo run --release -p roster-bench -- [--quick] [--json] [--only sync,apply,plan,vendor,realistic,powerschool-api]
+//! cargo run --release -p roster-bench -- [--quick] [--json] [--only sync,apply,plan,vendor,realistic,rollover,powerschool-api]
 //! ```
 //! Sections 3 and 4 run first (so the peak RSS of section 3 is not the emulator's), the
 //! table lists them in the order above. Output: a Markdown table, or JSON with `--json`.
@@ -23,6 +25,7 @@ mod google;
 mod inmem;
 mod psapi;
 mod realistic;
+mod rollover;
 mod synth;
 mod sys;
 mod table;
@@ -52,6 +55,8 @@ enum Section {
     Vendor,
     /// Section 5: the no-change read at the realistic latency profile.
     Realistic,
+    /// 6. Start-of-year rollover at a quota: one write per changed account.
+    Rollover,
     /// 7. Students through the PowerSchool API emulator.
     PowerschoolApi,
 }
@@ -82,6 +87,22 @@ struct Args {
     /// [default: 1000; quick 200].
     #[arg(long)]
     baseline_sample: Option<usize>,
+    /// Students in the start-of-year rollover (section 6) [default: 100000; quick 5000].
+    #[arg(long)]
+    rollover_students: Option<usize>,
+    /// Emulator quota for the rollover; the client runs at the same rate. Google's default is
+    /// 2,400/min: 30,000/min keeps the section at about 4 minutes (the share of the quota is
+    /// what is measured).
+    #[arg(long, default_value_t = 30_000)]
+    rollover_quota_per_minute: u32,
+    /// One constant latency for every call of the rollover's apply, in ms, instead of the
+    /// realistic profile (300 ms per read + 2 ms per listed item, 250 ms per write, ±20%).
+    #[arg(long)]
+    rollover_latency_ms: Option<u64>,
+    /// Accounts the rollover's apply works on at once (the quota needs rate x latency calls
+    /// in flight: 500/s x 0.25 s = 125).
+    #[arg(long, default_value_t = 200)]
+    rollover_concurrency: usize,
     /// Small sizes: the whole run takes under a minute.
     #[arg(long)]
     quick: bool,
@@ -136,6 +157,7 @@ pub struct BenchReport {
     pub google: Option<google::GoogleResult>,
     pub plan: Option<inmem::PlanResult>,
     pub vendor: Option<inmem::VendorResult>,
+    pub rollover: Option<rollover::RolloverResult>,
     pub powerschool_api: Option<psapi::ApiResult>,
     /// Targets missed, one line each.
     pub missed: Vec<String>,
@@ -184,6 +206,7 @@ fn main() -> ExitCode {
         google: None,
         plan: None,
         vendor: None,
+        rollover: None,
         powerschool_api: None,
         missed: Vec::new(),
     };
@@ -227,6 +250,31 @@ fn main() -> ExitCode {
             Ok(g) => report.google = Some(g),
             Err(e) => {
                 tracing::error!(error = %e, "directory sections failed");
+                fatal = true;
+            }
+        }
+    }
+    if runs(Section::Rollover) {
+        let cfg = rollover::RolloverBench {
+            students: pick(args.rollover_students, 100_000, 5_000),
+            latency: args
+                .rollover_latency_ms
+                .map_or_else(roster_google_emulator::LatencyModel::realistic, |ms| {
+                    roster_google_emulator::LatencyModel::constant(Duration::from_millis(ms))
+                }),
+            quota_per_minute: args.rollover_quota_per_minute,
+            concurrency: args.rollover_concurrency,
+            today: args.today,
+        };
+        let result = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())
+            .and_then(|rt| rt.block_on(rollover::run(&cfg)).map_err(|e| e.to_string()));
+        match result {
+            Ok(r) => report.rollover = Some(r),
+            Err(e) => {
+                tracing::error!(error = %e, "rollover section failed");
                 fatal = true;
             }
         }

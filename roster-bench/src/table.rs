@@ -85,6 +85,9 @@ pub fn missed(r: &BenchReport) -> Vec<String> {
             m.push("plan: the changes differ from the injected drift".into());
         }
     }
+    if let Some(x) = &r.rollover {
+        m.extend(crate::rollover::missed(x));
+    }
     if let Some(v) = &r.vendor {
         let t = v.stmath_export_s + v.stmath_write_s;
         if t >= CSV_MAX_S {
@@ -356,6 +359,9 @@ pub fn markdown(r: &BenchReport) -> String {
     }
     if let Some(x) = r.google.as_ref().and_then(|g| g.realistic.as_ref()) {
         crate::realistic::rows(x, &mut row);
+    }
+    if let Some(x) = &r.rollover {
+        crate::rollover::rows(x, &mut row);
     }
     if let Some(g) = &r.google {
         let s = &g.setup;

@@ -31,6 +31,14 @@ fn bench_runs_every_section_with_tiny_sizes() {
             "5",
             "--api-page-size",
             "50",
+            "--rollover-students",
+            "300",
+            "--rollover-latency-ms",
+            "1",
+            "--rollover-quota-per-minute",
+            "60000",
+            "--rollover-concurrency",
+            "16",
         ])
         .arg("--work-dir")
         .arg(&work)
@@ -115,4 +123,49 @@ fn bench_runs_every_section_with_tiny_sizes() {
     assert!((1 + 6..=1 + 8).contains(&pages), "{api}");
     assert_eq!(api["retries"], 0);
     assert!(api["wall_s"].as_f64().unwrap() >= api["floor_s"].as_f64().unwrap() * 0.9);
+}
+
+/// Section 6 with tiny sizes: every changed account is one write call (group calls apart),
+/// nothing fails, and the next plan is empty.
+#[test]
+fn rollover_section_makes_one_write_per_changed_account() {
+    let out = Command::new(env!("CARGO_BIN_EXE_roster-bench"))
+        .args([
+            "--json",
+            "--only",
+            "rollover",
+            "--rollover-students",
+            "400",
+            "--rollover-latency-ms",
+            "1",
+            "--rollover-quota-per-minute",
+            "60000",
+            "--rollover-concurrency",
+            "16",
+        ])
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("run roster-bench");
+    assert_ne!(
+        out.status.code(),
+        Some(2),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).expect("JSON report on stdout");
+    let x = &r["rollover"];
+    assert_eq!(x["students"], 400);
+    assert_eq!(x["plan_exact"], true, "{x}");
+    assert_eq!(x["failed"], 0, "{x}");
+    assert_eq!(x["next_plan_writes"], 0, "{x}");
+    let changed = x["changed_accounts"].as_u64().unwrap();
+    // Every student changes grade OU, is created, or leaves.
+    assert!(changed > 350, "{x}");
+    assert_eq!(x["account_write_calls"].as_u64().unwrap(), changed, "{x}");
+    assert!(x["account_changes"].as_u64().unwrap() > changed, "{x}");
+    assert!(x["group_calls"].as_u64().unwrap() > 0, "{x}");
+    let planned = &x["planned"];
+    for kind in ["create", "move", "suspend", "update", "remove_from_groups"] {
+        assert!(planned[kind].as_u64().unwrap_or(0) > 0, "{kind}: {planned}");
+    }
 }

@@ -78,5 +78,5 @@ pub use report::{AuditLog, ExitCode, RunReport};
 pub use safety::{Cap, CapError, KindCaps, LimitedKind, SafetyLimits, SafetyViolation};
 pub use secret::Secret;
 pub use source::{Scope, SisSource, SourceError};
-pub use target::{Applied, DirectoryTarget, TargetError};
+pub use target::{AccountWrite, Applied, DirectoryTarget, TargetError};
 pub use vendor::{Export, ExportFile, VendorError, VendorExport};

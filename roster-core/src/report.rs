@@ -239,6 +239,21 @@ pub struct AuditEntry {
     /// What the target did beyond the change (e.g. adopted an account on a 409).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The write that carried this change together with other changes of the account (one
+    /// `users.patch`), when it did; absent when the change was a call of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call: Option<CombinedCall>,
+}
+
+/// One write that carried several changes of one account: each change keeps its own audit
+/// line, and the lines of one call share its `id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CombinedCall {
+    /// The call's number within the run (1, 2, ...): lines with the same job, run and id
+    /// were one write.
+    pub id: u64,
+    /// The labels of the changes the call carried, in plan order (`update`, `move`, ...).
+    pub carried: Vec<String>,
 }
 
 /// An append-only JSON-lines log of every write. Lines are flushed as they are written, so a

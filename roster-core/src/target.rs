@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::directory::{Account, OrgUnitPath};
 use crate::licence::Licence;
-use crate::plan::Change;
+use crate::plan::{AccountPatch, Change, ChangeKind};
 
 /// Why a directory call failed. `retryable` errors (rate limits, 5xx, dropped connections)
 /// are retried by the apply engine with backoff; the rest are recorded and skipped.
@@ -88,6 +88,26 @@ pub trait DirectoryTarget: Send + Sync {
     }
     /// Applies one change. Must be safe to call again after a failure (the engine retries).
     async fn apply(&self, change: &Change) -> Result<Applied, TargetError>;
+    /// Applies several changes of one account together: the engine passes the consecutive
+    /// changes of one account that [`ChangeKind::is_combinable`] accepts (at least two, in
+    /// plan order); [`AccountWrite::of`] merges them into the fields one write sets. Google
+    /// makes this one `users.patch`. Must be safe to call again after a failure (the engine
+    /// retries the whole call); a failure fails every change it carried.
+    ///
+    /// The default applies the changes one after the other with [`Self::apply`], stopping at
+    /// the first failure, so a directory without a combined write keeps working unchanged.
+    async fn apply_combined(&self, changes: &[Change]) -> Result<Applied, TargetError> {
+        let mut total = Applied::default();
+        for change in changes {
+            let applied = self.apply(change).await?;
+            total.api_calls += applied.api_calls;
+            total.note = match (total.note.take(), applied.note) {
+                (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+                (a, b) => a.or(b),
+            };
+        }
+        Ok(total)
+    }
     /// The primary emails of the users holding `licence` (Enterprise License Manager), read
     /// in bulk. The default: this directory has no licences (an error, so a job that removes
     /// licences never runs against a target that cannot tell who holds one).
@@ -108,5 +128,54 @@ pub trait DirectoryTarget: Send + Sync {
     /// API calls made so far (for reports and benchmarks).
     fn api_calls(&self) -> u64 {
         0
+    }
+}
+
+/// The fields one combined write sets for one account: what an update, an unsuspend, a move
+/// and a suspend of the same account amount to together ([`DirectoryTarget::apply_combined`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountWrite {
+    /// Names, custom schema fields and external ids (from an update).
+    pub patch: AccountPatch,
+    /// The new OU (from a move).
+    pub org_unit_path: Option<OrgUnitPath>,
+    /// The new suspension state (from a suspend or an unsuspend).
+    pub suspended: Option<bool>,
+}
+
+impl AccountWrite {
+    /// The merged write of `changes`; `None` when one of them cannot be combined (a create,
+    /// a rename, a group or licence removal, a skip): those always run on their own.
+    pub fn of(changes: &[Change]) -> Option<AccountWrite> {
+        let mut w = AccountWrite::default();
+        for change in changes {
+            match &change.kind {
+                ChangeKind::Update(patch) => {
+                    let mut merged = std::mem::take(&mut w.patch);
+                    if patch.given_name.is_some() {
+                        merged.given_name.clone_from(&patch.given_name);
+                    }
+                    if patch.family_name.is_some() {
+                        merged.family_name.clone_from(&patch.family_name);
+                    }
+                    for (schema, fields) in &patch.custom_schemas {
+                        merged
+                            .custom_schemas
+                            .entry(schema.clone())
+                            .or_default()
+                            .extend(fields.clone());
+                    }
+                    if patch.external_ids.is_some() {
+                        merged.external_ids.clone_from(&patch.external_ids);
+                    }
+                    w.patch = merged;
+                }
+                ChangeKind::Move { to, .. } => w.org_unit_path = Some(to.clone()),
+                ChangeKind::Suspend => w.suspended = Some(true),
+                ChangeKind::Unsuspend => w.suspended = Some(false),
+                _ => return None,
+            }
+        }
+        Some(w)
     }
 }

@@ -37,17 +37,22 @@ pub fn cli(dir: &Path, args: &[&str]) -> Cli {
     Cli::parse_from(all)
 }
 
+/// Backoff in milliseconds rather than seconds, for tests.
+pub fn fast_retry() -> Retry {
+    Retry {
+        max_attempts: 8,
+        base: Duration::from_millis(5),
+        max: Duration::from_millis(200),
+    }
+}
+
 /// A client that outruns Google's quota (the emulator has none) and retries reads fast.
 pub fn fast_client() -> ClientConfig {
     ClientConfig {
         rate_per_second: 5_000.0,
         burst: 200,
         max_in_flight: 32,
-        retry: Retry {
-            max_attempts: 8,
-            base: Duration::from_millis(5),
-            max: Duration::from_millis(200),
-        },
+        retry: fast_retry(),
         timeout: Duration::from_secs(20),
         ..ClientConfig::default()
     }
@@ -59,11 +64,7 @@ pub async fn fast_directory(demo: &Demo, job: &AccountJob) -> GoogleDirectory {
         .directory(fast_client())
         .await
         .unwrap()
-        .with_retry(Retry {
-            max_attempts: 8,
-            base: Duration::from_millis(5),
-            max: Duration::from_millis(200),
-        });
+        .with_retry(fast_retry());
     for root in &job.policy.managed_roots {
         target.ensure_org_unit(root).await.unwrap();
     }

@@ -63,7 +63,10 @@ pub(crate) async fn adopt_existing(
             ChangeKind::Skip { reason } => held.push(reason.as_str()),
             ChangeKind::Create { .. } => return Err(duplicate),
             kind => {
-                runner.attempt(change).await.map_err(|(e, _)| e)?;
+                runner
+                    .attempt(std::slice::from_ref(change))
+                    .await
+                    .map_err(|(e, _)| e)?;
                 applied.push(kind.label());
             }
         }

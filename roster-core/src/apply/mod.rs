@@ -12,7 +12,7 @@ use tokio::sync::Mutex;
 use crate::directory::OrgUnitPath;
 use crate::plan::{Change, ChangeKind, Plan};
 use crate::policy::Policy;
-use crate::report::{AuditEntry, AuditLog, ChangeFailure, RunReport};
+use crate::report::{AuditEntry, AuditLog, ChangeFailure, CombinedCall, RunReport};
 use crate::target::{DirectoryTarget, TargetError};
 
 mod adoption;
@@ -161,6 +161,14 @@ pub trait Progress: Send + Sync {
 
 /// Applies every write of the plan and records the outcomes in `report`.
 ///
+/// One write per account where the directory allows it: the consecutive changes of one
+/// account that [`ChangeKind::is_combinable`] accepts (an update, an unsuspend, a move, a
+/// suspend) go to [`DirectoryTarget::apply_combined`] as one call (Google: one
+/// `users.patch`); a create, a rename and group or licence removals are calls of their own.
+/// The report still counts each change; the audit log has one line per change, and the lines
+/// of a combined call name it ([`crate::report::CombinedCall`]). A failed combined call fails
+/// every change it carried with the directory's error.
+///
 /// One failed change never stops the rest; when a change of an account fails, the later
 /// changes of that same account are not attempted (they depend on it) and are reported as
 /// failed with reason `skippedAfterFailure`.
@@ -220,46 +228,57 @@ pub async fn apply(
         }
     }
 
+    let calls = AtomicU64::new(0);
     let results: Vec<Vec<Outcome>> = futures::stream::iter(groups)
         .map(|group| {
             let runner = &runner;
+            let calls = &calls;
             async move {
                 let mut out = Vec::with_capacity(group.len());
                 let mut failed = false;
-                for change in group {
+                let mut rest = group;
+                while !rest.is_empty() {
+                    // The account's next call: its combinable changes together, or one change.
+                    let n = rest
+                        .iter()
+                        .take_while(|c| c.kind.is_combinable())
+                        .count()
+                        .max(1);
+                    let (batch, tail) = rest.split_at(n);
+                    rest = tail;
                     if failed {
                         let e = TargetError::new(
                             0,
                             "skippedAfterFailure",
                             "an earlier change of this account failed",
                         );
-                        out.push((change.clone(), Err((e, 0))));
+                        out.extend(batch.iter().map(|c| (c.clone(), Err((e.clone(), 0)))));
                         continue;
                     }
-                    let r = runner.apply(change).await;
-                    if let Some(audit) = audit {
-                        let (outcome, error, attempts, note) = match &r {
-                            Ok((a, note)) => ("ok", None, *a, note.clone()),
-                            Err((e, a)) => ("failed", Some(e.clone()), *a, None),
+                    let (r, call) = if let [change] = batch {
+                        (runner.apply(change).await, None)
+                    } else {
+                        let call = CombinedCall {
+                            id: calls.fetch_add(1, Ordering::Relaxed) + 1,
+                            carried: batch.iter().map(|c| c.kind.label().to_string()).collect(),
                         };
-                        let entry = AuditEntry {
-                            at: Utc::now(),
-                            job: opts.job.clone(),
-                            change: change.clone(),
-                            outcome: outcome.into(),
-                            error,
-                            attempts,
-                            note,
+                        (runner.attempt(batch).await, Some(call))
+                    };
+                    for (i, change) in batch.iter().enumerate() {
+                        // A combined call's note is reported once, with its first change.
+                        let r = match &r {
+                            Ok((a, note)) => Ok((*a, note.clone().filter(|_| i == 0))),
+                            Err(e) => Err(e.clone()),
                         };
-                        if let Err(e) = audit.record(&entry) {
-                            tracing::error!(error = %e, "cannot write the audit log");
+                        if let Some(audit) = audit {
+                            record(audit, &opts.job, change, &r, call.clone());
                         }
-                    }
-                    if let Some(p) = progress {
-                        p.change_done(change, r.is_ok());
+                        if let Some(p) = progress {
+                            p.change_done(change, r.is_ok());
+                        }
+                        out.push((change.clone(), r));
                     }
                     failed = r.is_err();
-                    out.push((change.clone(), r));
                 }
                 out
             }
@@ -297,8 +316,39 @@ pub async fn apply(
     report.timings.apply_ms = started.elapsed().as_millis() as u64;
 }
 
-/// A change and how it ended: the attempts it took, or the last error and the attempts.
-type Outcome = (Change, Result<(u32, Option<String>), (TargetError, u32)>);
+/// How a call ended: the attempts it took and the target's note, or the last error and the
+/// attempts.
+type CallResult = Result<(u32, Option<String>), (TargetError, u32)>;
+
+/// A change and how the call that carried it ended.
+type Outcome = (Change, CallResult);
+
+/// Writes the audit line of one change (a combined call's changes each get one, naming it).
+fn record(
+    audit: &AuditLog,
+    job: &str,
+    change: &Change,
+    r: &CallResult,
+    call: Option<CombinedCall>,
+) {
+    let (outcome, error, attempts, note) = match r {
+        Ok((a, note)) => ("ok", None, *a, note.clone()),
+        Err((e, a)) => ("failed", Some(e.clone()), *a, None),
+    };
+    let entry = AuditEntry {
+        at: Utc::now(),
+        job: job.to_string(),
+        change: change.clone(),
+        outcome: outcome.into(),
+        error,
+        attempts,
+        note,
+        call,
+    };
+    if let Err(e) = audit.record(&entry) {
+        tracing::error!(error = %e, "cannot write the audit log");
+    }
+}
 
 /// What applies one change: the target, the backoff, the run's limiter and retry counter,
 /// and the rules a `409` adoption is planned with.
@@ -313,8 +363,8 @@ pub(crate) struct Runner<'a> {
 impl Runner<'_> {
     /// Applies `change`; a create that meets an existing account adopts it
     /// ([`adoption`]), with the attempts of the create.
-    async fn apply(&self, change: &Change) -> Result<(u32, Option<String>), (TargetError, u32)> {
-        match self.attempt(change).await {
+    async fn apply(&self, change: &Change) -> CallResult {
+        match self.attempt(std::slice::from_ref(change)).await {
             Err((e, attempts)) if adoption::applies(change, &e) => {
                 match adoption::adopt_existing(self, change, e).await {
                     Ok(note) => Ok((attempts, Some(note))),
@@ -328,29 +378,38 @@ impl Runner<'_> {
         }
     }
 
-    /// Applies `change`, retrying retryable errors with backoff.
-    pub(crate) async fn attempt(
-        &self,
-        change: &Change,
-    ) -> Result<(u32, Option<String>), (TargetError, u32)> {
+    /// Applies `changes` (one, or the combinable changes of one account as one call),
+    /// retrying retryable errors with backoff.
+    pub(crate) async fn attempt(&self, changes: &[Change]) -> CallResult {
+        let Some(first) = changes.first() else {
+            return Ok((0, None));
+        };
         let mut attempt = 0;
         loop {
             attempt += 1;
             if let Some(l) = self.limiter {
                 l.acquire().await;
             }
-            match self.target.apply(change).await {
+            let r = match changes {
+                [change] => self.target.apply(change).await,
+                _ => self.target.apply_combined(changes).await,
+            };
+            let action = || {
+                let labels: Vec<&str> = changes.iter().map(|c| c.kind.label()).collect();
+                labels.join("+")
+            };
+            match r {
                 Ok(applied) => return Ok((attempt, applied.note)),
                 Err(e) if e.retryable && attempt < self.retry.max_attempts => {
                     let wait = self.retry.delay(attempt, e.retry_after);
-                    tracing::debug!(person = %change.person, action = change.kind.label(), error = %e, ?wait, "retrying");
+                    tracing::debug!(person = %first.person, action = %action(), error = %e, ?wait, "retrying");
                     self.retries.fetch_add(1, Ordering::Relaxed);
                     tokio::time::sleep(wait).await;
                 }
-                Err(e) if adoption::applies(change, &e) => return Err((e, attempt)),
+                Err(e) if adoption::applies(first, &e) => return Err((e, attempt)),
                 Err(e) => {
                     // The run report and its summary list each failure once.
-                    tracing::debug!(person = %change.person, action = change.kind.label(), email = %change.email, error = %e, "change failed");
+                    tracing::debug!(person = %first.person, action = %action(), email = %first.email, error = %e, "change failed");
                     return Err((e, attempt));
                 }
             }

@@ -122,6 +122,20 @@ impl ChangeKind {
         }
     }
 
+    /// Can this change share one write with the other combinable changes of its account
+    /// (Google: one `users.patch` for names, custom schemas, external ids, OU and
+    /// suspension)? A create, a rename (its email change is checked and retried on its own),
+    /// group and licence removals (other APIs) and skips cannot.
+    pub fn is_combinable(&self) -> bool {
+        matches!(
+            self,
+            ChangeKind::Update(_)
+                | ChangeKind::Unsuspend
+                | ChangeKind::Move { .. }
+                | ChangeKind::Suspend
+        )
+    }
+
     /// Does applying this change write to the directory?
     pub fn is_write(&self) -> bool {
         !matches!(self, ChangeKind::Skip { .. })

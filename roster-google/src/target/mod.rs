@@ -6,7 +6,9 @@
 //!   when Google answers slowly, a root is read as concurrent email-prefix partitions
 //!   (`partition`, [`ReadPartitions`]).
 //! - `apply` makes one `users.patch` per change (`users.insert` for a create; `groups.list`
-//!   plus one `members.delete` per group for `RemoveFromGroups`), addressing the user by
+//!   plus one `members.delete` per group for `RemoveFromGroups`); `apply_combined` makes one
+//!   `users.patch` for an account's update, unsuspend, move and suspend together
+//!   (combined.rs). Both address the user by
 //!   `change.account_id` when the plan has it, else by `change.email`. A `409 duplicate` on
 //!   create means the account exists outside the listed OUs: the error goes back to the
 //!   engine, which reads the account (`get_account`) and plans it by the run's rules
@@ -17,6 +19,7 @@
 //! - Retries: reads retry inside the client; a retryable write failure is returned to the
 //!   engine, which retries the whole change (every change here is safe to repeat).
 
+mod combined;
 mod mapping;
 mod partition;
 
@@ -495,6 +498,14 @@ impl DirectoryTarget for GoogleDirectory {
             }
             Err(e) => Err(e.into()),
         }
+    }
+
+    async fn apply_combined(&self, changes: &[Change]) -> Result<Applied, TargetError> {
+        let (result, calls) = count_calls(self.apply_write(changes)).await;
+        Ok(Applied {
+            api_calls: calls,
+            note: result?,
+        })
     }
 
     async fn licence_holders(
