@@ -28,20 +28,27 @@ pub fn run(exe: &str, out: &Path, args: &[&str]) -> (Option<i32>, String, String
 
 /// An account binary: `plan --demo --sis oneroster` exports the demo and plans from it;
 /// `apply` from that folder makes the accounts; a second `plan` from it has nothing to do.
-/// Returns the first plan's stderr (the source's notes).
-pub fn account_job_round_trip(exe: &str) -> String {
+/// Returns the first plan's stderr (the source's notes). `extra` goes on every run.
+pub fn account_job_round_trip(exe: &str, extra: &[&str]) -> String {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path();
-    let (code, _, first) = run(exe, out, &["plan", "--demo", "--sis", "oneroster"]);
+    let with = |args: &[&str]| -> Vec<String> {
+        args.iter().chain(extra).map(|s| s.to_string()).collect()
+    };
+    let run = |out: &Path, args: &[&str]| {
+        let args = with(args);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run(exe, out, &args)
+    };
+    let (code, _, first) = run(out, &["plan", "--demo", "--sis", "oneroster"]);
     assert_eq!(code, Some(0), "{first}");
     let dir = out.join("demo-oneroster");
     assert!(dir.join("users.csv").is_file(), "the export is written");
     let dir = dir.to_str().unwrap();
-    let (code, _, err) = run(exe, out, &["apply", "--demo", "--sis", "oneroster", dir]);
+    let (code, _, err) = run(out, &["apply", "--demo", "--sis", "oneroster", dir]);
     assert_eq!(code, Some(0), "{err}");
     assert!(err.contains("created"), "{err}");
     let (code, json, err) = run(
-        exe,
         out,
         &["plan", "--json", "--demo", "--sis", "oneroster", dir],
     );
@@ -53,4 +60,29 @@ pub fn account_job_round_trip(exe: &str) -> String {
         "a second plan changes nothing: {writes:?}"
     );
     first
+}
+
+/// An account binary through `--demo --sis powerschool-api` (the demo's database served by
+/// the PowerSchool API emulator from the plugin's queries): `apply` makes the accounts, a
+/// second `plan` through the API has nothing to do. Returns the apply's stderr.
+pub fn account_job_through_the_api(exe: &str) -> String {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path();
+    let api = ["--demo", "--sis", "powerschool-api"];
+    let (code, _, err) = run(exe, out, &[&["apply"][..], &api].concat());
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("created"), "{err}");
+    assert!(
+        out.join("demo-powerschool-plugin/plugin.xml").is_file(),
+        "the plugin the emulator serves is written"
+    );
+    let (code, json, err) = run(exe, out, &[&["plan", "--json"][..], &api].concat());
+    assert_eq!(code, Some(0), "{err}");
+    let changes: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
+    let writes: Vec<_> = changes.iter().filter(|c| c["action"] != "skip").collect();
+    assert!(
+        writes.is_empty(),
+        "a second plan changes nothing: {writes:?}"
+    );
+    err
 }

@@ -6,8 +6,14 @@ mod sis_runs;
 
 #[test]
 fn plan_and_apply_from_a_oneroster_export_of_the_demo() {
-    let notes = sis_runs::account_job_round_trip(env!("CARGO_BIN_EXE_d118-students"));
+    let notes = sis_runs::account_job_round_trip(env!("CARGO_BIN_EXE_d118-students"), &[]);
     for need in d118_students::sis_needs() {
         assert!(notes.contains(need.field.name()), "{notes}");
     }
+}
+
+/// The same job through PowerSchool's API (issue 17): apply, then an empty plan.
+#[test]
+fn apply_and_plan_through_the_powerschool_api_emulator() {
+    sis_runs::account_job_through_the_api(env!("CARGO_BIN_EXE_d118-students"));
 }
