@@ -187,6 +187,60 @@ async fn unset_powerschool_settings_fail_and_name_each_variable() {
     assert!(is_skipped(&checks, "SIS connection"));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_doctor_probes_the_source_sis_names() {
+    for sis in ["powerschool-api", "oneroster"] {
+        let dir = tempfile::tempdir().unwrap();
+        let (report, text) = demo_doctor(dir.path(), &["doctor", "--demo", "--sis", sis]).await;
+        assert_eq!(
+            report.exit_code(),
+            roster::core::ExitCode::Ok,
+            "{sis}: {text}"
+        );
+        assert!(text.contains("ok    SIS query: students"), "{sis}: {text}");
+        // Neither is asked for tables: the API answers only its PowerQueries, OneRoster has
+        // files; their reads are the probe.
+        assert!(!text.contains("SIS tables"), "{sis}: {text}");
+    }
+}
+
+#[tokio::test]
+async fn unset_powerschool_api_settings_fail_and_name_each_variable() {
+    use roster::sis_choice::SisChoice;
+    let needs = doctor::sis::needs_of_accounts(&d118_staff::job());
+    let env = |k: &str| (k == "POWERSCHOOL_API_URL").then(|| "https://ps.example".to_string());
+    let site = d118_staff::site();
+    let checks = doctor::sis::chosen(&SisChoice::PowerSchoolApi, &site, &needs, &env).await;
+    let (why, _) = failed_with(&checks, "SIS settings");
+    assert!(
+        why.contains("POWERSCHOOL_CLIENT_ID") && why.contains("POWERSCHOOL_CLIENT_SECRET"),
+        "{why}"
+    );
+    assert!(!why.contains("POWERSCHOOL_API_URL"), "{why}");
+    assert!(is_skipped(&checks, "SIS connection"));
+}
+
+/// A plugin client secret PowerSchool does not accept fails the API source's probe, and the
+/// secret is not in the checklist.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_powerschool_api_secret_fails_the_sis_probe_without_printing_it() {
+    use roster::core::SisSource;
+    use roster::sis::powerschool::{ApiConfig, PowerSchoolApi};
+    use roster_powerschool_emulator::{EmulatorConfig as PsConfig, PowerSchoolEmulator};
+    let dir = tempfile::tempdir().unwrap();
+    let site = d118_students::site();
+    let demo = roster::demo::Demo::start(dir.path(), &site.domain, support::today(), 200).unwrap();
+    let queries = Path::new(env!("CARGO_MANIFEST_DIR")).join("powerschool-plugin/queries_root");
+    let ps = PowerSchoolEmulator::start(PsConfig::new(&demo.db, queries)).unwrap();
+    let secret = "not-the-plugins-secret-7781";
+    let config = ApiConfig::new(ps.base_url(), "roster-client", Secret::new(secret));
+    let sis = PowerSchoolApi::api(config, site.powerschool.clone()).unwrap();
+    let needs = doctor::sis::needs_of_accounts(&d118_students::job());
+    let checks = sis.probe(&needs).await;
+    assert!(checks.iter().any(Check::failed), "{checks:#?}");
+    assert!(!format!("{checks:?}").contains(secret));
+}
+
 // ----- Google ---------------------------------------------------------------------------
 
 const DOMAIN: &str = "d118.org";
