@@ -52,13 +52,7 @@ pub fn account_job_round_trip(exe: &str, extra: &[&str]) -> String {
         out,
         &["plan", "--json", "--demo", "--sis", "oneroster", dir],
     );
-    assert_eq!(code, Some(0), "{err}");
-    let changes: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
-    let writes: Vec<_> = changes.iter().filter(|c| c["action"] != "skip").collect();
-    assert!(
-        writes.is_empty(),
-        "a second plan changes nothing: {writes:?}"
-    );
+    assert_nothing_to_do(code, &json, &err);
     first
 }
 
@@ -77,12 +71,17 @@ pub fn account_job_through_the_api(exe: &str) -> String {
         "the plugin the emulator serves is written"
     );
     let (code, json, err) = run(exe, out, &[&["plan", "--json"][..], &api].concat());
+    assert_nothing_to_do(code, &json, &err);
+    err
+}
+
+/// A `plan --json` run that succeeded and plans no write.
+fn assert_nothing_to_do(code: Option<i32>, json: &str, err: &str) {
     assert_eq!(code, Some(0), "{err}");
-    let changes: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
+    let changes: Vec<serde_json::Value> = serde_json::from_str(json).unwrap();
     let writes: Vec<_> = changes.iter().filter(|c| c["action"] != "skip").collect();
     assert!(
         writes.is_empty(),
         "a second plan changes nothing: {writes:?}"
     );
-    err
 }
