@@ -220,6 +220,19 @@ async fn unset_powerschool_api_settings_fail_and_name_each_variable() {
     assert!(is_skipped(&checks, "SIS connection"));
 }
 
+/// A OneRoster folder without its files fails the probe, naming the file.
+#[tokio::test]
+async fn an_empty_oneroster_folder_fails_the_sis_probe_naming_the_file() {
+    use roster::sis_choice::SisChoice;
+    let dir = tempfile::tempdir().unwrap();
+    let needs = doctor::sis::needs_of_accounts(&d118_students::job());
+    let choice = SisChoice::OneRoster(Some(dir.path().to_path_buf()));
+    let checks = doctor::sis::chosen(&choice, &d118_students::site(), &needs, &no_env).await;
+    let failed: Vec<&Check> = checks.iter().filter(|c| c.failed()).collect();
+    assert!(!failed.is_empty(), "{checks:#?}");
+    assert!(format!("{failed:?}").contains(".csv"), "{failed:#?}");
+}
+
 /// A plugin client secret PowerSchool does not accept fails the API source's probe, and the
 /// secret is not in the checklist.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
