@@ -75,7 +75,9 @@ pub use model::{
 pub use plan::{Change, ChangeKind, Plan, PlanFile, PlanFileError, RefusedChange, plan};
 pub use policy::{DesiredAccount, Intent, MatchKey, Policy};
 pub use report::{AuditLog, ExitCode, RunReport};
-pub use safety::{Cap, CapError, KindCaps, LimitedKind, SafetyLimits, SafetyViolation};
+pub use safety::{
+    Cap, CapError, DEFAULT_MAX_REMOVE_LICENCE, KindCaps, LimitedKind, SafetyLimits, SafetyViolation,
+};
 pub use secret::Secret;
 pub use source::{Scope, SisSource, SourceError};
 pub use target::{AccountWrite, Applied, DirectoryTarget, TargetError};

@@ -11,7 +11,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::limits::{Cap, CapError, KindCaps, LimitedKind, SafetyLimits};
+pub use crate::limits::{
+    Cap, CapError, DEFAULT_MAX_REMOVE_LICENCE, KindCaps, LimitedKind, SafetyLimits,
+};
 use crate::model::{Person, School, SchoolNumber};
 use crate::plan::Plan;
 

@@ -6,7 +6,7 @@
 //! come from the environment ([`NotifySettings::from_env`]), checked before any work: a bad
 //! value is exit 2 naming the variable. A server that is down or refuses the login never
 //! changes the run's exit code: one line is logged ([`Notifier::send`]). The password is a
-//! [`Secret`]: it is never logged, shown or put in the message.
+//! [`Secret`](roster_core::Secret): it is never logged, shown or put in the message.
 
 mod message;
 mod settings;
