@@ -44,6 +44,9 @@ pub struct Demo {
     powerschool: std::sync::OnceLock<RunningPowerSchool>,
 }
 
+/// The folder under `--out` that `--demo --sis powerschool-api` writes the plugin to.
+const DEMO_PLUGIN_DIR: &str = "demo-powerschool-plugin";
+
 /// Why the demo could not be set up: the step, and the cause.
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
@@ -136,10 +139,13 @@ impl Demo {
         out: &Path,
         options: PowerSchoolOptions,
     ) -> Result<PowerSchoolApi, DemoError> {
+        let config =
+            PsEmulatorConfig::new(&self.db, out.join(DEMO_PLUGIN_DIR).join("queries_root"));
+        let credentials = (config.client_id.clone(), config.client_secret.clone());
         let server = match self.powerschool.get() {
             Some(server) => server,
             None => {
-                let plugin = out.join("demo-powerschool-plugin");
+                let plugin = out.join(DEMO_PLUGIN_DIR);
                 for (path, text) in roster_sis::powerschool::plugin::plugin_files() {
                     let file = plugin.join(path);
                     if let Some(dir) = file.parent() {
@@ -149,18 +155,13 @@ impl Demo {
                     std::fs::write(&file, text)
                         .map_err(setup("cannot write the PowerSchool plugin"))?;
                 }
-                let config = PsEmulatorConfig::new(&self.db, plugin.join("queries_root"));
                 let server = PowerSchoolEmulator::start(config)
                     .map_err(setup("cannot start the PowerSchool API emulator"))?;
                 self.powerschool.get_or_init(|| server)
             }
         };
-        let defaults = PsEmulatorConfig::new(&self.db, "");
-        let config = ApiConfig::new(
-            server.base_url(),
-            defaults.client_id,
-            Secret::new(defaults.client_secret),
-        );
+        let (client_id, client_secret) = credentials;
+        let config = ApiConfig::new(server.base_url(), client_id, Secret::new(client_secret));
         PowerSchoolApi::api(config, options).map_err(setup("cannot set up the PowerSchool API"))
     }
 

@@ -46,11 +46,7 @@ pub const POWERSCHOOL_ENV: [&str; 3] = [
 /// fails skips the ones after it, saying why.
 pub async fn production(site: &Site, needs: &ProbeNeeds, env: Env<'_>) -> Vec<Check> {
     let mut out = Vec::new();
-    let missing: Vec<&str> = POWERSCHOOL_ENV
-        .iter()
-        .copied()
-        .filter(|k| env(k).is_none_or(|v| v.trim().is_empty()))
-        .collect();
+    let missing = unset(&POWERSCHOOL_ENV, env);
     out.push(if missing.is_empty() {
         Check::ok(
             "SIS settings",
@@ -99,12 +95,7 @@ pub async fn chosen(
     if *choice == SisChoice::Oracle {
         return production(site, needs, env).await;
     }
-    let missing: Vec<&str> = choice
-        .env()
-        .iter()
-        .copied()
-        .filter(|k| env(k).is_none_or(|v| v.trim().is_empty()))
-        .collect();
+    let missing = unset(choice.env(), env);
     if !missing.is_empty() {
         return vec![
             Check::fail(
@@ -128,6 +119,15 @@ pub async fn chosen(
         )),
     }
     out
+}
+
+/// The variables of `names` that are unset or blank in `env`.
+fn unset<'a>(names: &[&'a str], env: Env<'_>) -> Vec<&'a str> {
+    names
+        .iter()
+        .copied()
+        .filter(|k| env(k).is_none_or(|v| v.trim().is_empty()))
+        .collect()
 }
 
 /// Oracle Instant Client where the loader looks, found without loading it.
