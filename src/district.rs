@@ -45,6 +45,9 @@ pub fn accounts_main_as(binary: Binary, job: AccountJob, site: Site) -> ExitCode
         let list = runtime().block_on(doctor::accounts(&job, &site, &cli.opts, &env));
         return doctor::print(&list);
     }
+    if let Mode::Plugin { dir } = cli.mode() {
+        return crate::plugin::main(dir, &site);
+    }
     let notifier = match notifier(&cli) {
         Ok(n) => n,
         Err(e) => return finish(&fatal(&job.name, cli.mode(), e), &cli),
@@ -140,6 +143,9 @@ pub fn vendor_main_as(binary: Binary, job: VendorJob, site: Site, unset: Vec<Uns
         let env = |k: &str| std::env::var(k).ok();
         let list = runtime().block_on(doctor::vendor(&job, &site, &unset, &cli.opts, &env));
         return doctor::print(&list);
+    }
+    if let Mode::Plugin { dir } = cli.mode() {
+        return crate::plugin::main(dir, &site);
     }
     let notifier = match notifier(&cli) {
         Ok(n) => n,

@@ -29,6 +29,7 @@ pub mod error;
 pub mod lock;
 pub mod logging;
 pub mod notify;
+pub mod plugin;
 pub mod progress;
 pub mod reviewed;
 pub mod run;

@@ -93,6 +93,13 @@ impl ApiBackend {
         })
     }
 
+    /// The backend running the PowerQueries of the plugin a district with `options`
+    /// installs ([`plugin::queries_for`]): the core ones and the district's own statements.
+    pub fn for_district(mut self, options: &super::super::PowerSchoolOptions) -> Self {
+        self.queries = plugin::queries_for(options);
+        self
+    }
+
     /// The configuration.
     pub fn config(&self) -> &ApiConfig {
         &self.config
