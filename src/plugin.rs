@@ -51,9 +51,8 @@ pub struct Written {
 
 /// Writes the plugin of a district with these options under `dir`.
 pub fn write(dir: &Path, options: &PowerSchoolOptions) -> std::io::Result<Written> {
-    let files = plugin::write_plugin(dir, plugin::plugin_files_for(options)).map_err(
-        |(file, e)| std::io::Error::new(e.kind(), format!("{}: {e}", file.display())),
-    )?;
+    let files = plugin::write_plugin(dir, plugin::plugin_files_for(options))
+        .map_err(|(file, e)| std::io::Error::new(e.kind(), format!("{}: {e}", file.display())))?;
     Ok(Written {
         files,
         district_queries: plugin::district_queries(options)
@@ -72,7 +71,9 @@ pub fn main(dir: PluginDir, site: &Site) -> ExitCode {
                 println!("{}", f.display());
             }
             if w.district_queries.is_empty() {
-                eprintln!("the core plugin (the repository's powerschool-plugin/): this district adds no statement");
+                eprintln!(
+                    "the core plugin (the repository's powerschool-plugin/): this district adds no statement"
+                );
             } else {
                 eprintln!(
                     "the core plugin and the district's own PowerQueries: {}",

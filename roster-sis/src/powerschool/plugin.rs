@@ -382,7 +382,8 @@ mod tests {
         assert!(query_for_sql("SELECT 1 FROM DUAL").is_none());
     }
 
-    const LOGINS: &str = "SELECT uf.STUDENTSDCID AS STUDENTSDCID, uf.STUDENT_WEB_USERNAME AS WEB_USERNAME
+    const LOGINS: &str =
+        "SELECT uf.STUDENTSDCID AS STUDENTSDCID, uf.STUDENT_WEB_USERNAME AS WEB_USERNAME
 FROM U_STUDENTSUSERFIELDS uf";
 
     #[test]
@@ -395,7 +396,10 @@ FROM U_STUDENTSUSERFIELDS uf";
         let district = district_queries(&options);
         assert_eq!(district.len(), 1, "D118's cell phones are a core query");
         assert_eq!(district[0].name, "org.roster.sync.web_logins.district");
-        assert_eq!(district[0].columns[1].source, "U_STUDENTSUSERFIELDS.STUDENT_WEB_USERNAME");
+        assert_eq!(
+            district[0].columns[1].source,
+            "U_STUDENTSUSERFIELDS.STUDENT_WEB_USERNAME"
+        );
         assert_eq!(queries_for(&options).len(), queries().len() + 1);
         let files = plugin_files_for(&options);
         let (_, logins) = files
@@ -405,6 +409,9 @@ FROM U_STUDENTSUSERFIELDS uf";
         assert!(logins.contains("district's statements"), "{logins}");
         let (_, xml) = &files[0];
         assert!(xml.contains("table=\"U_STUDENTSUSERFIELDS\" field=\"STUDENT_WEB_USERNAME\""));
-        assert_eq!(plugin_files_for(&PowerSchoolOptions::default()), plugin_files());
+        assert_eq!(
+            plugin_files_for(&PowerSchoolOptions::default()),
+            plugin_files()
+        );
     }
 }
