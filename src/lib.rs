@@ -38,6 +38,7 @@ pub mod sis_choice;
 pub mod vendor;
 pub mod vendor_env;
 pub mod vendor_guard;
+pub mod vendor_rehearsal;
 pub mod wiring;
 
 pub use roster_core as core;
