@@ -74,6 +74,38 @@ impl Rehearsal {
     }
 }
 
+/// `exe plan --demo --sis SIS` in a fresh output folder: exit code, stderr, and the files
+/// written under `OUT/<job>/` (none are sent).
+pub fn plan(exe: &str, job: &VendorJob, sis: &[&str]) -> Delivery {
+    let out = tempfile::tempdir().unwrap();
+    let run = Command::new(exe)
+        .args(["plan", "--demo", "--sis"])
+        .args(sis)
+        .args([
+            "--today",
+            "2026-11-24",
+            "--demo-students",
+            STUDENTS,
+            "--out",
+        ])
+        .arg(out.path())
+        .arg("--audit-log")
+        .arg(out.path().join("audit.jsonl"))
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("the binary runs");
+    let dir = out.path().join(&job.name);
+    Delivery {
+        code: run.status.code(),
+        stderr: String::from_utf8_lossy(&run.stderr).into_owned(),
+        files: if dir.is_dir() {
+            files_in(&dir)
+        } else {
+            BTreeMap::new()
+        },
+    }
+}
+
 fn files_in(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     std::fs::read_dir(dir)
         .unwrap()

@@ -92,6 +92,23 @@ fn apply_through_each_source_delivers_the_same_rows_but_what_oneroster_lacks() {
     );
 }
 
+/// `plan` through each source writes the three files and sends nothing.
+#[test]
+fn plan_through_each_source_writes_the_files() {
+    let job = kipp_chicago_stmath::job();
+    for sis in [&["oracle"][..], &["powerschool-api"], &["oneroster"]] {
+        let d = vendor_sources::plan(EXE, &job, sis);
+        assert_eq!(d.code, Some(0), "{sis:?}: {}", d.stderr);
+        for f in ["OneRoster.zip", "students.csv", "teachers.csv"] {
+            assert!(
+                d.files.contains_key(f),
+                "{sis:?}: {f}: {:?}",
+                d.files.keys()
+            );
+        }
+    }
+}
+
 /// A `--demo apply` names no rehearsal server: refused as before (exit 2, nothing built);
 /// one that names a server off this machine is refused too (demo rows never reach a vendor).
 #[test]
