@@ -84,6 +84,17 @@ pub fn account_job_through(exe: &str, source: &str) -> String {
     err
 }
 
+/// `exe doctor --demo --sis SOURCE`: every check passes or is skipped (exit 0); returns
+/// its checklist.
+pub fn doctor_is_green(exe: &str, source: &str) -> String {
+    let tmp = tempfile::tempdir().unwrap();
+    let (code, list, err) = run(exe, tmp.path(), &["doctor", "--demo", "--sis", source]);
+    assert_eq!(code, Some(0), "{list}{err}");
+    assert!(list.contains("ok    SIS query: "), "{list}");
+    assert!(!list.lines().any(|l| l.starts_with("FAIL")), "{list}");
+    list
+}
+
 /// A `plan --json` run that succeeded and plans no write.
 fn assert_nothing_to_do(code: Option<i32>, json: &str, err: &str) {
     assert_eq!(code, Some(0), "{err}");

@@ -36,3 +36,10 @@ fn apply_and_plan_through_the_powerschool_api_emulator() {
 fn apply_and_plan_through_the_sql_source() {
     sis_runs::account_job_through(env!("CARGO_BIN_EXE_d118-staff"), "oracle");
 }
+
+/// `doctor --demo --sis powerschool-api` is all green: the SIS read through the API emulator
+/// serving the district's plugin.
+#[test]
+fn doctor_through_the_powerschool_api_is_green() {
+    sis_runs::doctor_is_green(env!("CARGO_BIN_EXE_d118-staff"), "powerschool-api");
+}
