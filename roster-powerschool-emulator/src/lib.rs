@@ -14,7 +14,8 @@
 //! - Errors are JSON `{"message": ...}`: 401 for a missing, unknown or expired token, 404 for
 //!   an unknown query, 400 for bad arguments or paging.
 //! - Faults: scripted ([`RunningPowerSchool::fail_next`], [`RunningPowerSchool::drop_next`],
-//!   [`RunningPowerSchool::corrupt_record`], [`RunningPowerSchool::expire_tokens`]) or random
+//!   [`RunningPowerSchool::corrupt_record`], [`RunningPowerSchool::overcount`],
+//!   [`RunningPowerSchool::expire_tokens`]) or random
 //!   ([`Faults`]), and a latency per query call.
 //!
 //! ```no_run
@@ -220,6 +221,12 @@ impl RunningPowerSchool {
         server::lock(&self.shared.script)
             .corrupt
             .push((query.to_string(), index));
+    }
+
+    /// Every `/count` answer from now on says `extra` more records than the query returns:
+    /// a count taken before rows were deleted, or a broken server (`u64::MAX` saturates).
+    pub fn overcount(&self, extra: u64) {
+        server::lock(&self.shared.script).overcount = extra;
     }
 
     /// Every token issued so far stops working (the next call with one answers 401).

@@ -35,6 +35,8 @@ pub(crate) struct Script {
     pub(crate) fail: VecDeque<u16>,
     pub(crate) drops: u32,
     pub(crate) corrupt: Vec<(String, usize)>,
+    /// Added to every `/count` answer.
+    pub(crate) overcount: u64,
 }
 
 #[derive(Default)]
@@ -262,7 +264,9 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Outcome {
     };
     if count {
         shared.counters.counts.fetch_add(1, Ordering::Relaxed);
-        return respond(StatusCode::OK, &json!({ "count": records.len() }));
+        let over = lock(&shared.script).overcount;
+        let n = (records.len() as u64).saturating_add(over);
+        return respond(StatusCode::OK, &json!({ "count": n }));
     }
     page(&shared, &q, &records, &query)
 }

@@ -232,6 +232,32 @@ async fn a_malformed_record_is_a_located_row_error_and_the_rest_loads() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_count_far_above_the_rows_ends_at_the_first_empty_page() {
+    let emu = emulator(|_| {});
+    let api = api(api_config(&emu));
+    let good = sqlite().students(&Scope::All).await.unwrap();
+    api.students(&Scope::All).await.unwrap();
+    // One `/count` per PowerQuery the read runs.
+    let (honest_pages, queries) = (emu.counters().pages, emu.counters().counts);
+    // A broken server (or rows deleted since the count) says a trillion more rows: the read
+    // takes what the pages hold and stops at the first empty page, not 25 billion pages.
+    emu.overcount(1_000_000_000_000);
+    let before = emu.counters().pages;
+    let read = api.students(&Scope::All).await.unwrap();
+    assert_eq!(read, good);
+    let extra = emu.counters().pages - before - honest_pages;
+    // Page concurrency is 3: per query, the empty page and at most the two sent with it.
+    assert!(
+        (queries..=3 * queries).contains(&extra),
+        "{extra} pages past the end of {queries} queries"
+    );
+    emu.overcount(u64::MAX);
+    assert_eq!(api.students(&Scope::All).await.unwrap(), good);
+    let lines = String::from_utf8_lossy(&logs().lock().unwrap()).to_string();
+    assert!(lines.contains("count and its pages disagree"), "{lines}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_secret_is_a_clear_error_without_the_secret() {
     let emu = emulator(|_| {});
     let mut config = api_config(&emu);

@@ -1,6 +1,6 @@
 //! The HTTP side: the OAuth token, PowerQuery calls with retries, and records -> [`Rows`].
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use futures::{StreamExt, TryStreamExt, stream};
@@ -280,8 +280,12 @@ impl ApiBackend {
             errors: Vec::new(),
         };
         // Pages arrive in order and are read as they arrive: no more than `concurrency`
-        // pages of JSON are held at once.
+        // pages of JSON are held at once. An empty page ends the read: the count was high
+        // (rows deleted since, or a broken server saying 10^12), and the pages after it are
+        // empty too; at most `concurrency` requests were already sent past it.
+        let ended = AtomicBool::new(false);
         let rows = stream::iter(1..=pages)
+            .take_while(|_| std::future::ready(!ended.load(Ordering::Relaxed)))
             .map(|page| {
                 let url = format!("{base}?page={page}&pagesize={size}");
                 let body = &body;
@@ -293,11 +297,25 @@ impl ApiBackend {
                 }
             })
             .buffered(self.config.concurrency)
-            .try_fold(rows, |mut rows, (page, v)| async move {
-                read_page(q, page, &v, &mut rows)?;
-                Ok(rows)
+            .try_fold(rows, |mut rows, (page, v)| {
+                let ended = &ended;
+                async move {
+                    if read_page(q, page, &v, &mut rows)? == 0 {
+                        ended.store(true, Ordering::Relaxed);
+                    }
+                    Ok(rows)
+                }
             })
             .await?;
+        let read = (rows.rows.len() + rows.errors.len()) as u64;
+        if read != count {
+            tracing::warn!(
+                query = %q.name,
+                count,
+                read,
+                "PowerSchool's count and its pages disagree (rows changed during the read?); the rows the pages held are used"
+            );
+        }
         tracing::debug!(
             query = %q.name,
             count,
@@ -415,9 +433,10 @@ fn bind_json(v: &Value) -> Json {
 }
 
 /// Appends a page's records to `rows`; a malformed record becomes a located row error.
-fn read_page(q: &PowerQuery, page: u64, v: &Json, rows: &mut Rows) -> Result<(), ApiError> {
+/// Reads one page's records into `rows`; the number of records the page held.
+fn read_page(q: &PowerQuery, page: u64, v: &Json, rows: &mut Rows) -> Result<usize, ApiError> {
     let records = match v.get("record") {
-        None | Some(Json::Null) => return Ok(()),
+        None | Some(Json::Null) => return Ok(0),
         Some(Json::Array(a)) => a,
         Some(_) => {
             return Err(ApiError::Protocol {
@@ -459,5 +478,5 @@ fn read_page(q: &PowerQuery, page: u64, v: &Json, rows: &mut Rows) -> Result<(),
             None => rows.rows.push(row),
         }
     }
-    Ok(())
+    Ok(records.len())
 }
