@@ -47,9 +47,9 @@ pub enum Outcome {
     Drop,
 }
 
-/// A plain-text response with this status (500 for a status that is not one).
-pub fn text(status: u16, body: &'static str) -> Response<Body> {
-    let mut r = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+/// A response with this status (500 for a status that is not one) and body, no headers.
+pub fn text(status: u16, body: impl Into<Bytes>) -> Response<Body> {
+    let mut r = Response::new(Full::new(body.into()));
     *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     r
 }
