@@ -1,6 +1,6 @@
 //! The HTTP/1.1 server roster's local API emulators run on.
 //!
-//! [`Server::start`] binds an address, then serves on a dedicated thread with its own tokio
+//! [`Server::serve`] serves a bound listener on a dedicated thread with its own tokio
 //! runtime, so an emulator works the same from a `#[test]`, a `#[tokio::test]` or a binary.
 //! Each request goes to the emulator's handler, which ends in an [`Outcome`]: an answer, or
 //! [`Outcome::Drop`], which closes the connection without writing anything (a dropped
@@ -10,8 +10,8 @@
 //! use std::sync::Arc;
 //! use roster_emulator_server::{Outcome, Server, text};
 //!
-//! let server = Server::start(
-//!     "127.0.0.1:0".parse().unwrap(),
+//! let server = Server::serve(
+//!     std::net::TcpListener::bind("127.0.0.1:0").unwrap(),
 //!     "hello emulator",
 //!     Arc::new("hello"),
 //!     |greeting: Arc<&'static str>, _req| async move { Outcome::Respond(text(200, *greeting)) },
@@ -63,24 +63,9 @@ pub struct Server {
 }
 
 impl Server {
-    /// Binds `bind` (port 0: any free port) and [`Server::serve`]s on it.
-    pub fn start<S, F, Fut>(
-        bind: SocketAddr,
-        name: &str,
-        state: Arc<S>,
-        handle: F,
-    ) -> std::io::Result<Server>
-    where
-        S: Send + Sync + 'static,
-        F: Fn(Arc<S>, Request<Incoming>) -> Fut + Copy + Send + Sync + 'static,
-        Fut: Future<Output = Outcome> + Send + 'static,
-    {
-        Server::serve(std::net::TcpListener::bind(bind)?, name, state, handle)
-    }
-
-    /// Serves every request on `listener` with `handle(state, request)`, on a thread named
-    /// `name` with a two-worker runtime. (For a caller that needs the port before it builds
-    /// the state.)
+    /// Serves every request on `listener` (bound by the caller, which may need the port
+    /// before it builds `state`) with `handle(state, request)`, on a thread named `name` with
+    /// a two-worker runtime.
     pub fn serve<S, F, Fut>(
         listener: std::net::TcpListener,
         name: &str,

@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use roster_emulator_server::{Outcome, Server, text};
 
 fn start(calls: Arc<AtomicUsize>) -> Server {
-    Server::start(
-        "127.0.0.1:0".parse().unwrap(),
+    Server::serve(
+        std::net::TcpListener::bind("127.0.0.1:0").unwrap(),
         "test-emulator",
         calls,
         |calls: Arc<AtomicUsize>, req| async move {

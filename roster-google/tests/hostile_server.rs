@@ -12,8 +12,8 @@ use roster_google::{ClientConfig, DirectoryClient, GoogleDirectory, StaticToken}
 /// Every `users.list` answers one user in `/Students` and the page token `again`, whatever
 /// token it was given.
 fn same_token_server() -> Server {
-    Server::start(
-        "127.0.0.1:0".parse().unwrap(),
+    Server::serve(
+        std::net::TcpListener::bind("127.0.0.1:0").unwrap(),
         "same-token",
         Arc::new(()),
         |_: Arc<()>, _req| async move {

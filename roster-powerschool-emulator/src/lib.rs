@@ -139,7 +139,13 @@ impl PowerSchoolEmulator {
     pub fn start(config: EmulatorConfig) -> Result<RunningPowerSchool, EmulatorError> {
         let shared = Arc::new(Shared::new(&config)?);
         let bind = SocketAddr::new(config.bind, config.port);
-        let server = Server::start(bind, "powerschool-emulator", shared.clone(), server::handle)?;
+        let listener = std::net::TcpListener::bind(bind)?;
+        let server = Server::serve(
+            listener,
+            "powerschool-emulator",
+            shared.clone(),
+            server::handle,
+        )?;
         Ok(RunningPowerSchool { shared, server })
     }
 }
