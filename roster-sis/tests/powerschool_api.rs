@@ -257,6 +257,37 @@ async fn a_count_far_above_the_rows_ends_at_the_first_empty_page() {
     assert!(lines.contains("count and its pages disagree"), "{lines}");
 }
 
+#[test]
+fn the_url_must_be_https_except_to_this_machine() {
+    let source = |url: &str| {
+        let config = ApiConfig::new(url, "id", Secret::new("pw-9d1c"));
+        PowerSchoolSource::api(config, options()).map(|_| ())
+    };
+    for ok in [
+        "https://district.powerschool.com",
+        "https://district.powerschool.com/",
+        "http://127.0.0.1:8080",
+        "http://localhost:9",
+        "http://[::1]:9",
+    ] {
+        assert!(source(ok).is_ok(), "{ok}: {:?}", source(ok));
+    }
+    for (bad, says) in [
+        ("http://district.powerschool.com", "unencrypted"),
+        ("http://10.0.0.5", "unencrypted"),
+        ("ftp://district.powerschool.com", "scheme"),
+        ("district.powerschool.com", "not a URL"),
+        ("", "not a URL"),
+        ("https://dist\u{7}rict.com\n", "not a URL"),
+        ("https://admin:hunter2@district.powerschool.com", "credentials"),
+        ("https://district.powerschool.com/?x=1", "'?'"),
+    ] {
+        let err = source(bad).unwrap_err().to_string();
+        assert!(err.contains("POWERSCHOOL_API_URL") && err.contains(says), "{bad:?}: {err}");
+        assert!(!err.contains("hunter2"), "{err}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_secret_is_a_clear_error_without_the_secret() {
     let emu = emulator(|_| {});

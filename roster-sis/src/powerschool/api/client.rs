@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use roster_core::{RowError, SourceError};
 use serde_json::{Map, Value as Json};
 
-use super::{ApiConfig, ApiError};
+use super::{ApiConfig, ApiError, ENV_URL};
 use crate::powerschool::backend::{Bind, Rows, SqlBackend, Value, check_binds};
 use crate::powerschool::plugin::{self, PowerQuery};
 
@@ -69,12 +69,7 @@ pub struct ApiStats {
 impl ApiBackend {
     /// A backend with this configuration (no request is sent yet).
     pub fn new(config: ApiConfig) -> Result<Self, ApiError> {
-        if !(config.base_url.starts_with("http://") || config.base_url.starts_with("https://")) {
-            return Err(ApiError::Config(format!(
-                "the URL must start with https:// (got '{}')",
-                config.base_url
-            )));
-        }
+        check_base_url(&config.base_url)?;
         if config.page_size == 0 || config.concurrency == 0 || config.max_attempts == 0 {
             return Err(ApiError::Config(
                 "page size, concurrency and attempts must be at least 1".into(),
@@ -347,6 +342,44 @@ impl SqlBackend for ApiBackend {
             SourceError::Other(format!("the PowerSchool API needs a tokio runtime: {e}"))
         })?;
         Ok(handle.block_on(self.run_query(q, binds))?)
+    }
+}
+
+/// The base URL must be `https://`: the client secret and every student record cross it.
+/// Plain `http://` is allowed only to this machine (the emulator, a local tunnel). The URL is
+/// never echoed whole (it could carry a password before `@`).
+fn check_base_url(url: &str) -> Result<(), ApiError> {
+    let bad = |why: String| Err(ApiError::Config(format!("{ENV_URL}: {why}")));
+    let parsed = match reqwest::Url::parse(url) {
+        Ok(u) => u,
+        Err(e) => {
+            return bad(format!(
+                "not a URL ({e}); give https://<your PowerSchool server>"
+            ));
+        }
+    };
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return bad(
+            "has credentials before '@': the client id and secret go in their own variables".into(),
+        );
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return bad("has a '?' or '#' part: give the server's address alone".into());
+    }
+    let local = match parsed.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => return bad("has no host".into()),
+    };
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" if local => Ok(()),
+        "http" => bad(format!(
+            "http://{} would send the client secret and student records unencrypted: use https:// (plain http is only for this machine)",
+            parsed.host_str().unwrap_or_default()
+        )),
+        other => bad(format!("the scheme must be https, not {other:?}")),
     }
 }
 
