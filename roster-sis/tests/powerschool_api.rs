@@ -232,6 +232,63 @@ async fn a_malformed_record_is_a_located_row_error_and_the_rest_loads() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_count_far_above_the_rows_ends_at_the_first_empty_page() {
+    let emu = emulator(|_| {});
+    let api = api(api_config(&emu));
+    let good = sqlite().students(&Scope::All).await.unwrap();
+    api.students(&Scope::All).await.unwrap();
+    // One `/count` per PowerQuery the read runs.
+    let (honest_pages, queries) = (emu.counters().pages, emu.counters().counts);
+    // A broken server (or rows deleted since the count) says a trillion more rows: the read
+    // takes what the pages hold and stops at the first empty page, not 25 billion pages.
+    emu.overcount(1_000_000_000_000);
+    let before = emu.counters().pages;
+    let read = api.students(&Scope::All).await.unwrap();
+    assert_eq!(read, good);
+    let extra = emu.counters().pages - before - honest_pages;
+    // Page concurrency is 3: per query, the empty page and at most the two sent with it.
+    assert!(
+        (queries..=3 * queries).contains(&extra),
+        "{extra} pages past the end of {queries} queries"
+    );
+    emu.overcount(u64::MAX);
+    assert_eq!(api.students(&Scope::All).await.unwrap(), good);
+    let lines = String::from_utf8_lossy(&logs().lock().unwrap()).to_string();
+    assert!(lines.contains("count and its pages disagree"), "{lines}");
+}
+
+#[test]
+fn the_url_must_be_https_except_to_this_machine() {
+    let source = |url: &str| {
+        let config = ApiConfig::new(url, "id", Secret::new("pw-9d1c"));
+        PowerSchoolSource::api(config, options()).map(|_| ())
+    };
+    for ok in [
+        "https://district.powerschool.com",
+        "https://district.powerschool.com/",
+        "http://127.0.0.1:8080",
+        "http://localhost:9",
+        "http://[::1]:9",
+    ] {
+        assert!(source(ok).is_ok(), "{ok}: {:?}", source(ok));
+    }
+    for (bad, says) in [
+        ("http://district.powerschool.com", "unencrypted"),
+        ("http://10.0.0.5", "unencrypted"),
+        ("ftp://district.powerschool.com", "scheme"),
+        ("district.powerschool.com", "not a URL"),
+        ("", "not a URL"),
+        ("https://dist\u{7}rict.com\n", "not a URL"),
+        ("https://admin:hunter2@district.powerschool.com", "credentials"),
+        ("https://district.powerschool.com/?x=1", "'?'"),
+    ] {
+        let err = source(bad).unwrap_err().to_string();
+        assert!(err.contains("POWERSCHOOL_API_URL") && err.contains(says), "{bad:?}: {err}");
+        assert!(!err.contains("hunter2"), "{err}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_secret_is_a_clear_error_without_the_secret() {
     let emu = emulator(|_| {});
     let mut config = api_config(&emu);
