@@ -279,11 +279,17 @@ fn the_url_must_be_https_except_to_this_machine() {
         ("district.powerschool.com", "not a URL"),
         ("", "not a URL"),
         ("https://dist\u{7}rict.com\n", "not a URL"),
-        ("https://admin:hunter2@district.powerschool.com", "credentials"),
+        (
+            "https://admin:hunter2@district.powerschool.com",
+            "credentials",
+        ),
         ("https://district.powerschool.com/?x=1", "'?'"),
     ] {
         let err = source(bad).unwrap_err().to_string();
-        assert!(err.contains("POWERSCHOOL_API_URL") && err.contains(says), "{bad:?}: {err}");
+        assert!(
+            err.contains("POWERSCHOOL_API_URL") && err.contains(says),
+            "{bad:?}: {err}"
+        );
         assert!(!err.contains("hunter2"), "{err}");
     }
 }

@@ -23,11 +23,14 @@ pub struct Rehearsal {
     user: TestUser,
 }
 
-/// One run: its exit code, stderr, and the files the server holds afterwards.
+/// One run: its exit code, stderr, the files the server holds afterwards (or, for a plan,
+/// the files written), and its output folder (the demo's database is
+/// `demo-district.sqlite` there).
 pub struct Delivery {
     pub code: Option<i32>,
     pub stderr: String,
     pub files: BTreeMap<String, Vec<u8>>,
+    pub out: tempfile::TempDir,
 }
 
 impl Rehearsal {
@@ -70,6 +73,7 @@ impl Rehearsal {
             code: run.status.code(),
             stderr: String::from_utf8_lossy(&run.stderr).into_owned(),
             files: files_in(&inbox),
+            out,
         }
     }
 }
@@ -103,6 +107,7 @@ pub fn plan(exe: &str, job: &VendorJob, sis: &[&str]) -> Delivery {
         } else {
             BTreeMap::new()
         },
+        out,
     }
 }
 
