@@ -47,20 +47,7 @@ impl Rehearsal {
         let inbox = self.sshd.make_dir(name);
         let s = job.sftp.as_ref().expect("a vendor job with SFTP");
         let p = &s.env_prefix;
-        let run = Command::new(exe)
-            .args(["apply", "--demo", "--sis"])
-            .args(sis)
-            .args([
-                "--today",
-                "2026-11-24",
-                "--demo-students",
-                STUDENTS,
-                "--out",
-            ])
-            .arg(out.path())
-            .arg("--audit-log")
-            .arg(out.path().join("audit.jsonl"))
-            .env_remove("RUST_LOG")
+        let run = demo_run(exe, "apply", sis, out.path())
             .env(format!("{p}_HOST"), "127.0.0.1")
             .env(format!("{p}_PORT"), self.sshd.port().to_string())
             .env(format!("{p}_DIR"), &inbox)
@@ -82,20 +69,7 @@ impl Rehearsal {
 /// written under `OUT/<job>/` (none are sent).
 pub fn plan(exe: &str, job: &VendorJob, sis: &[&str]) -> Delivery {
     let out = tempfile::tempdir().unwrap();
-    let run = Command::new(exe)
-        .args(["plan", "--demo", "--sis"])
-        .args(sis)
-        .args([
-            "--today",
-            "2026-11-24",
-            "--demo-students",
-            STUDENTS,
-            "--out",
-        ])
-        .arg(out.path())
-        .arg("--audit-log")
-        .arg(out.path().join("audit.jsonl"))
-        .env_remove("RUST_LOG")
+    let run = demo_run(exe, "plan", sis, out.path())
         .output()
         .expect("the binary runs");
     let dir = out.path().join(&job.name);
@@ -109,6 +83,25 @@ pub fn plan(exe: &str, job: &VendorJob, sis: &[&str]) -> Delivery {
         },
         out,
     }
+}
+
+/// `exe MODE --demo --sis SIS` on the demo of [`STUDENTS`] students dated 2026-11-24, in `out`.
+fn demo_run(exe: &str, mode: &str, sis: &[&str], out: &Path) -> Command {
+    let mut cmd = Command::new(exe);
+    cmd.args([mode, "--demo", "--sis"])
+        .args(sis)
+        .args([
+            "--today",
+            "2026-11-24",
+            "--demo-students",
+            STUDENTS,
+            "--out",
+        ])
+        .arg(out)
+        .arg("--audit-log")
+        .arg(out.join("audit.jsonl"))
+        .env_remove("RUST_LOG");
+    cmd
 }
 
 fn files_in(dir: &Path) -> BTreeMap<String, Vec<u8>> {
