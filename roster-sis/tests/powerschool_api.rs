@@ -12,7 +12,7 @@ use std::time::Duration;
 use roster_core::{Scope, Secret, SisSource};
 use roster_powerschool_emulator::{EmulatorConfig, PowerSchoolEmulator, RunningPowerSchool};
 use roster_sis::powerschool::{
-    ApiConfig, PowerSchoolApi, PowerSchoolOptions, PowerSchoolSource, SqliteBackend, sql,
+    ApiConfig, PowerSchoolApi, PowerSchoolOptions, PowerSchoolSource, SqliteBackend, plugin, sql,
 };
 use serde_json::{Value as Json, json};
 
@@ -127,6 +127,51 @@ async fn the_api_reads_what_the_sql_source_reads_in_every_scope() {
     assert_eq!(stats.token_requests, 1, "{stats:?}");
     assert!(stats.pages > 20, "{stats:?}");
     assert_eq!(stats.retries, 0);
+}
+
+/// A district statement (here a web-login statement like KIPP's) runs as the PowerQuery its
+/// district plugin adds; a server with only the core plugin installed answers 404, an error
+/// naming the query and saying which plugin to install, and nothing loads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_district_statement_needs_the_district_plugin() {
+    const LOGINS: &str = "SELECT uf.STUDENTSDCID AS STUDENTSDCID,
+       uf.STUDENT_WEB_USERNAME AS WEB_USERNAME, uf.STUDENT_WEB_PWD AS WEB_PASSWORD
+FROM U_STUDENTSUSERFIELDS uf
+ORDER BY uf.STUDENTSDCID";
+    let options = PowerSchoolOptions {
+        web_login_sql: Some(LOGINS),
+        ..options()
+    };
+    let core_only = emulator(|_| {});
+    let source = PowerSchoolSource::api(api_config(&core_only), options.clone()).unwrap();
+    let err = source.students(&Scope::All).await.unwrap_err().to_string();
+    assert!(err.contains("org.roster.sync.web_logins.district"), "{err}");
+    assert!(err.contains("404") && err.contains("plugin DIR"), "{err}");
+
+    let dir = tempfile::tempdir().unwrap();
+    plugin::write_plugin(dir.path(), plugin::plugin_files_for(&options)).unwrap();
+    let emu = emulator(|c| c.queries_root = dir.path().join("queries_root"));
+    let source = PowerSchoolSource::api(api_config(&emu), options.clone()).unwrap();
+    let through_api = source.students(&Scope::All).await.unwrap();
+    let through_sql = PowerSchoolSource::sqlite(&district("api").0, options)
+        .unwrap()
+        .students(&Scope::All)
+        .await
+        .unwrap();
+    let logins = |rows: &[roster_core::Student]| -> Vec<(String, Option<String>, Option<String>)> {
+        rows.iter()
+            .map(|s| {
+                let pw = s.web_password.as_ref().map(|p| p.expose().to_string());
+                (s.student_number.clone(), s.web_username.clone(), pw)
+            })
+            .collect()
+    };
+    let got = logins(&through_api.rows);
+    assert!(
+        got.iter().filter(|l| l.1.is_some()).count() > 100,
+        "web logins read"
+    );
+    assert_eq!(got, logins(&through_sql.rows));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

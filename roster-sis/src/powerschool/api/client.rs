@@ -420,6 +420,14 @@ fn status_error(what: &str, s: StatusCode, body: &[u8]) -> ApiError {
                 .take(200)
                 .collect()
         });
+    let message = if s == StatusCode::NOT_FOUND {
+        format!(
+            "{message} (is the district's plugin installed? `DISTRICT-BINARY plugin DIR` writes \
+             it: the core queries and the district's own)"
+        )
+    } else {
+        message
+    };
     ApiError::Status {
         what: what.to_string(),
         status: s.as_u16(),
