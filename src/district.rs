@@ -10,7 +10,7 @@ use roster_sis::powerschool::PowerSchoolOptions;
 
 use crate::about::{self, Binary, Job};
 use crate::cli::{Cli, Mode, RunOptions};
-use crate::demo::Demo;
+use crate::demo::{Demo, DemoError};
 use crate::error::{ConfigError, RunError};
 use crate::notify::{Notifier, Tee};
 use crate::run::{AccountJob, run_accounts};
@@ -39,24 +39,43 @@ pub fn accounts_main(job: AccountJob, site: Site) -> ExitCode {
 /// `-V`: `roster::accounts_main_as(roster::binary!("what it does"), job(), site())`.
 pub fn accounts_main_as(binary: Binary, job: AccountJob, site: Site) -> ExitCode {
     let cli = binary.parse(&Job::Accounts);
+    district_main(
+        &cli,
+        &job.name,
+        &site,
+        async |env| doctor::accounts(&job, &site, &cli.opts, env).await,
+        async |out| accounts_cli(&job, &site, &cli, out).await,
+    )
+}
+
+/// What both kinds of district `main` do around their job: logging; `doctor` (its checklist
+/// and exit code) and `plugin` answered at once; `--notify-on`'s settings checked before any
+/// work; the run; its email; the summary and exit code.
+fn district_main(
+    cli: &Cli,
+    job: &str,
+    site: &Site,
+    doctor: impl AsyncFnOnce(doctor::Env<'_>) -> doctor::Checklist,
+    run: impl AsyncFnOnce(&mut dyn Write) -> RunReport,
+) -> ExitCode {
     logging::init(cli.opts.verbose);
-    if cli.mode() == Mode::Doctor {
-        let env = |k: &str| std::env::var(k).ok();
-        let list = runtime().block_on(doctor::accounts(&job, &site, &cli.opts, &env));
-        return doctor::print(&list);
-    }
-    if let Mode::Plugin { dir } = cli.mode() {
-        return crate::plugin::main(dir, &site);
-    }
-    let notifier = match notifier(&cli) {
-        Ok(n) => n,
-        Err(e) => return finish(&fatal(&job.name, cli.mode(), e), &cli),
-    };
     let rt = runtime();
+    match cli.mode() {
+        Mode::Doctor => {
+            let env = |k: &str| std::env::var(k).ok();
+            return doctor::print(&rt.block_on(doctor(&env)));
+        }
+        Mode::Plugin { dir } => return crate::plugin::main(dir, site),
+        Mode::Plan | Mode::Apply => {}
+    }
+    let notifier = match notifier(cli) {
+        Ok(n) => n,
+        Err(e) => return finish(&fatal(job, cli.mode(), e), cli),
+    };
     let mut out = Tee::new(std::io::stdout());
-    let report = rt.block_on(accounts_cli(&job, &site, &cli, &mut out));
+    let report = rt.block_on(run(&mut out));
     notify(&rt, notifier.as_ref(), &report, &out);
-    finish(&report, &cli)
+    finish(&report, cli)
 }
 
 /// `--notify-on`'s settings, checked before any work.
@@ -138,24 +157,13 @@ pub fn vendor_main_requiring(job: VendorJob, site: Site, unset: Vec<Unset>) -> E
 /// [`accounts_main_as`]).
 pub fn vendor_main_as(binary: Binary, job: VendorJob, site: Site, unset: Vec<Unset>) -> ExitCode {
     let cli = binary.parse(&Job::Vendor(&job));
-    logging::init(cli.opts.verbose);
-    if cli.mode() == Mode::Doctor {
-        let env = |k: &str| std::env::var(k).ok();
-        let list = runtime().block_on(doctor::vendor(&job, &site, &unset, &cli.opts, &env));
-        return doctor::print(&list);
-    }
-    if let Mode::Plugin { dir } = cli.mode() {
-        return crate::plugin::main(dir, &site);
-    }
-    let notifier = match notifier(&cli) {
-        Ok(n) => n,
-        Err(e) => return finish(&fatal(&job.name, cli.mode(), e), &cli),
-    };
-    let rt = runtime();
-    let mut out = Tee::new(std::io::stdout());
-    let report = rt.block_on(vendor_cli_requiring(&job, &site, &unset, &cli, &mut out));
-    notify(&rt, notifier.as_ref(), &report, &out);
-    finish(&report, &cli)
+    district_main(
+        &cli,
+        &job.name,
+        &site,
+        async |env| doctor::vendor(&job, &site, &unset, &cli.opts, env).await,
+        async |out| vendor_cli_requiring(&job, &site, &unset, &cli, out).await,
+    )
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -191,73 +199,59 @@ pub async fn accounts_cli(
     cli: &Cli,
     out: &mut dyn Write,
 ) -> RunReport {
+    accounts_run(job, site, cli, out)
+        .await
+        .unwrap_or_else(|e| fatal(&job.name, cli.mode(), e))
+}
+
+async fn accounts_run(
+    job: &AccountJob,
+    site: &Site,
+    cli: &Cli,
+    out: &mut dyn Write,
+) -> Result<RunReport, RunError> {
     let mode = cli.mode();
-    if mode == Mode::Doctor {
-        let env = |k: &str| std::env::var(k).ok();
-        let list = doctor::accounts(job, site, &cli.opts, &env).await;
-        let _ = out.write_all(list.render().as_bytes());
-        return list.into_report();
+    let env = |k: &str| std::env::var(k).ok();
+    match mode {
+        Mode::Doctor => {
+            let list = doctor::accounts(job, site, &cli.opts, &env).await;
+            let _ = out.write_all(list.render().as_bytes());
+            return Ok(list.into_report());
+        }
+        Mode::Plugin { dir } => return Ok(crate::plugin::report(&job.name, dir, site, out)),
+        Mode::Plan | Mode::Apply => {}
     }
-    if let Err(e) = settings::check_env(&|k| std::env::var(k).ok()) {
-        return fatal(&job.name, mode, e);
-    }
-    let (choice, notes) = match sis_plan(&job.name, site, cli) {
-        Ok(c) => c,
-        Err(e) => return fatal(&job.name, mode, e),
-    };
+    settings::check_env(&env)?;
+    let (choice, notes) = sis_plan(&job.name, site, cli)?;
+    let licensing = job.licence().is_some();
     if cli.opts.demo {
-        let demo = match Demo::start(
-            &cli.opts.out,
-            &site.domain,
-            cli.opts.today(),
-            cli.opts.demo_students,
-        ) {
-            Ok(d) => d,
-            Err(e) => return fatal(&job.name, mode, e),
-        };
-        let report = match demo
-            .connect_with(
-                site.powerschool.clone(),
-                &job.policy.managed_roots,
-                job.licence().is_some(),
-            )
-            .await
-        {
-            Ok((_, target)) => {
-                match sis_choice::open_demo(&choice, &demo, site, &cli.opts.out, cli.opts.today())
-                    .await
-                {
-                    Ok(sis) => {
-                        let r = run_accounts(job, mode, &cli.opts, sis.as_ref(), &target, out);
-                        with_notes(r.await, notes)
-                    }
-                    Err(e) => fatal(&job.name, mode, e),
-                }
-            }
-            Err(e) => fatal(&job.name, mode, e),
-        };
+        let demo = start_demo(site, cli)?;
+        let roots = &job.policy.managed_roots;
+        let (_, target) = demo
+            .connect_with(site.powerschool.clone(), roots, licensing)
+            .await?;
+        let sis =
+            sis_choice::open_demo(&choice, &demo, site, &cli.opts.out, cli.opts.today()).await?;
+        let report = run_accounts(job, mode, &cli.opts, sis.as_ref(), &target, out).await;
         if let Err(e) = demo.save() {
             tracing::error!("{e}");
         }
-        return report;
+        return Ok(with_notes(report, notes));
     }
     // Google's credentials first: a bad token fails in a second, not after the SIS read.
-    let target = match wiring::google_from_env_with(job.licence().is_some()).await {
-        Ok(t) => t,
-        Err(e) => return fatal(&job.name, mode, e),
-    };
-    let sis = match sis_choice::open(&choice, site).await {
-        Ok(s) => s,
-        Err(e) => return fatal(&job.name, mode, e),
-    };
+    let target = wiring::google_from_env_with(licensing).await?;
+    let sis = sis_choice::open(&choice, site).await?;
     let opts = RunOptions {
         require_initial_password: true,
         ..cli.opts.clone()
     };
-    with_notes(
-        run_accounts(job, mode, &opts, sis.as_ref(), &target, out).await,
-        notes,
-    )
+    let report = run_accounts(job, mode, &opts, sis.as_ref(), &target, out).await;
+    Ok(with_notes(report, notes))
+}
+
+fn start_demo(site: &Site, cli: &Cli) -> Result<Demo, DemoError> {
+    let o = &cli.opts;
+    Demo::start(&o.out, &site.domain, o.today(), o.demo_students)
 }
 
 /// Runs a vendor job as the CLI says: `--demo` (files only) or production.
@@ -274,87 +268,64 @@ pub async fn vendor_cli_requiring(
     cli: &Cli,
     out: &mut dyn Write,
 ) -> RunReport {
+    vendor_run(job, site, unset, cli, out)
+        .await
+        .unwrap_or_else(|e| fatal(&job.name, cli.mode(), e))
+}
+
+async fn vendor_run(
+    job: &VendorJob,
+    site: &Site,
+    unset: &[Unset],
+    cli: &Cli,
+    out: &mut dyn Write,
+) -> Result<RunReport, RunError> {
     let mode = cli.mode();
     let env = |k: &str| std::env::var(k).ok();
-    if mode == Mode::Doctor {
-        let list = doctor::vendor(job, site, unset, &cli.opts, &env).await;
-        let _ = out.write_all(list.render().as_bytes());
-        return list.into_report();
+    match mode {
+        Mode::Doctor => {
+            let list = doctor::vendor(job, site, unset, &cli.opts, &env).await;
+            let _ = out.write_all(list.render().as_bytes());
+            return Ok(list.into_report());
+        }
+        Mode::Plugin { dir } => return Ok(crate::plugin::report(&job.name, dir, site, out)),
+        Mode::Plan | Mode::Apply => {}
     }
-    if let Err(e) = settings::check_env(&env) {
-        return fatal(&job.name, mode, e);
-    }
-    if let Err(e) = vendor_env::refuse_vendor_flags(cli, job.sftp.as_ref(), &env)
-        .and_then(|()| vendor_env::refuse_partial_scope(&cli.opts))
-    {
-        return fatal(&job.name, mode, e);
-    }
-    let (choice, notes) = match sis_plan(&job.name, site, cli) {
-        Ok(c) => c,
-        Err(e) => return fatal(&job.name, mode, e),
-    };
-    let sftp = match job.sftp.as_ref().map(|s| s.with_env(&env)).transpose() {
-        Ok(s) => s,
-        Err(e) => return fatal(&job.name, mode, e),
-    };
+    settings::check_env(&env)?;
+    vendor_env::refuse_vendor_flags(cli, job.sftp.as_ref(), &env)?;
+    vendor_env::refuse_partial_scope(&cli.opts)?;
+    let (choice, notes) = sis_plan(&job.name, site, cli)?;
+    let sftp = job.sftp.as_ref().map(|s| s.with_env(&env)).transpose()?;
     let dir: PathBuf = cli.opts.out.join(&job.name);
-    if cli.opts.demo {
-        let demo = match Demo::start(
-            &cli.opts.out,
-            &site.domain,
-            cli.opts.today(),
-            cli.opts.demo_students,
-        ) {
-            Ok(d) => d,
-            Err(e) => return fatal(&job.name, mode, e),
-        };
-        let sis = match sis_choice::open_demo(&choice, &demo, site, &cli.opts.out, cli.opts.today())
-            .await
-        {
-            Ok(s) => s,
-            Err(e) => return fatal(&job.name, mode, e),
-        };
+    // The demo (and the emulators it runs) lives until the run ends.
+    let demo = cli.opts.demo.then(|| start_demo(site, cli)).transpose()?;
+    let (mode, target, sis) = if let Some(demo) = &demo {
+        let today = cli.opts.today();
+        let sis = sis_choice::open_demo(&choice, demo, site, &cli.opts.out, today).await?;
         // The demo has no vendor server: files are written, delivery is skipped, unless the
         // environment names a rehearsal server on this machine (`vendor_rehearsal`).
-        let target = match crate::vendor_rehearsal::demo_target(mode, sftp.as_ref(), &env, &dir) {
-            Ok(t) => t,
-            Err(e) => return fatal(&job.name, mode, e),
-        };
+        let target = crate::vendor_rehearsal::demo_target(mode, sftp.as_ref(), &env, &dir)?;
         let mode = if target.is_some() { mode } else { Mode::Plan };
-        let r = run_vendor(
-            job,
-            mode,
-            &cli.opts,
-            sis.as_ref(),
-            &dir,
-            target.as_ref(),
-            out,
-        );
-        return with_notes(r.await, notes);
-    }
-    // A fingerprint pinned from the environment settles an unset fingerprint constant.
-    let pinned_by_env = job
-        .sftp
-        .as_ref()
-        .is_some_and(|s| s.fingerprint_from_env(&env));
-    let unset: Vec<Unset> = unset
-        .iter()
-        .filter(|u| !(pinned_by_env && u.constant.contains("HOST_KEY")))
-        .cloned()
-        .collect();
-    if let Some(why) = refusal(&job.name, sftp.as_ref(), &unset) {
-        return fatal(&job.name, mode, ConfigError::UnsetDistrictValues(why));
-    }
-    let target = match (mode, &sftp) {
-        (Mode::Apply, Some(settings)) => match settings.target_from_env(&dir) {
-            Ok(t) => Some(t),
-            Err(e) => return fatal(&job.name, mode, e),
-        },
-        _ => None,
-    };
-    let sis = match sis_choice::open(&choice, site).await {
-        Ok(s) => s,
-        Err(e) => return fatal(&job.name, mode, e),
+        (mode, target, sis)
+    } else {
+        // A fingerprint pinned from the environment settles an unset fingerprint constant.
+        let pinned_by_env = job
+            .sftp
+            .as_ref()
+            .is_some_and(|s| s.fingerprint_from_env(&env));
+        let unset: Vec<Unset> = unset
+            .iter()
+            .filter(|u| !(pinned_by_env && u.constant.contains("HOST_KEY")))
+            .cloned()
+            .collect();
+        if let Some(why) = refusal(&job.name, sftp.as_ref(), &unset) {
+            return Err(ConfigError::UnsetDistrictValues(why).into());
+        }
+        let target = match (mode, &sftp) {
+            (Mode::Apply, Some(settings)) => Some(settings.target_from_env(&dir)?),
+            _ => None,
+        };
+        (mode, target, sis_choice::open(&choice, site).await?)
     };
     let r = run_vendor(
         job,
@@ -365,7 +336,7 @@ pub async fn vendor_cli_requiring(
         target.as_ref(),
         out,
     );
-    with_notes(r.await, notes)
+    Ok(with_notes(r.await, notes))
 }
 
 /// The `--sis` source and what the job says it does without the fields that source lacks;

@@ -163,6 +163,9 @@ pub enum RunError {
     /// The safety valve objected and `--force` was not given.
     #[error("safety valve (use --force to override): {}", joined(.0))]
     Refused(Vec<SafetyViolation>),
+    /// `plugin DIR` could not write a file (the error names it).
+    #[error("cannot write the PowerSchool plugin: {0}")]
+    Plugin(#[source] std::io::Error),
     #[error("cannot open the audit log {}: {source}", path.display())]
     AuditLog {
         path: PathBuf,

@@ -5,9 +5,11 @@
 //! `districts/`, so each binary writes its own plugin; `--demo --sis powerschool-api` serves
 //! the same files.
 
+use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
+use roster_core::report::RunReport;
 use roster_sis::powerschool::{PowerSchoolOptions, plugin};
 
 use crate::district::Site;
@@ -70,25 +72,50 @@ pub fn main(dir: PluginDir, site: &Site) -> ExitCode {
             for f in &w.files {
                 println!("{}", f.display());
             }
-            if w.district_queries.is_empty() {
-                eprintln!(
-                    "the core plugin (the repository's powerschool-plugin/): this district adds no statement"
-                );
-            } else {
-                eprintln!(
-                    "the core plugin and the district's own PowerQueries: {}",
-                    w.district_queries.join(", ")
-                );
-            }
-            eprintln!(
-                "install {} in PowerSchool (System > System Settings > Plugin Management Configuration); see powerschool-plugin/README.md",
-                dir.path().display()
-            );
+            eprintln!("{}", w.describe(dir));
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: cannot write the PowerSchool plugin: {e}");
+            eprintln!("error: {}", crate::error::RunError::Plugin(e));
             ExitCode::from(2)
         }
+    }
+}
+
+/// `plugin DIR` through the library ([`crate::accounts_cli`], [`crate::vendor_cli`]): the
+/// files are written and listed on `out`; the report has no changes (exit 0), or is a fatal
+/// one naming the file that could not be written (exit 2).
+pub fn report(job: &str, dir: PluginDir, site: &Site, out: &mut dyn Write) -> RunReport {
+    let mode = crate::Mode::Plugin { dir };
+    match write(dir.path(), &site.powerschool) {
+        Ok(w) => {
+            for f in &w.files {
+                let _ = writeln!(out, "{}", f.display());
+            }
+            let _ = writeln!(out, "{}", w.describe(dir));
+            let mut r = RunReport::new(job, mode.name());
+            r.finished_at = Some(chrono::Utc::now());
+            r
+        }
+        Err(e) => crate::district::fatal(job, mode, crate::error::RunError::Plugin(e)),
+    }
+}
+
+impl Written {
+    /// Which plugin this is and where to install it.
+    fn describe(&self, dir: PluginDir) -> String {
+        let which = if self.district_queries.is_empty() {
+            "the core plugin (the repository's powerschool-plugin/): this district adds no statement"
+                .to_string()
+        } else {
+            format!(
+                "the core plugin and the district's own PowerQueries: {}",
+                self.district_queries.join(", ")
+            )
+        };
+        format!(
+            "{which}\ninstall {} in PowerSchool (System > System Settings > Plugin Management Configuration); see powerschool-plugin/README.md",
+            dir.path().display()
+        )
     }
 }
