@@ -176,7 +176,10 @@ pub fn rows(r: &RealisticResult, row: &mut dyn FnMut([&str; 7])) {
         ),
         &format!(
             "{:.1} s ({} `users.list` calls, 2 roots, email-prefix partitions, {} in flight (the client's default); {} over-quota answers)",
-            r.roster_s, r.roster_calls, ClientConfig::default().max_in_flight, r.roster_over_quota
+            r.roster_s,
+            r.roster_calls,
+            ClientConfig::default().max_in_flight,
+            r.roster_over_quota
         ),
         &format!(
             "{:.1} s GAM-style ({} calls, roots one after the other, one page at a time, 500 per page; {} accounts)",
