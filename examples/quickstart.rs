@@ -145,7 +145,7 @@ async fn account_run(
         // The table's last line counts the changes and the skips.
         Mode::Plan if verbose => print_head(&String::from_utf8_lossy(&table), 6),
         Mode::Apply => print!("{}", report.summary()),
-        Mode::Plan | Mode::Doctor => {}
+        Mode::Plan | Mode::Doctor | Mode::Plugin { .. } => {}
     }
     if verbose {
         println!();

@@ -34,6 +34,13 @@ pub enum Mode {
     /// Check the setup, writing nothing: SIS, Google, SFTP, password, writable paths
     /// (exit 0 when every check passes, 2 otherwise; docs/DOCTOR.md).
     Doctor,
+    /// Write the PowerSchool plugin this district installs for `--sis powerschool-api` (the
+    /// core PowerQueries and the district's own statements) to DIR, then stop.
+    Plugin {
+        /// The plugin folder to write (plugin.xml and queries_root/).
+        #[arg(value_name = "DIR", value_parser = crate::plugin::PluginDir::parse)]
+        dir: crate::plugin::PluginDir,
+    },
 }
 
 impl Mode {
@@ -43,6 +50,7 @@ impl Mode {
             Mode::Plan => "plan",
             Mode::Apply => "apply",
             Mode::Doctor => "doctor",
+            Mode::Plugin { .. } => "plugin",
         }
     }
 }

@@ -130,8 +130,9 @@ impl Demo {
         })
     }
 
-    /// The demo district through PowerSchool's API: the plugin's queries (generated from the
-    /// SQL source's statements, written under `out`) served by the PowerSchool API emulator
+    /// The demo district through PowerSchool's API: the plugin the district installs (the
+    /// core queries and the statements in `options`, as its binary's `plugin` subcommand
+    /// writes them, under `out`) served by the PowerSchool API emulator
     /// from the demo's database, and a [`PowerSchoolApi`] source that reads it over HTTP with
     /// the emulator's client id and secret.
     pub fn powerschool_api(
@@ -145,16 +146,9 @@ impl Demo {
         let server = match self.powerschool.get() {
             Some(server) => server,
             None => {
-                let plugin = out.join(DEMO_PLUGIN_DIR);
-                for (path, text) in roster_sis::powerschool::plugin::plugin_files() {
-                    let file = plugin.join(path);
-                    if let Some(dir) = file.parent() {
-                        std::fs::create_dir_all(dir)
-                            .map_err(setup("cannot write the PowerSchool plugin"))?;
-                    }
-                    std::fs::write(&file, text)
-                        .map_err(setup("cannot write the PowerSchool plugin"))?;
-                }
+                // The plugin this district installs: what its binary's `plugin` writes.
+                crate::plugin::write(&out.join(DEMO_PLUGIN_DIR), &options)
+                    .map_err(setup("cannot write the PowerSchool plugin"))?;
                 let server = PowerSchoolEmulator::start(config)
                     .map_err(setup("cannot start the PowerSchool API emulator"))?;
                 self.powerschool.get_or_init(|| server)

@@ -45,6 +45,9 @@ pub fn accounts_main_as(binary: Binary, job: AccountJob, site: Site) -> ExitCode
         let list = runtime().block_on(doctor::accounts(&job, &site, &cli.opts, &env));
         return doctor::print(&list);
     }
+    if let Mode::Plugin { dir } = cli.mode() {
+        return crate::plugin::main(dir, &site);
+    }
     let notifier = match notifier(&cli) {
         Ok(n) => n,
         Err(e) => return finish(&fatal(&job.name, cli.mode(), e), &cli),
@@ -140,6 +143,9 @@ pub fn vendor_main_as(binary: Binary, job: VendorJob, site: Site, unset: Vec<Uns
         let env = |k: &str| std::env::var(k).ok();
         let list = runtime().block_on(doctor::vendor(&job, &site, &unset, &cli.opts, &env));
         return doctor::print(&list);
+    }
+    if let Mode::Plugin { dir } = cli.mode() {
+        return crate::plugin::main(dir, &site);
     }
     let notifier = match notifier(&cli) {
         Ok(n) => n,
@@ -278,7 +284,7 @@ pub async fn vendor_cli_requiring(
     if let Err(e) = settings::check_env(&env) {
         return fatal(&job.name, mode, e);
     }
-    if let Err(e) = vendor_env::refuse_vendor_flags(cli)
+    if let Err(e) = vendor_env::refuse_vendor_flags(cli, job.sftp.as_ref(), &env)
         .and_then(|()| vendor_env::refuse_partial_scope(&cli.opts))
     {
         return fatal(&job.name, mode, e);
@@ -308,8 +314,22 @@ pub async fn vendor_cli_requiring(
             Ok(s) => s,
             Err(e) => return fatal(&job.name, mode, e),
         };
-        // The demo has no vendor server: files are written, delivery is skipped.
-        let r = run_vendor(job, Mode::Plan, &cli.opts, sis.as_ref(), &dir, None, out);
+        // The demo has no vendor server: files are written, delivery is skipped, unless the
+        // environment names a rehearsal server on this machine (`vendor_rehearsal`).
+        let target = match crate::vendor_rehearsal::demo_target(mode, sftp.as_ref(), &env, &dir) {
+            Ok(t) => t,
+            Err(e) => return fatal(&job.name, mode, e),
+        };
+        let mode = if target.is_some() { mode } else { Mode::Plan };
+        let r = run_vendor(
+            job,
+            mode,
+            &cli.opts,
+            sis.as_ref(),
+            &dir,
+            target.as_ref(),
+            out,
+        );
         return with_notes(r.await, notes);
     }
     // A fingerprint pinned from the environment settles an unset fingerprint constant.

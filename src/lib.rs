@@ -29,6 +29,7 @@ pub mod error;
 pub mod lock;
 pub mod logging;
 pub mod notify;
+pub mod plugin;
 pub mod progress;
 pub mod reviewed;
 pub mod run;
@@ -37,6 +38,7 @@ pub mod sis_choice;
 pub mod vendor;
 pub mod vendor_env;
 pub mod vendor_guard;
+pub mod vendor_rehearsal;
 pub mod wiring;
 
 pub use roster_core as core;

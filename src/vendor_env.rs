@@ -109,16 +109,24 @@ pub fn refuse_partial_scope(opts: &RunOptions) -> Result<(), ConfigError> {
 
 /// What a vendor binary refuses on its command line: `--json` (a vendor job prints file
 /// lines, not a plan; `--report FILE` writes the JSON report) and `--demo apply` (the demo
-/// has no vendor server, so it could only pretend to deliver).
-pub fn refuse_vendor_flags(cli: &Cli) -> Result<(), ConfigError> {
+/// has no vendor server, so it could only pretend to deliver) unless `env` names a
+/// rehearsal server on this machine ([`crate::vendor_rehearsal`]).
+pub fn refuse_vendor_flags(
+    cli: &Cli,
+    sftp: Option<&SftpSettings>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(), ConfigError> {
     if cli.opts.json {
         return Err(ConfigError::VendorFlag(
             "--json is for account plans; a vendor job writes files: use --report FILE for its JSON report",
         ));
     }
-    if cli.opts.demo && cli.mode() == Mode::Apply {
+    if cli.opts.demo
+        && cli.mode() == Mode::Apply
+        && !crate::vendor_rehearsal::names_rehearsal_server(sftp, env)
+    {
         return Err(ConfigError::VendorFlag(
-            "--demo apply: the demo has no vendor SFTP server, so nothing can be delivered; run `--demo plan` (it writes the files)",
+            "--demo apply: the demo has no vendor SFTP server, so nothing can be delivered; run `--demo plan` (it writes the files), or name a rehearsal server on this machine (<PREFIX>_HOST=127.0.0.1 and <PREFIX>_FINGERPRINT)",
         ));
     }
     Ok(())

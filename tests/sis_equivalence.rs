@@ -141,6 +141,30 @@ async fn the_same_everything_through_sql_and_the_powerschool_api() {
     }
 }
 
+/// KIPP's district statement (its web logins, `kipp_chicago_stmath::WEB_LOGIN_SQL`) runs
+/// through the API as the PowerQuery its plugin adds: the students, logins and passwords
+/// included, are equal through both sources.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kipp_web_logins_are_equal_through_sql_and_the_powerschool_api() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = kipp_chicago_stmath::site();
+    let (_demo, srcs) = sources(tmp.path(), &site).await;
+    let (sql, api) = (srcs[0].1.as_ref(), srcs[2].1.as_ref());
+    let logins = |rows: &[roster::core::Student]| -> Vec<(String, Option<String>, Option<String>)> {
+        rows.iter()
+            .map(|s| {
+                let password = s.web_password.as_ref().map(|p| p.expose().to_string());
+                (s.student_number.clone(), s.web_username.clone(), password)
+            })
+            .collect()
+    };
+    let a = sql.students(&Scope::All).await.unwrap();
+    let b = api.students(&Scope::All).await.unwrap();
+    let (a, b) = (logins(&a.rows), logins(&b.rows));
+    assert!(a.iter().filter(|l| l.1.is_some() && l.2.is_some()).count() > STUDENTS / 2);
+    assert_eq!(a, b);
+}
+
 /// Active students are the ones the OneRoster export carries (a vendor file: current
 /// students and the staff who teach them).
 fn active(s: &roster::core::Student) -> bool {

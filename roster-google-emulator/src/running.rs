@@ -6,8 +6,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use roster_emulator_server::Server;
 use serde_json::Value;
-use tokio::sync::oneshot;
 
 use crate::auth;
 use crate::server::{self, Shared, lock};
@@ -20,51 +20,33 @@ pub struct Emulator;
 impl Emulator {
     /// Bind the configured address and serve on a dedicated thread with its own tokio runtime.
     pub fn start(config: EmulatorConfig) -> std::io::Result<RunningEmulator> {
-        let listener = std::net::TcpListener::bind(SocketAddr::new(config.bind, config.port))?;
-        listener.set_nonblocking(true)?;
+        let bind = SocketAddr::new(config.bind, config.port);
+        // The token URLs name the port, known only once bound: bind first, then build the state.
+        let listener = std::net::TcpListener::bind(bind)?;
         let addr = listener.local_addr()?;
         let token_url = format!("http://{addr}/token");
         let alt = format!("http://localhost:{}/token", addr.port());
         let shared = Arc::new(Shared::new(&config, token_url, alt));
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("directory-emulator-worker")
-            .enable_all()
-            .build()?;
-        let (tx, rx) = oneshot::channel();
-        let serving = shared.clone();
-        let thread = std::thread::Builder::new()
-            .name("directory-emulator".into())
-            .spawn(move || {
-                runtime.block_on(async move {
-                    match tokio::net::TcpListener::from_std(listener) {
-                        Ok(l) => server::serve(l, serving, rx).await,
-                        Err(e) => tracing::error!(error = %e, "emulator: cannot listen"),
-                    }
-                });
-            })?;
-        tracing::info!(%addr, "directory emulator listening");
-        Ok(RunningEmulator {
-            addr,
-            shared,
-            shutdown: Some(tx),
-            thread: Some(thread),
-        })
+        let server = Server::serve(
+            listener,
+            "directory-emulator",
+            shared.clone(),
+            server::handle,
+        )?;
+        Ok(RunningEmulator { shared, server })
     }
 }
 
 /// A running emulator; stops when dropped (or with [`RunningEmulator::shutdown`]).
 pub struct RunningEmulator {
-    addr: SocketAddr,
     shared: Arc<Shared>,
-    shutdown: Option<oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    server: Server,
 }
 
 impl std::fmt::Debug for RunningEmulator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RunningEmulator")
-            .field("addr", &self.addr)
+            .field("addr", &self.server.addr())
             .finish_non_exhaustive()
     }
 }
@@ -82,19 +64,19 @@ pub const DIRECTORY_SCOPES: &[&str] = &[
 impl RunningEmulator {
     /// The bound address.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
     /// `http://127.0.0.1:PORT` (no trailing slash).
     pub fn root_url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", self.addr())
     }
     /// `http://127.0.0.1:PORT/admin/directory/v1` (no trailing slash).
     pub fn base_url(&self) -> String {
-        format!("http://{}/admin/directory/v1", self.addr)
+        format!("http://{}/admin/directory/v1", self.addr())
     }
     /// `http://127.0.0.1:PORT/token` (use as `token_uri` and JWT `aud`).
     pub fn token_url(&self) -> String {
-        format!("http://{}/token", self.addr)
+        format!("http://{}/token", self.addr())
     }
     /// The customer id (`my_customer` also works).
     pub fn customer_id(&self) -> String {
@@ -364,12 +346,7 @@ impl RunningEmulator {
     }
 
     fn stop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+        self.server.stop();
     }
 }
 

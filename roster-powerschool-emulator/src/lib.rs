@@ -14,7 +14,8 @@
 //! - Errors are JSON `{"message": ...}`: 401 for a missing, unknown or expired token, 404 for
 //!   an unknown query, 400 for bad arguments or paging.
 //! - Faults: scripted ([`RunningPowerSchool::fail_next`], [`RunningPowerSchool::drop_next`],
-//!   [`RunningPowerSchool::corrupt_record`], [`RunningPowerSchool::expire_tokens`]) or random
+//!   [`RunningPowerSchool::corrupt_record`], [`RunningPowerSchool::overcount`],
+//!   [`RunningPowerSchool::expire_tokens`]) or random
 //!   ([`Faults`]), and a latency per query call.
 //!
 //! ```no_run
@@ -35,7 +36,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use tokio::sync::oneshot;
+use roster_emulator_server::Server;
 
 pub use queries::NamedQuery;
 use server::Shared;
@@ -137,50 +138,28 @@ impl PowerSchoolEmulator {
     /// declares, binds the address and serves on a dedicated thread with its own runtime.
     pub fn start(config: EmulatorConfig) -> Result<RunningPowerSchool, EmulatorError> {
         let shared = Arc::new(Shared::new(&config)?);
-        let listener = std::net::TcpListener::bind(SocketAddr::new(config.bind, config.port))?;
-        listener.set_nonblocking(true)?;
-        let addr = listener.local_addr()?;
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("powerschool-emulator-worker")
-            .enable_all()
-            .build()?;
-        let (tx, rx) = oneshot::channel();
-        let serving = shared.clone();
-        let thread = std::thread::Builder::new()
-            .name("powerschool-emulator".into())
-            .spawn(move || {
-                runtime.block_on(async move {
-                    match tokio::net::TcpListener::from_std(listener) {
-                        Ok(l) => server::serve(l, serving, rx).await,
-                        Err(e) => {
-                            tracing::error!(error = %e, "powerschool emulator: cannot listen")
-                        }
-                    }
-                });
-            })?;
-        tracing::info!(%addr, "powerschool emulator listening");
-        Ok(RunningPowerSchool {
-            addr,
-            shared,
-            shutdown: Some(tx),
-            thread: Some(thread),
-        })
+        let bind = SocketAddr::new(config.bind, config.port);
+        let listener = std::net::TcpListener::bind(bind)?;
+        let server = Server::serve(
+            listener,
+            "powerschool-emulator",
+            shared.clone(),
+            server::handle,
+        )?;
+        Ok(RunningPowerSchool { shared, server })
     }
 }
 
 /// A running emulator; stops when dropped.
 pub struct RunningPowerSchool {
-    addr: SocketAddr,
     shared: Arc<Shared>,
-    shutdown: Option<oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    server: Server,
 }
 
 impl std::fmt::Debug for RunningPowerSchool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RunningPowerSchool")
-            .field("addr", &self.addr)
+            .field("addr", &self.server.addr())
             .finish_non_exhaustive()
     }
 }
@@ -188,12 +167,12 @@ impl std::fmt::Debug for RunningPowerSchool {
 impl RunningPowerSchool {
     /// The bound address.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     /// `http://127.0.0.1:PORT` (the `POWERSCHOOL_API_URL`).
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", self.addr())
     }
 
     /// The names of the queries served.
@@ -220,6 +199,12 @@ impl RunningPowerSchool {
         server::lock(&self.shared.script)
             .corrupt
             .push((query.to_string(), index));
+    }
+
+    /// Every `/count` answer from now on says `extra` more records than the query returns:
+    /// a count taken before rows were deleted, or a broken server (`u64::MAX` saturates).
+    pub fn overcount(&self, extra: u64) {
+        server::lock(&self.shared.script).overcount = extra;
     }
 
     /// Every token issued so far stops working (the next call with one answers 401).
@@ -253,12 +238,7 @@ impl RunningPowerSchool {
     }
 
     fn stop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+        self.server.stop();
     }
 }
 

@@ -2,7 +2,6 @@
 //! query endpoints.
 
 use std::collections::{HashMap, VecDeque};
-use std::convert::Infallible;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -11,18 +10,14 @@ use base64::Engine;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use rand::Rng;
 use rusqlite::types::ValueRef;
 use serde_json::{Map, Value as Json, json};
-use tokio::sync::{Notify, oneshot};
 
 use crate::queries::{self, NamedQuery};
 use crate::{EmulatorConfig, EmulatorError, Faults};
 
-type Body = Full<Bytes>;
 type Records = Arc<Vec<Json>>;
 
 /// A poisoned lock still holds usable state (counters, scripts): take it.
@@ -35,6 +30,8 @@ pub(crate) struct Script {
     pub(crate) fail: VecDeque<u16>,
     pub(crate) drops: u32,
     pub(crate) corrupt: Vec<(String, usize)>,
+    /// Added to every `/count` answer.
+    pub(crate) overcount: u64,
 }
 
 #[derive(Default)]
@@ -145,53 +142,7 @@ impl Shared {
         Ok(records)
     }
 }
-
-enum Outcome {
-    Respond(Response<Body>),
-    Drop,
-}
-
-pub(crate) async fn serve(
-    listener: tokio::net::TcpListener,
-    shared: Arc<Shared>,
-    mut shutdown: oneshot::Receiver<()>,
-) {
-    loop {
-        tokio::select! {
-            _ = &mut shutdown => break,
-            accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
-                let _ = stream.set_nodelay(true);
-                let shared = shared.clone();
-                tokio::spawn(async move {
-                    let dropped = Arc::new(Notify::new());
-                    let signal = dropped.clone();
-                    let svc = service_fn(move |req| {
-                        let shared = shared.clone();
-                        let signal = signal.clone();
-                        async move {
-                            match handle(shared, req).await {
-                                Outcome::Respond(r) => Ok::<_, Infallible>(r),
-                                Outcome::Drop => {
-                                    signal.notify_one();
-                                    std::future::pending().await
-                                }
-                            }
-                        }
-                    });
-                    let conn = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), svc);
-                    tokio::select! {
-                        _ = conn => {}
-                        _ = dropped.notified() => {
-                            tracing::debug!("powerschool emulator: dropping a connection (fault)");
-                        }
-                    }
-                });
-            }
-        }
-    }
-}
+use roster_emulator_server::Outcome;
 
 fn respond(status: StatusCode, body: &Json) -> Outcome {
     let mut r = Response::new(Full::new(Bytes::from(body.to_string())));
@@ -207,7 +158,8 @@ fn message(status: StatusCode, text: impl Into<String>) -> Outcome {
     respond(status, &json!({ "message": text.into() }))
 }
 
-async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Outcome {
+/// Serves one request (handed over by [`roster_emulator_server::Server`]).
+pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Outcome {
     shared.counters.requests.fetch_add(1, Ordering::Relaxed);
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or("").to_string();
@@ -262,7 +214,9 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Outcome {
     };
     if count {
         shared.counters.counts.fetch_add(1, Ordering::Relaxed);
-        return respond(StatusCode::OK, &json!({ "count": records.len() }));
+        let over = lock(&shared.script).overcount;
+        let n = (records.len() as u64).saturating_add(over);
+        return respond(StatusCode::OK, &json!({ "count": n }));
     }
     page(&shared, &q, &records, &query)
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 use roster_core::{Scope, Secret, SisSource};
 use roster_powerschool_emulator::{EmulatorConfig, PowerSchoolEmulator, RunningPowerSchool};
 use roster_sis::powerschool::{
-    ApiConfig, PowerSchoolApi, PowerSchoolOptions, PowerSchoolSource, SqliteBackend, sql,
+    ApiConfig, PowerSchoolApi, PowerSchoolOptions, PowerSchoolSource, SqliteBackend, plugin, sql,
 };
 use serde_json::{Value as Json, json};
 
@@ -129,6 +129,51 @@ async fn the_api_reads_what_the_sql_source_reads_in_every_scope() {
     assert_eq!(stats.retries, 0);
 }
 
+/// A district statement (here a web-login statement like KIPP's) runs as the PowerQuery its
+/// district plugin adds; a server with only the core plugin installed answers 404, an error
+/// naming the query and saying which plugin to install, and nothing loads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_district_statement_needs_the_district_plugin() {
+    const LOGINS: &str = "SELECT uf.STUDENTSDCID AS STUDENTSDCID,
+       uf.STUDENT_WEB_USERNAME AS WEB_USERNAME, uf.STUDENT_WEB_PWD AS WEB_PASSWORD
+FROM U_STUDENTSUSERFIELDS uf
+ORDER BY uf.STUDENTSDCID";
+    let options = PowerSchoolOptions {
+        web_login_sql: Some(LOGINS),
+        ..options()
+    };
+    let core_only = emulator(|_| {});
+    let source = PowerSchoolSource::api(api_config(&core_only), options.clone()).unwrap();
+    let err = source.students(&Scope::All).await.unwrap_err().to_string();
+    assert!(err.contains("org.roster.sync.web_logins.district"), "{err}");
+    assert!(err.contains("404") && err.contains("plugin DIR"), "{err}");
+
+    let dir = tempfile::tempdir().unwrap();
+    plugin::write_plugin(dir.path(), plugin::plugin_files_for(&options)).unwrap();
+    let emu = emulator(|c| c.queries_root = dir.path().join("queries_root"));
+    let source = PowerSchoolSource::api(api_config(&emu), options.clone()).unwrap();
+    let through_api = source.students(&Scope::All).await.unwrap();
+    let through_sql = PowerSchoolSource::sqlite(&district("api").0, options)
+        .unwrap()
+        .students(&Scope::All)
+        .await
+        .unwrap();
+    let logins = |rows: &[roster_core::Student]| -> Vec<(String, Option<String>, Option<String>)> {
+        rows.iter()
+            .map(|s| {
+                let pw = s.web_password.as_ref().map(|p| p.expose().to_string());
+                (s.student_number.clone(), s.web_username.clone(), pw)
+            })
+            .collect()
+    };
+    let got = logins(&through_api.rows);
+    assert!(
+        got.iter().filter(|l| l.1.is_some()).count() > 100,
+        "web logins read"
+    );
+    assert_eq!(got, logins(&through_sql.rows));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_expiring_mid_read_is_renewed() {
     let emu = emulator(|c| {
@@ -229,6 +274,69 @@ async fn a_malformed_record_is_a_located_row_error_and_the_rest_loads() {
         .collect();
     assert_eq!(read.rows, want);
     assert_eq!(read.errors.len(), good.errors.len() + 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_count_far_above_the_rows_ends_at_the_first_empty_page() {
+    let emu = emulator(|_| {});
+    let api = api(api_config(&emu));
+    let good = sqlite().students(&Scope::All).await.unwrap();
+    api.students(&Scope::All).await.unwrap();
+    // One `/count` per PowerQuery the read runs.
+    let (honest_pages, queries) = (emu.counters().pages, emu.counters().counts);
+    // A broken server (or rows deleted since the count) says a trillion more rows: the read
+    // takes what the pages hold and stops at the first empty page, not 25 billion pages.
+    emu.overcount(1_000_000_000_000);
+    let before = emu.counters().pages;
+    let read = api.students(&Scope::All).await.unwrap();
+    assert_eq!(read, good);
+    let extra = emu.counters().pages - before - honest_pages;
+    // Page concurrency is 3: per query, the empty page and at most the two sent with it.
+    assert!(
+        (queries..=3 * queries).contains(&extra),
+        "{extra} pages past the end of {queries} queries"
+    );
+    emu.overcount(u64::MAX);
+    assert_eq!(api.students(&Scope::All).await.unwrap(), good);
+    let lines = String::from_utf8_lossy(&logs().lock().unwrap()).to_string();
+    assert!(lines.contains("count and its pages disagree"), "{lines}");
+}
+
+#[test]
+fn the_url_must_be_https_except_to_this_machine() {
+    let source = |url: &str| {
+        let config = ApiConfig::new(url, "id", Secret::new("pw-9d1c"));
+        PowerSchoolSource::api(config, options()).map(|_| ())
+    };
+    for ok in [
+        "https://district.powerschool.com",
+        "https://district.powerschool.com/",
+        "http://127.0.0.1:8080",
+        "http://localhost:9",
+        "http://[::1]:9",
+    ] {
+        assert!(source(ok).is_ok(), "{ok}: {:?}", source(ok));
+    }
+    for (bad, says) in [
+        ("http://district.powerschool.com", "unencrypted"),
+        ("http://10.0.0.5", "unencrypted"),
+        ("ftp://district.powerschool.com", "scheme"),
+        ("district.powerschool.com", "not a URL"),
+        ("", "not a URL"),
+        ("https://dist\u{7}rict.com\n", "not a URL"),
+        (
+            "https://admin:hunter2@district.powerschool.com",
+            "credentials",
+        ),
+        ("https://district.powerschool.com/?x=1", "'?'"),
+    ] {
+        let err = source(bad).unwrap_err().to_string();
+        assert!(
+            err.contains("POWERSCHOOL_API_URL") && err.contains(says),
+            "{bad:?}: {err}"
+        );
+        assert!(!err.contains("hunter2"), "{err}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,6 +5,8 @@
 //! After changing `sql.rs`: `cargo run -p roster-sis -- plugin --out powerschool-plugin`.
 
 mod common;
+#[path = "../../tests/support/plugin_check.rs"]
+mod plugin_check;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -14,82 +16,15 @@ use roster_sis::powerschool::plugin::{self, fields_read};
 use roster_sis::powerschool::{Bind, SqlBackend, SqliteBackend, Value, sql};
 
 use common::{district, today};
+use plugin_check::Checked;
 
 fn plugin_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../powerschool-plugin")
 }
 
-/// One `<query>` of a checked-in file.
-struct Checked {
-    name: String,
-    args: Vec<String>,
-    /// Upper-cased.
-    columns: Vec<String>,
-    sources: Vec<String>,
-    sql: String,
-}
-
 /// Every `<query>` of the checked-in files, read with an XML parser.
 fn checked_in_queries() -> Vec<Checked> {
-    let dir = plugin_dir().join("queries_root");
-    let mut out = Vec::new();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    for f in files {
-        let name = f.file_name().unwrap().to_str().unwrap().to_string();
-        assert!(name.ends_with(".named_queries.xml"), "stray file {name}");
-        let text = std::fs::read_to_string(&f).unwrap();
-        let doc = roxmltree::Document::parse(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(doc.root_element().tag_name().name(), "queries", "{name}");
-        for q in doc
-            .root_element()
-            .children()
-            .filter(|n| n.has_tag_name("query"))
-        {
-            assert_eq!(q.attribute("flattened"), Some("true"), "{name}");
-            assert!(q.attribute("coreTable").is_some_and(|t| !t.is_empty()));
-            let kids = |parent: &str, tag: &str| -> Vec<roxmltree::Node> {
-                q.children()
-                    .filter(|n| n.has_tag_name(parent))
-                    .flat_map(|p| {
-                        p.children()
-                            .filter(|n| n.has_tag_name(tag))
-                            .collect::<Vec<_>>()
-                    })
-                    .collect()
-            };
-            let args = kids("args", "arg")
-                .iter()
-                .map(|a| a.attribute("name").unwrap().to_string())
-                .collect();
-            let cols = kids("columns", "column");
-            let columns = cols
-                .iter()
-                .map(|c| c.text().unwrap().to_ascii_uppercase())
-                .collect();
-            let sources = cols
-                .iter()
-                .map(|c| c.attribute("column").unwrap().to_string())
-                .collect();
-            let text = q
-                .children()
-                .find(|n| n.has_tag_name("sql"))
-                .and_then(|s| s.text())
-                .unwrap()
-                .to_string();
-            out.push(Checked {
-                name: q.attribute("name").unwrap().to_string(),
-                args,
-                columns,
-                sources,
-                sql: text,
-            });
-        }
-    }
-    out
+    plugin_check::queries_in(&plugin_dir())
 }
 
 #[test]
@@ -136,50 +71,9 @@ fn one_query_per_statement_and_scope_with_the_same_sql() {
 
 #[test]
 fn plugin_xml_has_oauth_and_requests_every_field_the_queries_read() {
-    let text = std::fs::read_to_string(plugin_dir().join("plugin.xml")).unwrap();
-    let doc = roxmltree::Document::parse(&text).unwrap();
-    let root = doc.root_element();
-    assert_eq!(root.tag_name().name(), "plugin");
-    assert!(root.attribute("name").is_some() && root.attribute("version").is_some());
-    assert!(root.children().any(|n| n.has_tag_name("oauth")));
-    let requested: BTreeSet<String> = root
-        .children()
-        .filter(|n| n.has_tag_name("access_request"))
-        .flat_map(|a| {
-            a.children()
-                .filter(|n| n.has_tag_name("field"))
-                .collect::<Vec<_>>()
-        })
-        .map(|f| {
-            assert_eq!(f.attribute("access"), Some("ViewOnly"));
-            format!(
-                "{}.{}",
-                f.attribute("table").unwrap(),
-                f.attribute("field").unwrap()
-            )
-        })
-        .collect();
-    let mut read = BTreeSet::new();
-    for Checked {
-        name,
-        sources,
-        sql: text,
-        ..
-    } in checked_in_queries()
-    {
-        let fields = fields_read(&text);
-        for f in fields.iter().chain(&sources) {
-            assert!(
-                requested.contains(f),
-                "{name} reads {f}, not in access_request"
-            );
-        }
-        read.extend(fields);
-    }
+    let read = plugin_check::assert_requests_what_it_reads(&plugin_dir(), fields_read);
     assert!(read.contains("STUDENTS.STUDENT_NUMBER") && read.contains("CC.TEACHERID"));
     assert!(read.contains("U_HUMANRESOURCES.CELLPHONE"));
-    // Nothing requested that no query reads: a plugin asks for no more than it needs.
-    assert_eq!(requested, read);
 }
 
 #[test]

@@ -60,19 +60,39 @@ pub fn account_job_round_trip(exe: &str, extra: &[&str]) -> String {
 /// the PowerSchool API emulator from the plugin's queries): `apply` makes the accounts, a
 /// second `plan` through the API has nothing to do. Returns the apply's stderr.
 pub fn account_job_through_the_api(exe: &str) -> String {
+    account_job_through(exe, "powerschool-api")
+}
+
+/// An account binary through `--demo --sis SOURCE` (`oracle`: the demo's SQLite through the
+/// SQL source; `powerschool-api`): `apply` makes the accounts, a second `plan` through the
+/// same source has nothing to do. Returns the apply's stderr.
+pub fn account_job_through(exe: &str, source: &str) -> String {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path();
-    let api = ["--demo", "--sis", "powerschool-api"];
-    let (code, _, err) = run(exe, out, &[&["apply"][..], &api].concat());
+    let sis = ["--demo", "--sis", source];
+    let (code, _, err) = run(exe, out, &[&["apply"][..], &sis].concat());
     assert_eq!(code, Some(0), "{err}");
     assert!(err.contains("created"), "{err}");
-    assert!(
-        out.join("demo-powerschool-plugin/plugin.xml").is_file(),
-        "the plugin the emulator serves is written"
-    );
-    let (code, json, err) = run(exe, out, &[&["plan", "--json"][..], &api].concat());
+    if source == "powerschool-api" {
+        assert!(
+            out.join("demo-powerschool-plugin/plugin.xml").is_file(),
+            "the plugin the emulator serves is written"
+        );
+    }
+    let (code, json, err) = run(exe, out, &[&["plan", "--json"][..], &sis].concat());
     assert_nothing_to_do(code, &json, &err);
     err
+}
+
+/// `exe doctor --demo --sis SOURCE`: every check passes or is skipped (exit 0); returns
+/// its checklist.
+pub fn doctor_is_green(exe: &str, source: &str) -> String {
+    let tmp = tempfile::tempdir().unwrap();
+    let (code, list, err) = run(exe, tmp.path(), &["doctor", "--demo", "--sis", source]);
+    assert_eq!(code, Some(0), "{list}{err}");
+    assert!(list.contains("ok    SIS query: "), "{list}");
+    assert!(!list.lines().any(|l| l.starts_with("FAIL")), "{list}");
+    list
 }
 
 /// A `plan --json` run that succeeded and plans no write.

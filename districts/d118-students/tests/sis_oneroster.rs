@@ -17,3 +17,17 @@ fn plan_and_apply_from_a_oneroster_export_of_the_demo() {
 fn apply_and_plan_through_the_powerschool_api_emulator() {
     sis_runs::account_job_through_the_api(env!("CARGO_BIN_EXE_d118-students"));
 }
+
+/// The same job through the SQL source (`--sis oracle`, the demo's SQLite): apply, then an
+/// empty plan, so the binary runs `plan` and `apply` through each of the three sources.
+#[test]
+fn apply_and_plan_through_the_sql_source() {
+    sis_runs::account_job_through(env!("CARGO_BIN_EXE_d118-students"), "oracle");
+}
+
+/// `doctor --demo --sis powerschool-api` is all green: the SIS read through the API emulator
+/// serving the district's plugin.
+#[test]
+fn doctor_through_the_powerschool_api_is_green() {
+    sis_runs::doctor_is_green(env!("CARGO_BIN_EXE_d118-students"), "powerschool-api");
+}

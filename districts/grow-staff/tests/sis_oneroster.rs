@@ -15,3 +15,10 @@ fn oneroster_is_refused_naming_the_fields() {
     }
     assert!(!tmp.path().join("grow-staff").exists());
 }
+
+/// `doctor --demo --sis powerschool-api` is all green: the SIS read through the API emulator
+/// serving the district's plugin.
+#[test]
+fn doctor_through_the_powerschool_api_is_green() {
+    sis_runs::doctor_is_green(env!("CARGO_BIN_EXE_grow-staff"), "powerschool-api");
+}

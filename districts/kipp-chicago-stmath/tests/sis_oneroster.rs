@@ -31,3 +31,10 @@ fn plan_from_a_oneroster_export_of_the_demo_names_what_it_lacks() {
     );
     assert_eq!(code, Some(2), "{err}");
 }
+
+/// `doctor --demo --sis powerschool-api` is all green: the SIS read through the API emulator
+/// serving the district's plugin.
+#[test]
+fn doctor_through_the_powerschool_api_is_green() {
+    sis_runs::doctor_is_green(env!("CARGO_BIN_EXE_kipp-chicago-stmath"), "powerschool-api");
+}

@@ -1,4 +1,4 @@
-//! The HTTP side: connection handling (including really dropping connections) and the request
+//! The HTTP side (served by `roster-emulator-server`, which also really drops connections): the request
 //! pipeline (counters, auth, quota, concurrency, latency, faults, validation), which hands a
 //! recognised call to [`routing`] and from there to the handlers of each resource.
 
@@ -16,76 +16,24 @@ mod shared;
 mod token;
 mod users;
 
-use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Instant;
 
 use http_body_util::BodyExt;
+use hyper::Request;
 use hyper::body::Incoming;
-use hyper::service::service_fn;
-use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
 use rand::Rng;
-use tokio::sync::{Notify, oneshot};
 
 use crate::error::ApiError;
 use crate::{Auth, OverQuota};
-use response::{Body, api_error, empty, json_response};
+use response::{api_error, empty, json_response};
 
 pub(crate) use shared::{Counters, Shared, lock};
 
-/// What a request ends in.
-pub(super) enum Outcome {
-    Respond(Response<Body>),
-    Drop,
-}
+pub(super) use roster_emulator_server::Outcome;
 
-/// Accept connections until `shutdown` fires. Each connection is served by hyper; a handler
-/// that decides to drop the connection signals the connection task, which then drops the
-/// connection (and its socket) without writing a response.
-pub(crate) async fn serve(
-    listener: tokio::net::TcpListener,
-    shared: Arc<Shared>,
-    mut shutdown: oneshot::Receiver<()>,
-) {
-    loop {
-        tokio::select! {
-            _ = &mut shutdown => break,
-            accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
-                let _ = stream.set_nodelay(true);
-                let shared = shared.clone();
-                tokio::spawn(async move {
-                    let drop_signal = Arc::new(Notify::new());
-                    let signal = drop_signal.clone();
-                    let svc = service_fn(move |req| {
-                        let shared = shared.clone();
-                        let signal = signal.clone();
-                        async move {
-                            match handle(shared, req).await {
-                                Outcome::Respond(r) => Ok::<_, Infallible>(r),
-                                Outcome::Drop => {
-                                    signal.notify_one();
-                                    std::future::pending().await
-                                }
-                            }
-                        }
-                    });
-                    let conn = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), svc);
-                    tokio::select! {
-                        _ = conn => {}
-                        _ = drop_signal.notified() => {
-                            tracing::debug!("emulator: dropping connection (injected fault)");
-                        }
-                    }
-                });
-            }
-        }
-    }
-}
-
-async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Outcome {
+/// Serves one request (handed over by [`roster_emulator_server::Server`]).
+pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Outcome {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let query = parse_query(req.uri().query());

@@ -9,8 +9,7 @@ use serde_json::{Value, json};
 use crate::error::{ApiError, OAuthError};
 use crate::state;
 
-/// A response body.
-pub(super) type Body = Full<Bytes>;
+pub(super) use roster_emulator_server::Body;
 
 /// What a handler answers: a status and, unless it is empty, a JSON body.
 pub(super) type Handled = Result<(u16, Option<Value>), ApiError>;

@@ -84,7 +84,14 @@ pub(super) async fn list_root_users(
         while let Some(t) = token {
             let page = client.list_users_page(&first, Some(&t)).await?;
             out.extend(page.users.into_iter().filter_map(&mut *keep));
-            token = page.next_page_token;
+            token = page.next_page_token.filter(|next| !next.is_empty());
+            if token.as_ref() == Some(&t) {
+                // A server handing back the token it was given would loop forever.
+                return Err(DirectoryError::invalid_response(
+                    200,
+                    "users.list returned the same page token twice",
+                ));
+            }
         }
         return Ok(out);
     }

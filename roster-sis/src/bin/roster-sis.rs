@@ -104,19 +104,19 @@ async fn main() -> ExitCode {
     let today_utc = || chrono::Utc::now().date_naive();
     match Cli::parse().command {
         Command::Plugin { out } => {
-            for (path, text) in roster_sis::powerschool::plugin::plugin_files() {
-                let file = out.join(path);
-                let written = file
-                    .parent()
-                    .map_or(Ok(()), std::fs::create_dir_all)
-                    .and_then(|()| std::fs::write(&file, text));
-                if let Err(e) = written {
-                    eprintln!("error: {}: {e}", file.display());
-                    return ExitCode::from(2);
+            use roster_sis::powerschool::plugin;
+            match plugin::write_plugin(&out, plugin::plugin_files()) {
+                Ok(files) => {
+                    for file in files {
+                        println!("{}", file.display());
+                    }
+                    ExitCode::SUCCESS
                 }
-                println!("{}", file.display());
+                Err((file, e)) => {
+                    eprintln!("error: {}: {e}", file.display());
+                    ExitCode::from(2)
+                }
             }
-            ExitCode::SUCCESS
         }
         Command::DemoDb {
             students,

@@ -8,7 +8,9 @@
 //! (state-reporting schools) and `school` (argument `school`).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 
+use super::PowerSchoolOptions;
 use super::backend::placeholders;
 use super::sql::{self, ScopedSql};
 
@@ -89,7 +91,42 @@ fn query(name: String, statement: &'static str, text: &'static str) -> PowerQuer
     }
 }
 
-/// The PowerQuery whose SQL is exactly `text`, if the plugin has one.
+/// The variant of a district's own statement: `org.roster.sync.web_logins.district`.
+pub const DISTRICT_VARIANT: &str = "district";
+
+/// The statements a district adds in its [`PowerSchoolOptions`] that [`queries`] does not
+/// hold (KIPP's web logins; a cell-phone statement other than D118's), one PowerQuery each,
+/// named `org.roster.sync.<statement>.district`. District rules live in the district's
+/// crate, so its plugin is the core queries and these ([`queries_for`]), written by the
+/// district binary's `plugin` subcommand.
+pub fn district_queries(options: &PowerSchoolOptions) -> Vec<PowerQuery> {
+    let core = queries();
+    [
+        ("cell_phones", options.cell_phone_sql),
+        ("web_logins", options.web_login_sql),
+    ]
+    .into_iter()
+    .filter_map(|(statement, text)| Some((statement, text?)))
+    .filter(|(_, text)| !core.iter().any(|q| q.sql == *text))
+    .map(|(statement, text)| {
+        query(
+            format!("{NAMESPACE}.{statement}.{DISTRICT_VARIANT}"),
+            statement,
+            text,
+        )
+    })
+    .collect()
+}
+
+/// The PowerQueries of the plugin a district with `options` installs: [`queries`] and
+/// [`district_queries`].
+pub fn queries_for(options: &PowerSchoolOptions) -> Vec<PowerQuery> {
+    let mut all = queries();
+    all.extend(district_queries(options));
+    all
+}
+
+/// The PowerQuery whose SQL is exactly `text`, if the core plugin has one.
 pub fn query_for_sql(text: &str) -> Option<PowerQuery> {
     queries().into_iter().find(|q| q.sql == text)
 }
@@ -182,10 +219,22 @@ fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// The comment that opens every generated file: where it comes from.
+fn generated_from<'q>(queries: impl IntoIterator<Item = &'q PowerQuery>) -> &'static str {
+    let district = queries
+        .into_iter()
+        .any(|q| q.name.ends_with(&format!(".{DISTRICT_VARIANT}")));
+    if district {
+        "<!-- Generated from roster-sis/src/powerschool/sql.rs and the district's statements by the district binary's `plugin` subcommand; do not edit. -->\n"
+    } else {
+        "<!-- Generated from roster-sis/src/powerschool/sql.rs by `roster-sis plugin`; do not edit. -->\n"
+    }
+}
+
 /// One `queries_root/<statement>.named_queries.xml` file.
 pub fn named_queries_xml(queries: &[&PowerQuery]) -> String {
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    x.push_str("<!-- Generated from roster-sis/src/powerschool/sql.rs by `roster-sis plugin`; do not edit. -->\n");
+    x.push_str(generated_from(queries.iter().copied()));
     x.push_str("<queries>\n");
     for q in queries {
         x.push_str(&format!(
@@ -228,7 +277,7 @@ pub fn named_queries_xml(queries: &[&PowerQuery]) -> String {
 pub fn plugin_xml(queries: &[PowerQuery]) -> String {
     let fields: BTreeSet<String> = queries.iter().flat_map(|q| fields_read(q.sql)).collect();
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    x.push_str("<!-- Generated from roster-sis/src/powerschool/sql.rs by `roster-sis plugin`; do not edit. -->\n");
+    x.push_str(generated_from(queries));
     x.push_str(concat!(
         "<plugin xmlns=\"http://plugin.powerschool.pearson.com\"\n",
         "        xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"\n",
@@ -255,12 +304,43 @@ pub fn plugin_xml(queries: &[PowerQuery]) -> String {
     x
 }
 
-/// Every file of the plugin: `(path relative to powerschool-plugin/, contents)`.
+/// Every file of the core plugin: `(path relative to powerschool-plugin/, contents)`.
 pub fn plugin_files() -> Vec<(String, String)> {
-    let all = queries();
+    files_of(queries())
+}
+
+/// Every file of the plugin a district with `options` installs ([`queries_for`]); the core
+/// plugin's when the district adds no statement.
+pub fn plugin_files_for(options: &PowerSchoolOptions) -> Vec<(String, String)> {
+    files_of(queries_for(options))
+}
+
+/// Writes `files` (from [`plugin_files`] or [`plugin_files_for`]) under `dir`, making the
+/// folders: the paths written, or the one that could not be written and why.
+pub fn write_plugin(
+    dir: &Path,
+    files: Vec<(String, String)>,
+) -> Result<Vec<PathBuf>, (PathBuf, std::io::Error)> {
+    let mut written = Vec::new();
+    for (path, text) in files {
+        let file = dir.join(path);
+        file.parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(&file, text))
+            .map_err(|e| (file.clone(), e))?;
+        written.push(file);
+    }
+    Ok(written)
+}
+
+fn files_of(all: Vec<PowerQuery>) -> Vec<(String, String)> {
     let mut out = vec![("plugin.xml".to_string(), plugin_xml(&all))];
-    let mut statements: Vec<&'static str> = all.iter().map(|q| q.statement).collect();
-    statements.dedup();
+    let mut statements: Vec<&'static str> = Vec::new();
+    for q in &all {
+        if !statements.contains(&q.statement) {
+            statements.push(q.statement);
+        }
+    }
     for s in statements {
         let qs: Vec<&PowerQuery> = all.iter().filter(|q| q.statement == s).collect();
         out.push((
@@ -300,5 +380,38 @@ mod tests {
     #[test]
     fn unknown_sql_has_no_query() {
         assert!(query_for_sql("SELECT 1 FROM DUAL").is_none());
+    }
+
+    const LOGINS: &str =
+        "SELECT uf.STUDENTSDCID AS STUDENTSDCID, uf.STUDENT_WEB_USERNAME AS WEB_USERNAME
+FROM U_STUDENTSUSERFIELDS uf";
+
+    #[test]
+    fn a_district_statement_joins_the_plugin_and_a_core_one_does_not_repeat() {
+        let options = PowerSchoolOptions {
+            web_login_sql: Some(LOGINS),
+            cell_phone_sql: Some(sql::D118_CELL_PHONES),
+            ..PowerSchoolOptions::default()
+        };
+        let district = district_queries(&options);
+        assert_eq!(district.len(), 1, "D118's cell phones are a core query");
+        assert_eq!(district[0].name, "org.roster.sync.web_logins.district");
+        assert_eq!(
+            district[0].columns[1].source,
+            "U_STUDENTSUSERFIELDS.STUDENT_WEB_USERNAME"
+        );
+        assert_eq!(queries_for(&options).len(), queries().len() + 1);
+        let files = plugin_files_for(&options);
+        let (_, logins) = files
+            .iter()
+            .find(|(p, _)| p == "queries_root/web_logins.named_queries.xml")
+            .expect("the district's file");
+        assert!(logins.contains("district's statements"), "{logins}");
+        let (_, xml) = &files[0];
+        assert!(xml.contains("table=\"U_STUDENTSUSERFIELDS\" field=\"STUDENT_WEB_USERNAME\""));
+        assert_eq!(
+            plugin_files_for(&PowerSchoolOptions::default()),
+            plugin_files()
+        );
     }
 }

@@ -1,6 +1,6 @@
 //! The HTTP side: the OAuth token, PowerQuery calls with retries, and records -> [`Rows`].
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use futures::{StreamExt, TryStreamExt, stream};
@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use roster_core::{RowError, SourceError};
 use serde_json::{Map, Value as Json};
 
-use super::{ApiConfig, ApiError};
+use super::{ApiConfig, ApiError, ENV_URL};
 use crate::powerschool::backend::{Bind, Rows, SqlBackend, Value, check_binds};
 use crate::powerschool::plugin::{self, PowerQuery};
 
@@ -69,12 +69,7 @@ pub struct ApiStats {
 impl ApiBackend {
     /// A backend with this configuration (no request is sent yet).
     pub fn new(config: ApiConfig) -> Result<Self, ApiError> {
-        if !(config.base_url.starts_with("http://") || config.base_url.starts_with("https://")) {
-            return Err(ApiError::Config(format!(
-                "the URL must start with https:// (got '{}')",
-                config.base_url
-            )));
-        }
+        check_base_url(&config.base_url)?;
         if config.page_size == 0 || config.concurrency == 0 || config.max_attempts == 0 {
             return Err(ApiError::Config(
                 "page size, concurrency and attempts must be at least 1".into(),
@@ -91,6 +86,13 @@ impl ApiBackend {
             token: tokio::sync::Mutex::new(None),
             counters: Counters::default(),
         })
+    }
+
+    /// The backend running the PowerQueries of the plugin a district with `options`
+    /// installs ([`plugin::queries_for`]): the core ones and the district's own statements.
+    pub fn for_district(mut self, options: &super::super::PowerSchoolOptions) -> Self {
+        self.queries = plugin::queries_for(options);
+        self
     }
 
     /// The configuration.
@@ -280,8 +282,12 @@ impl ApiBackend {
             errors: Vec::new(),
         };
         // Pages arrive in order and are read as they arrive: no more than `concurrency`
-        // pages of JSON are held at once.
+        // pages of JSON are held at once. An empty page ends the read: the count was high
+        // (rows deleted since, or a broken server saying 10^12), and the pages after it are
+        // empty too; at most `concurrency` requests were already sent past it.
+        let ended = AtomicBool::new(false);
         let rows = stream::iter(1..=pages)
+            .take_while(|_| std::future::ready(!ended.load(Ordering::Relaxed)))
             .map(|page| {
                 let url = format!("{base}?page={page}&pagesize={size}");
                 let body = &body;
@@ -293,11 +299,25 @@ impl ApiBackend {
                 }
             })
             .buffered(self.config.concurrency)
-            .try_fold(rows, |mut rows, (page, v)| async move {
-                read_page(q, page, &v, &mut rows)?;
-                Ok(rows)
+            .try_fold(rows, |mut rows, (page, v)| {
+                let ended = &ended;
+                async move {
+                    if read_page(q, page, &v, &mut rows)? == 0 {
+                        ended.store(true, Ordering::Relaxed);
+                    }
+                    Ok(rows)
+                }
             })
             .await?;
+        let read = (rows.rows.len() + rows.errors.len()) as u64;
+        if read != count {
+            tracing::warn!(
+                query = %q.name,
+                count,
+                read,
+                "PowerSchool's count and its pages disagree (rows changed during the read?); the rows the pages held are used"
+            );
+        }
         tracing::debug!(
             query = %q.name,
             count,
@@ -332,6 +352,44 @@ impl SqlBackend for ApiBackend {
     }
 }
 
+/// The base URL must be `https://`: the client secret and every student record cross it.
+/// Plain `http://` is allowed only to this machine (the emulator, a local tunnel). The URL is
+/// never echoed whole (it could carry a password before `@`).
+fn check_base_url(url: &str) -> Result<(), ApiError> {
+    let bad = |why: String| Err(ApiError::Config(format!("{ENV_URL}: {why}")));
+    let parsed = match reqwest::Url::parse(url) {
+        Ok(u) => u,
+        Err(e) => {
+            return bad(format!(
+                "not a URL ({e}); give https://<your PowerSchool server>"
+            ));
+        }
+    };
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return bad(
+            "has credentials before '@': the client id and secret go in their own variables".into(),
+        );
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return bad("has a '?' or '#' part: give the server's address alone".into());
+    }
+    let local = match parsed.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => return bad("has no host".into()),
+    };
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" if local => Ok(()),
+        "http" => bad(format!(
+            "http://{} would send the client secret and student records unencrypted: use https:// (plain http is only for this machine)",
+            parsed.host_str().unwrap_or_default()
+        )),
+        other => bad(format!("the scheme must be https, not {other:?}")),
+    }
+}
+
 type Read = (StatusCode, Option<Duration>, bytes::Bytes);
 
 /// The status, `Retry-After` and body; a connection that drops mid-body is an error.
@@ -362,6 +420,14 @@ fn status_error(what: &str, s: StatusCode, body: &[u8]) -> ApiError {
                 .take(200)
                 .collect()
         });
+    let message = if s == StatusCode::NOT_FOUND {
+        format!(
+            "{message} (is the district's plugin installed? `DISTRICT-BINARY plugin DIR` writes \
+             it: the core queries and the district's own)"
+        )
+    } else {
+        message
+    };
     ApiError::Status {
         what: what.to_string(),
         status: s.as_u16(),
@@ -415,9 +481,10 @@ fn bind_json(v: &Value) -> Json {
 }
 
 /// Appends a page's records to `rows`; a malformed record becomes a located row error.
-fn read_page(q: &PowerQuery, page: u64, v: &Json, rows: &mut Rows) -> Result<(), ApiError> {
+/// Reads one page's records into `rows`; the number of records the page held.
+fn read_page(q: &PowerQuery, page: u64, v: &Json, rows: &mut Rows) -> Result<usize, ApiError> {
     let records = match v.get("record") {
-        None | Some(Json::Null) => return Ok(()),
+        None | Some(Json::Null) => return Ok(0),
         Some(Json::Array(a)) => a,
         Some(_) => {
             return Err(ApiError::Protocol {
@@ -459,5 +526,5 @@ fn read_page(q: &PowerQuery, page: u64, v: &Json, rows: &mut Rows) -> Result<(),
             None => rows.rows.push(row),
         }
     }
-    Ok(())
+    Ok(records.len())
 }

@@ -175,8 +175,11 @@ impl PowerSchoolSource<ApiBackend> {
         Self::api(ApiConfig::from_env()?, options)
     }
 
-    /// The API with this configuration.
+    /// The API with this configuration, running the PowerQueries of the plugin a district
+    /// with `options` installs (the core ones and the district's own statements,
+    /// [`super::plugin::queries_for`]).
     pub fn api(config: ApiConfig, options: PowerSchoolOptions) -> Result<Self, SourceError> {
-        Ok(Self::new(ApiBackend::new(config)?, options))
+        let backend = ApiBackend::new(config)?.for_district(&options);
+        Ok(Self::new(backend, options))
     }
 }
