@@ -38,7 +38,7 @@ pub fn client_config_from_env() -> Result<ClientConfig, ConfigError> {
     }
     let quota = std::env::var("GOOGLE_QUOTA_PER_MINUTE").ok();
     if let Some(per_second) = crate::settings::quota_per_second(quota.as_deref())? {
-        config.rate_per_second = per_second;
+        config = config.with_rate(per_second);
     }
     Ok(config)
 }

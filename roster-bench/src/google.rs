@@ -410,12 +410,7 @@ async fn apply_creates(
         share_of_quota: calls_per_s / rate,
         applied,
         failed: report.failures.len(),
-        first_failures: report
-            .failures
-            .iter()
-            .take(5)
-            .map(|f| format!("{} {}: {}", f.action, f.email, f.error))
-            .collect(),
+        first_failures: crate::rollover::first_failures(&report),
         over_quota_responses: events.get("overQuota").copied().unwrap_or(0),
         emulator_events: events,
         engine_retries: report.retries,

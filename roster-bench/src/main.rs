@@ -306,9 +306,6 @@ fn main() -> ExitCode {
 
     report.machine.loadavg_end = sys::loadavg();
     report.missed = table::missed(&report);
-    if let Some(r) = &report.powerschool_api {
-        report.missed.extend(psapi::missed(r));
-    }
     if let Some(path) = &args.json_out {
         let written = serde_json::to_vec_pretty(&report)
             .map_err(std::io::Error::other)

@@ -129,6 +129,30 @@ pub fn missed(r: &ApiResult) -> Vec<String> {
     }
 }
 
+/// The main table's row for section 7 (the details follow the table).
+pub fn rows(r: &ApiResult, row: &mut dyn FnMut([&str; 7])) {
+    let met = r.latency_ms < 50 || r.floor_ratio <= FLOOR_RATIO_MAX;
+    row([
+        "7",
+        &format!(
+            "Students through the PowerSchool API: {} students, pages of {}, {} in flight, {} ms per call: wall time",
+            r.students_loaded, r.page_size, r.concurrency, r.latency_ms
+        ),
+        &format!(
+            "{:.1} s ({} pages, {} requests, {} retries; {:.0}% of page-slot time waiting on PowerSchool)",
+            r.wall_s,
+            r.pages,
+            r.requests,
+            r.retries,
+            r.waiting_share * 100.0
+        ),
+        &format!("floor {:.1} s (what the concurrency allows)", r.floor_s),
+        &format!("{:.2}x the floor", r.floor_ratio),
+        &format!("<= {FLOOR_RATIO_MAX}x (judged at >= 50 ms)"),
+        if met { "yes" } else { "no" },
+    ]);
+}
+
 /// The section as Markdown.
 pub fn markdown(r: &ApiResult) -> String {
     format!(

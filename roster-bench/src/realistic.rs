@@ -4,8 +4,8 @@
 //! synced directory of section 1.
 //!
 //! - *roster:* `GoogleDirectory::list_accounts` (both roots at once; a root whose first page
-//!   is slow is read as concurrent email-prefix partitions), client at 40 calls/s with 64
-//!   requests in flight.
+//!   is slow is read as concurrent email-prefix partitions), client at 40 calls/s with the
+//!   client's default requests in flight (what a district gets).
 //! - *GAM-style baseline:* the same roots one after the other, one page at a time,
 //!   `maxResults=500`, `projection=full` (how `gam print users` and GCDS read), same client.
 //! - *floor:* `ceil(N/500)` calls at 40 calls/s.
@@ -17,7 +17,7 @@ use std::time::Instant;
 use roster_core::DirectoryTarget;
 use roster_core::policy::Policy;
 use roster_google::client::{ListUsers, Projection, USER_LIST_FIELDS, ou_query};
-use roster_google::{ClientConfig, DirectoryClient, GoogleDirectory, StaticToken};
+use roster_google::{ClientConfig, DirectoryClient, GoogleDirectory};
 use roster_google_emulator::{LatencyModel, Quota, RunningEmulator};
 use serde::Serialize;
 
@@ -25,8 +25,6 @@ use crate::google::BenchError;
 
 /// Google's default quota per user, calls per minute.
 pub const GOOGLE_QUOTA_PER_MINUTE: u32 = 2_400;
-/// Requests the client keeps in flight in this section.
-pub const IN_FLIGHT: usize = 64;
 /// roster's wall time may be at most this many times the quota floor.
 pub const FLOOR_FACTOR_MAX: f64 = 2.0;
 /// roster must be at least this many times faster than the GAM-style read.
@@ -92,17 +90,12 @@ impl RealisticResult {
     }
 }
 
+/// A client at Google's default quota with the client's default requests in flight (what a
+/// district runs with).
 fn client(emu: &RunningEmulator, token: &str) -> Result<Arc<DirectoryClient>, BenchError> {
-    let config = ClientConfig {
-        base_url: emu.base_url(),
-        rate_per_second: f64::from(GOOGLE_QUOTA_PER_MINUTE) / 60.0,
-        burst: 10,
-        max_in_flight: IN_FLIGHT,
-        ..ClientConfig::default()
-    };
-    DirectoryClient::new(config, Arc::new(StaticToken::new(token)))
-        .map(Arc::new)
-        .map_err(BenchError::from)
+    let rate = f64::from(GOOGLE_QUOTA_PER_MINUTE) / 60.0;
+    let in_flight = ClientConfig::default().max_in_flight;
+    crate::google::client(emu, token, rate, 10, in_flight)
 }
 
 /// Run section 5 on the synced emulator (its latency and quota are restored to none after).
@@ -182,8 +175,11 @@ pub fn rows(r: &RealisticResult, row: &mut dyn FnMut([&str; 7])) {
             r.roster_accounts, r.latency
         ),
         &format!(
-            "{:.1} s ({} `users.list` calls, 2 roots, email-prefix partitions, {IN_FLIGHT} in flight; {} over-quota answers)",
-            r.roster_s, r.roster_calls, r.roster_over_quota
+            "{:.1} s ({} `users.list` calls, 2 roots, email-prefix partitions, {} in flight (the client's default); {} over-quota answers)",
+            r.roster_s,
+            r.roster_calls,
+            ClientConfig::default().max_in_flight,
+            r.roster_over_quota
         ),
         &format!(
             "{:.1} s GAM-style ({} calls, roots one after the other, one page at a time, 500 per page; {} accounts)",

@@ -330,12 +330,7 @@ pub async fn run(cfg: &RolloverBench) -> Result<RolloverResult, BenchError> {
         calls_per_s,
         share_of_quota: calls_per_s / rate,
         failed: report.failures.len(),
-        first_failures: report
-            .failures
-            .iter()
-            .take(5)
-            .map(|f| format!("{} {}: {}", f.action, f.email, f.error))
-            .collect(),
+        first_failures: first_failures(&report),
         over_quota_responses: events.get("overQuota").copied().unwrap_or(0),
         engine_retries: report.retries,
         emulator_methods: methods,
@@ -469,4 +464,14 @@ fn latency_text(l: &LatencyModel) -> String {
         t.push_str(&format!(", ±{}% jitter", l.jitter_pct));
     }
     t
+}
+
+/// The first five failures of an apply, one line each (shared with section 2).
+pub(crate) fn first_failures(report: &RunReport) -> Vec<String> {
+    report
+        .failures
+        .iter()
+        .take(5)
+        .map(|f| format!("{} {}: {}", f.action, f.email, f.error))
+        .collect()
 }

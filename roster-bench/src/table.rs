@@ -88,6 +88,9 @@ pub fn missed(r: &BenchReport) -> Vec<String> {
     if let Some(x) = &r.rollover {
         m.extend(crate::rollover::missed(x));
     }
+    if let Some(x) = &r.powerschool_api {
+        m.extend(crate::psapi::missed(x));
+    }
     if let Some(v) = &r.vendor {
         let t = v.stmath_export_s + v.stmath_write_s;
         if t >= CSV_MAX_S {
@@ -362,6 +365,9 @@ pub fn markdown(r: &BenchReport) -> String {
     }
     if let Some(x) = &r.rollover {
         crate::rollover::rows(x, &mut row);
+    }
+    if let Some(x) = &r.powerschool_api {
+        crate::psapi::rows(x, &mut row);
     }
     if let Some(g) = &r.google {
         let s = &g.setup;

@@ -5,55 +5,65 @@ use std::process::Command;
 
 use serde_json::Value;
 
-#[test]
-fn bench_runs_every_section_with_tiny_sizes() {
-    let work = std::env::temp_dir().join(format!("roster-bench-smoke-{}", std::process::id()));
+/// Runs the bench with `args` (and `--json`, a work folder of its own, quiet logs) and returns
+/// its JSON report. Exit code 0 (all targets met) or 1 (some missed: timing on a CI machine)
+/// are both fine here; 2 would be a section that failed.
+fn run_bench(args: &[&str]) -> Value {
+    let work = std::env::temp_dir().join(format!(
+        "roster-bench-smoke-{}-{}",
+        std::process::id(),
+        args.len()
+    ));
     let out = Command::new(env!("CARGO_BIN_EXE_roster-bench"))
-        .args([
-            "--json",
-            "--students",
-            "300",
-            "--creates",
-            "40",
-            "--plan-people",
-            "3000",
-            "--csv-rows",
-            "2000",
-            "--baseline-sample",
-            "20",
-            "--latency-ms",
-            "1",
-            "--quota-per-minute",
-            "60000",
-            "--api-students",
-            "300",
-            "--api-latency-ms",
-            "5",
-            "--api-page-size",
-            "50",
-            "--rollover-students",
-            "300",
-            "--rollover-latency-ms",
-            "1",
-            "--rollover-quota-per-minute",
-            "60000",
-            "--rollover-concurrency",
-            "16",
-        ])
+        .arg("--json")
+        .args(args)
         .arg("--work-dir")
         .arg(&work)
         .env("RUST_LOG", "error")
         .output()
         .expect("run roster-bench");
     let _ = std::fs::remove_dir_all(&work);
-    // 0: all targets met, 1: some missed (timing on a CI machine); 2 would be a failure.
     assert_ne!(
         out.status.code(),
         Some(2),
         "stderr: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let r: Value = serde_json::from_slice(&out.stdout).expect("JSON report on stdout");
+    serde_json::from_slice(&out.stdout).expect("JSON report on stdout")
+}
+
+#[test]
+fn bench_runs_every_section_with_tiny_sizes() {
+    let r = run_bench(&[
+        "--students",
+        "300",
+        "--creates",
+        "40",
+        "--plan-people",
+        "3000",
+        "--csv-rows",
+        "2000",
+        "--baseline-sample",
+        "20",
+        "--latency-ms",
+        "1",
+        "--quota-per-minute",
+        "60000",
+        "--api-students",
+        "300",
+        "--api-latency-ms",
+        "5",
+        "--api-page-size",
+        "50",
+        "--rollover-students",
+        "300",
+        "--rollover-latency-ms",
+        "1",
+        "--rollover-quota-per-minute",
+        "60000",
+        "--rollover-concurrency",
+        "16",
+    ]);
 
     let setup = &r["google"]["setup"];
     let with_account = setup["accounts_desired"].as_u64().unwrap();
@@ -129,30 +139,18 @@ fn bench_runs_every_section_with_tiny_sizes() {
 /// nothing fails, and the next plan is empty.
 #[test]
 fn rollover_section_makes_one_write_per_changed_account() {
-    let out = Command::new(env!("CARGO_BIN_EXE_roster-bench"))
-        .args([
-            "--json",
-            "--only",
-            "rollover",
-            "--rollover-students",
-            "400",
-            "--rollover-latency-ms",
-            "1",
-            "--rollover-quota-per-minute",
-            "60000",
-            "--rollover-concurrency",
-            "16",
-        ])
-        .env("RUST_LOG", "error")
-        .output()
-        .expect("run roster-bench");
-    assert_ne!(
-        out.status.code(),
-        Some(2),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r: Value = serde_json::from_slice(&out.stdout).expect("JSON report on stdout");
+    let r = run_bench(&[
+        "--only",
+        "rollover",
+        "--rollover-students",
+        "400",
+        "--rollover-latency-ms",
+        "1",
+        "--rollover-quota-per-minute",
+        "60000",
+        "--rollover-concurrency",
+        "16",
+    ]);
     let x = &r["rollover"];
     assert_eq!(x["students"], 400);
     assert_eq!(x["plan_exact"], true, "{x}");

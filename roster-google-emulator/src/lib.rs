@@ -248,5 +248,5 @@ pub use latency::{LatencyModel, MAX_JITTER_PCT};
 pub use running::{DIRECTORY_SCOPES, Emulator, RunningEmulator};
 pub use state::{
     FieldDef, Group, GroupMember, InstalledClient, OrgUnit, Projection, SchemaDef, ServiceAccount,
-    State, StoredUser,
+    State, StoredUser, matches, parse_query,
 };

@@ -110,7 +110,7 @@ fn config_from_env(env: Env<'_>) -> Result<ClientConfig, Check> {
     }
     let quota = env("GOOGLE_QUOTA_PER_MINUTE");
     match crate::settings::quota_per_second(quota.as_deref()) {
-        Ok(Some(per_second)) => config.rate_per_second = per_second,
+        Ok(Some(per_second)) => config = config.with_rate(per_second),
         Ok(None) => {}
         Err(e) => {
             return Err(Check::fail(

@@ -1,7 +1,6 @@
 //! users.list (selection and keyset paging over the email index or a name sort), users.get,
 //! users.insert and users.update/patch.
 
-use std::ops::Bound;
 use std::sync::MutexGuard;
 
 use bytes::Bytes;
@@ -128,30 +127,12 @@ fn users_list(st: &State, p: &Map<String, Value>, c: Consistency) -> Result<User
     // (sort key, user) for max+1 matches after the token position.
     let mut page: Vec<(Vec<String>, &state::StoredUser)> = Vec::with_capacity(max + 1);
     if order == "email" {
-        let start = after.as_ref().and_then(|k| k.first().cloned());
-        // `email=` names at most one user: Google answers it from an index, and so do we
-        // (the map is keyed by the lower-cased email), instead of walking every user.
-        let exact = clauses.iter().find_map(|c| match c {
-            state::Clause::EmailExact(e) => Some(e.clone()),
-            _ => None,
-        });
-        let iter: Box<dyn Iterator<Item = (&String, &state::StoredUser)>> = match exact {
-            Some(e) => Box::new(st.users.range(e.clone()..=e).filter(|(k, _)| match &start {
-                None => true,
-                Some(s) if descending => *k < s,
-                Some(s) => *k > s,
-            })),
-            None => match (&start, descending) {
-                (None, false) => Box::new(st.users.iter()),
-                (None, true) => Box::new(st.users.iter().rev()),
-                (Some(s), false) => Box::new(
-                    st.users
-                        .range::<String, _>((Bound::Excluded(s), Bound::Unbounded)),
-                ),
-                (Some(s), true) => Box::new(st.users.range::<String, _>(..s).rev()),
-            },
-        };
-        for (k, u) in iter {
+        // From the list index: an email prefix, an `email=` address or a page token is a
+        // range of the email-ordered map, an `orgUnitPath=` the subtree's OUs merged in email
+        // order, so the walk costs about the page, not the directory.
+        let start = after.as_ref().and_then(|k| k.first()).map(String::as_str);
+        for k in st.list_candidates(&clauses, start, descending) {
+            let u = &st.users[k];
             if wanted(u, k) {
                 page.push((vec![k.clone()], u));
                 if page.len() > max {
@@ -166,8 +147,8 @@ fn users_list(st: &State, p: &Map<String, Value>, c: Consistency) -> Result<User
             "familyName"
         };
         let mut all: Vec<(Vec<String>, &state::StoredUser)> = st
-            .users
-            .iter()
+            .list_candidates(&clauses, None, false)
+            .map(|k| (k, &st.users[k]))
             .filter(|(k, u)| wanted(u, k))
             .map(|(k, u)| {
                 let n = u

@@ -9,6 +9,7 @@ mod aliases;
 mod consistency;
 mod credentials;
 mod groups;
+mod index;
 mod licenses;
 mod org_units;
 mod paging;
@@ -16,7 +17,7 @@ mod query;
 mod schemas;
 mod users;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -63,6 +64,10 @@ pub struct State {
     /// id -> lower-cased primary email (rebuilt on load).
     #[serde(skip)]
     ids: HashMap<String, String>,
+    /// Lower-cased OU path -> the keys of the users directly in it (the list index; rebuilt
+    /// on load).
+    #[serde(skip)]
+    by_ou: BTreeMap<String, BTreeSet<String>>,
     /// Recent API writes, for the opt-in eventual consistency (not saved).
     #[serde(skip)]
     recent: consistency::Recent,
@@ -98,6 +103,7 @@ impl State {
             .iter()
             .map(|(k, u)| (u.id.clone(), k.clone()))
             .collect();
+        self.rebuild_ou_index();
         if self.next_id == 0 {
             self.next_id = 1;
         }

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::{State, etag, now_rfc3339};
+use super::{State, etag, index, now_rfc3339};
 use crate::discovery;
 use crate::error::ApiError;
 
@@ -55,6 +55,7 @@ impl State {
     pub fn remove_user(&mut self, key: &str) -> Option<StoredUser> {
         let k = self.user_key(key)?;
         let u = self.users.remove(&k)?;
+        self.unindex_user(&k, &index::ou_key(&u.data));
         self.ids.remove(&u.id);
         self.aliases.retain(|_, id| *id != u.id);
         Some(u)
@@ -100,6 +101,7 @@ impl State {
             data,
         };
         self.ids.insert(user.id.clone(), key.clone());
+        self.index_user(&key, index::ou_key(&user.data));
         self.users.insert(key, user.clone());
         Ok(user)
     }
@@ -112,6 +114,7 @@ impl State {
             .ok_or_else(|| ApiError::not_found("userKey"))?;
         let patch = self.clean_user_body(body)?;
         let mut user = self.users.get(&key).cloned().expect("key from index");
+        let old_ou = index::ou_key(&user.data);
         merge(&mut user.data, patch);
         user.version += 1;
         // Required fields cannot be cleared.
@@ -151,6 +154,8 @@ impl State {
             }
         }
         self.ids.insert(user.id.clone(), new_key.clone());
+        self.unindex_user(&key, &old_ou);
+        self.index_user(&new_key, index::ou_key(&user.data));
         self.users.insert(new_key, user.clone());
         Ok(user)
     }

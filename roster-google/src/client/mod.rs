@@ -4,7 +4,7 @@
 //! Every HTTP request (retries included) takes a token from the client's rate limiter
 //! ([`roster_core::RateLimiter`], Google's default per-user quota of 2,400 queries/minute =
 //! 40/s unless configured otherwise) and a permit from a semaphore bounding the requests in
-//! flight (10 by default).
+//! flight (enough for the rate when calls are slow: [`ClientConfig::in_flight_for_rate`]).
 //!
 //! **Retries.** Reads (`list`, `get`) are retried inside the client with exponential backoff
 //! and full jitter ([`roster_core::Retry`]) on 429, 403 `userRateLimitExceeded` /
@@ -15,6 +15,7 @@
 //! [`ClientConfig::retry_writes`] to retry writes in the client too (for callers that do not
 //! run the engine). A 401 from the API is answered once by forcing a fresh access token.
 
+mod config;
 mod error;
 mod types;
 
@@ -31,6 +32,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::Semaphore;
 
+pub use config::{ClientConfig, DEFAULT_RATE_PER_SECOND, SLOW_CALL};
 pub use error::{DirectoryError, RATE_LIMIT_REASONS, is_retryable, parse_retry_after};
 pub use types::{
     CustomSchemas, Group, ListUsers, OrgUnit, Password, Projection, Schema, SchemaField,
@@ -38,62 +40,13 @@ pub use types::{
 };
 
 use crate::auth::TokenSource;
-use types::{GroupPage, OrgUnitList, SchemaList};
 
 /// Google's endpoint.
 pub const GOOGLE_BASE_URL: &str = "https://admin.googleapis.com/admin/directory/v1";
 
 /// The customer alias for the account the credentials belong to.
 pub const MY_CUSTOMER: &str = "my_customer";
-
-/// Google's documented default quota for the Directory API: 2,400 queries per minute per user.
-pub const DEFAULT_RATE_PER_SECOND: f64 = 40.0;
-
-/// How the client talks to the API.
-#[derive(Debug, Clone)]
-pub struct ClientConfig {
-    /// The API root including `/admin/directory/v1` ([`GOOGLE_BASE_URL`], or an emulator's).
-    pub base_url: String,
-    /// `customer` / `customerId` for list and OU calls.
-    pub customer: String,
-    /// Requests per second across the client (every HTTP request takes one token).
-    pub rate_per_second: f64,
-    /// Tokens the bucket holds when idle (the burst allowed after a pause).
-    pub burst: u32,
-    /// Requests in flight at once.
-    pub max_in_flight: usize,
-    /// Backoff for retried requests (reads always; writes when `retry_writes`).
-    pub retry: Retry,
-    /// Also retry writes inside the client (off: the apply engine retries them).
-    pub retry_writes: bool,
-    /// Per-request timeout.
-    pub timeout: Duration,
-}
-
-impl Default for ClientConfig {
-    fn default() -> Self {
-        ClientConfig {
-            base_url: GOOGLE_BASE_URL.into(),
-            customer: MY_CUSTOMER.into(),
-            rate_per_second: DEFAULT_RATE_PER_SECOND,
-            burst: 10,
-            max_in_flight: 10,
-            retry: Retry::default(),
-            retry_writes: false,
-            timeout: Duration::from_secs(60),
-        }
-    }
-}
-
-impl ClientConfig {
-    /// The defaults with another API root (an emulator's `.../admin/directory/v1`).
-    pub fn with_base_url(base_url: impl Into<String>) -> Self {
-        ClientConfig {
-            base_url: base_url.into(),
-            ..ClientConfig::default()
-        }
-    }
-}
+use types::{GroupPage, OrgUnitList, SchemaList};
 
 tokio::task_local! {
     static TASK_CALLS: Cell<u32>;
