@@ -1,7 +1,8 @@
 //! Partitioned reads (`list_accounts` reading a root as concurrent email-prefix partitions)
 //! against the emulator over HTTP: every account exactly once with accounts at non-leaf OUs,
 //! aliases under other letters, empty partitions, faults retried, and writes during the
-//! listing; `Auto` splits only when the first page is slow.
+//! listing; student numbers split by digit at about a call per 500 accounts; `Auto` splits
+//! only a large root whose first page is slow.
 
 mod client_support;
 
@@ -12,7 +13,7 @@ use client_support::*;
 use roster_core::{Account, DirectoryTarget, OrgUnitPath};
 use roster_google::GoogleDirectory;
 use roster_google::client::User;
-use roster_google::target::{FIRST_CHARACTERS, ReadPartitions};
+use roster_google::target::{ReadPartitions, USERNAME_CHARACTERS};
 use roster_google_emulator::{Faults, LatencyModel, RunningEmulator};
 
 const ROOT: &str = "/Students";
@@ -25,7 +26,8 @@ fn district() -> (RunningEmulator, BTreeSet<String>) {
         emu.add_org_unit(ou).unwrap();
     }
     let mut ids = BTreeSet::new();
-    let firsts: Vec<char> = FIRST_CHARACTERS.chars().filter(|c| *c != 'q').collect();
+    // Google usernames begin with a letter, a digit, `-` or `_`.
+    let firsts: Vec<char> = "abcdefghijklmnoprstuvwxyz0123456789-_".chars().collect();
     for i in 0..1150 {
         let ou = match i % 3 {
             0 => "/Students",
@@ -87,11 +89,59 @@ async fn partitions_list_every_account_once_at_every_level_with_aliases_and_empt
         chain.iter().map(|a| &a.primary_email).collect::<Vec<_>>(),
         split.iter().map(|a| &a.primary_email).collect::<Vec<_>>()
     );
-    // First page + one call per partition (each under 500, `q` empty).
-    assert_eq!(
-        counter(&emu, "users.list"),
-        1 + FIRST_CHARACTERS.len() as u64
-    );
+    // First page (`-`, `0`…`9`, `_`, `a`…`d` complete on it, `e` reached), the last address
+    // (descending), then one call per first character from `e` to `z` (`q` empty).
+    let from_e = USERNAME_CHARACTERS.len() - USERNAME_CHARACTERS.find('e').unwrap();
+    assert_eq!(counter(&emu, "users.list"), 2 + from_e as u64);
+}
+
+/// `n` accounts named by student number from 1000000, a third each at the root, a school
+/// and a grade, with two aliases under other digits; their ids.
+fn numbered(n: u32) -> (RunningEmulator, BTreeSet<String>) {
+    let emu = emulator();
+    emu.add_org_unit("/Students/HS/Grade 9").unwrap();
+    let ous = ["/Students", "/Students/HS", "/Students/HS/Grade 9"];
+    let mut ids = BTreeSet::new();
+    for i in 0..n {
+        let email = format!("{}@{DOMAIN}", 1_000_000 + i);
+        let u = add_user(&emu, &email, "S", "N", ous[i as usize % 3]);
+        ids.insert(u["id"].as_str().unwrap().to_string());
+    }
+    emu.add_alias(&format!("1000000@{DOMAIN}"), &format!("1009999-a@{DOMAIN}"))
+        .unwrap();
+    emu.add_alias(&format!("1000001@{DOMAIN}"), &format!("1003-b@{DOMAIN}"))
+        .unwrap();
+    (emu, ids)
+}
+
+#[tokio::test]
+async fn student_numbers_split_by_digit_for_about_a_call_per_500_accounts() {
+    let (emu, ids) = numbered(12_000);
+    let split = target(&emu, ReadPartitions::Always)
+        .list_accounts(&root())
+        .await
+        .unwrap();
+    assert_eq!(ids_once(&split), ids);
+    // Root page and its last address; `100` (10,000) and `101` (2,000) probed (50 up, 10
+    // down); then `1000`…`1009` and `1010`, `1011` read as chains of two pages (a third for
+    // `1003` and `1009`, which also find an account by its alias): 32 calls where one chain
+    // takes 24, and no call for a letter or punctuation none of the addresses has.
+    assert_eq!(counter(&emu, "users.list"), 32);
+}
+
+#[tokio::test]
+async fn a_split_partition_that_fails_is_retried_and_the_listing_is_still_exact() {
+    let (emu, ids) = numbered(3_000);
+    emu.set_faults(Faults {
+        backend_error: 0.3,
+        ..Faults::default()
+    });
+    let listed = target(&emu, ReadPartitions::Always)
+        .list_accounts(&root())
+        .await
+        .unwrap();
+    assert!(emu.events()["backendError"] > 0, "no fault was injected");
+    assert_eq!(ids_once(&listed), ids);
 }
 
 #[tokio::test]
@@ -173,11 +223,11 @@ async fn writes_during_the_listing_never_duplicate_and_the_next_listing_is_exact
 }
 
 #[tokio::test]
-async fn auto_splits_only_when_the_first_page_is_slow() {
-    let (emu, ids) = district();
+async fn auto_splits_only_a_large_root_whose_first_page_is_slow() {
+    let (emu, ids) = numbered(6_000);
     let t = target(&emu, ReadPartitions::Auto);
     assert_eq!(ids_once(&t.list_accounts(&root()).await.unwrap()), ids);
-    assert_eq!(counter(&emu, "users.list"), 3, "fast directory: one chain");
+    assert_eq!(counter(&emu, "users.list"), 12, "fast directory: one chain");
     emu.reset_counters();
     // 50 ms + 0.2 ms per user: a full page takes 150 ms, over 2 slots at the client's rate.
     emu.set_latency_model(LatencyModel {
@@ -194,9 +244,32 @@ async fn auto_splits_only_when_the_first_page_is_slow() {
         },
     ));
     assert_eq!(ids_once(&slow.list_accounts(&root()).await.unwrap()), ids);
+    // First page, the last address, then `1000`…`1005` as chains of two pages (a third for
+    // `1003`, which also finds an account by its alias).
     assert_eq!(
         counter(&emu, "users.list"),
-        1 + FIRST_CHARACTERS.len() as u64,
+        15,
         "slow directory: first page, then partitions"
     );
+    emu.reset_counters();
+    // A slow root of a few pages is cheaper as one chain: it is not split.
+    let (small, small_ids) = district();
+    small.set_latency_model(LatencyModel {
+        base: Duration::from_millis(50),
+        per_user: Duration::from_micros(200),
+        ..LatencyModel::default()
+    });
+    let slow = GoogleDirectory::new(client_with(
+        &small,
+        roster_google::client::ClientConfig {
+            rate_per_second: 40.0,
+            burst: 40,
+            ..config(&small)
+        },
+    ));
+    assert_eq!(
+        ids_once(&slow.list_accounts(&root()).await.unwrap()),
+        small_ids
+    );
+    assert_eq!(counter(&small, "users.list"), 3);
 }

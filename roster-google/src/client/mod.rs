@@ -179,6 +179,9 @@ impl DirectoryClient {
         if let Some(o) = &params.order_by {
             q.push(("orderBy", o.clone()));
         }
+        if params.descending {
+            q.push(("sortOrder", "DESCENDING".into()));
+        }
         if let Some(f) = &params.fields {
             q.push(("fields", f.clone()));
         }

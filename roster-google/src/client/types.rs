@@ -248,6 +248,8 @@ pub struct ListUsers {
     pub domain: Option<String>,
     /// Sort field (`email`, `givenName`, `familyName`).
     pub order_by: Option<String>,
+    /// Sort descending (`sortOrder=DESCENDING`) instead of ascending.
+    pub descending: bool,
 }
 
 impl Default for ListUsers {
@@ -259,6 +261,7 @@ impl Default for ListUsers {
             fields: Some(USER_LIST_FIELDS.into()),
             domain: None,
             order_by: None,
+            descending: false,
         }
     }
 }

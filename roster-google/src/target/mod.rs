@@ -40,7 +40,7 @@ pub use mapping::{
     EXTERNAL_ID_TYPES, SchemaTypes, account_from_user, custom_schemas_json,
     external_id_from_google, external_id_to_google, patch_body, user_from_account,
 };
-pub use partition::{FIRST_CHARACTERS, MIN_SLOW_PAGE, ReadPartitions};
+pub use partition::{MAX_PARTITIONS, MIN_SLOW_PAGE, ReadPartitions, USERNAME_CHARACTERS};
 
 use crate::client::{
     DirectoryClient, DirectoryError, ListUsers, OrgUnit, Password, Projection, USER_FIELDS,
