@@ -97,9 +97,14 @@ async fn sources(out: &Path, site: &Site) -> (Demo, Vec<(&'static str, Box<dyn S
     let demo = Demo::start(out, &site.domain, today(), STUDENTS).unwrap();
     let sql = demo.sis(site.powerschool.clone()).unwrap();
     let dir = out.join("oneroster");
-    let rows = roster::sis_choice::export_oneroster(&sql, &dir, today())
-        .await
-        .unwrap();
+    let rows = roster::sis_choice::export_oneroster(
+        &sql,
+        &dir,
+        today(),
+        roster::sis_choice::OneRosterExport::WithPowerSchool,
+    )
+    .await
+    .unwrap();
     assert!(rows > STUDENTS, "{rows} rows exported");
     let oneroster = OneRosterSource::new(&dir)
         .with_rules(site.powerschool.rules)
