@@ -6,6 +6,8 @@
 //! without those columns is refused (its file needs `USERS.DCID` and `USERS.GROUPVALUE`) and
 //! nothing reaches the server.
 
+#[path = "../../../tests/support/sis_runs.rs"]
+mod sis_runs;
 #[path = "../../../tests/support/vendor_sources.rs"]
 mod vendor_sources;
 
@@ -93,28 +95,11 @@ fn assert_refused(d: &Delivery) {
     assert!(d.files.is_empty(), "nothing written: {:?}", d.files.keys());
 }
 
-/// A copy of the run's demo OneRoster export (`OUT/demo-oneroster`) with the
-/// `metadata.powerschool.*` columns taken out of `users.csv`: OneRoster 1.1 as other SISs
-/// write it. Lives in the run's output folder.
+/// A copy of the run's demo OneRoster export (`OUT/demo-oneroster`) without the
+/// `metadata.powerschool.*` columns, in the run's output folder.
 fn without_powerschool_columns(run: &Delivery) -> PathBuf {
-    let from = run.out.path().join("demo-oneroster");
     let to = run.out.path().join("plain-oneroster");
-    std::fs::create_dir_all(&to).unwrap();
-    for e in std::fs::read_dir(&from).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-    }
-    let users = std::fs::read(from.join("users.csv")).unwrap();
-    let (header, rows) = vendor_sources::csv_rows(&users);
-    let keep: Vec<usize> = (0..header.len())
-        .filter(|&i| !header[i].starts_with("metadata."))
-        .collect();
-    assert!(keep.len() < header.len(), "the demo export has the columns");
-    let mut w = csv::Writer::from_path(to.join("users.csv")).unwrap();
-    for r in std::iter::once(&header).chain(&rows) {
-        w.write_record(keep.iter().map(|&i| &r[i])).unwrap();
-    }
-    w.flush().unwrap();
+    sis_runs::copy_without_powerschool_columns(&run.out.path().join("demo-oneroster"), &to);
     to
 }
 
