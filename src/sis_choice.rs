@@ -1,13 +1,15 @@
 //! Which SIS a district binary reads: `--sis oracle` (the default), `--sis powerschool-api`,
 //! `--sis oneroster DIR`. One more source is one [`SisChoice`] variant and one arm in each
-//! `match` below ([`SisChoice::parse`], [`SisChoice::env`], [`SisChoice::lacks`], [`open`],
+//! `match` below ([`SisChoice::parse`], [`SisChoice::env`], [`SisChoice::carried`], [`open`],
 //! [`open_demo`]).
 //!
 //! A district's rules may read fields only PowerSchool carries (web logins, custom fields,
 //! `USERS.PTACCESS`, ...). Each district declares them in [`crate::Site::sis_needs`], with what
 //! its job does without them ([`Without`]); a run on a source that lacks one says so before
-//! anything is read, and refuses when the district said so ([`check_needs`]). `docs/SOURCES.md`
-//! has the table of sources, settings and fields.
+//! anything is read, and refuses when the district said so ([`check_needs`]). A OneRoster
+//! file carries a field when its `users.csv` header has the field's PowerSchool extension
+//! columns (`metadata.powerschool.*`, [`SisChoice::carried`]). `docs/SOURCES.md` has the
+//! table of sources, settings, fields and columns.
 
 use std::path::{Path, PathBuf};
 

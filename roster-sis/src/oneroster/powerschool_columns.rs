@@ -57,14 +57,11 @@ fn whole_number(row: &RowRef<'_>, column: &str, errors: &mut Vec<RowError>) -> O
     };
     if parsed.is_none() {
         let why = if raw.chars().any(char::is_control) {
-            "has a control character"
+            format!("has a control character (a whole number from 0 to {max})")
         } else {
-            "is not a whole number"
+            format!("is not a whole number from 0 to {max}")
         };
-        errors.push(row.error(
-            column,
-            format!("{why} from 0 to {max}: {}", validate::show(raw)),
-        ));
+        errors.push(row.error(column, format!("{why}: {}", validate::show(raw))));
     }
     parsed
 }
