@@ -390,3 +390,60 @@ pub async fn export_oneroster(
     }
     Ok(rows)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use roster_core::oneroster_extension as ext;
+
+    fn need(field: PsField, without: Without) -> SisNeed {
+        SisNeed {
+            field,
+            used_for: "a test",
+            without,
+        }
+    }
+
+    #[test]
+    fn a_field_is_carried_when_every_one_of_its_columns_is() {
+        let some = Carried::ExtensionColumns(vec![ext::DCID, ext::HOME_SCHOOL_ID]);
+        assert!(!some.lacks(PsField::Dcid));
+        assert!(some.lacks(PsField::StaffGroup));
+        assert!(
+            some.lacks(PsField::HomeSchool),
+            "the staff type column is missing"
+        );
+        let all = Carried::ExtensionColumns(ext::ALL.to_vec());
+        assert!(!all.lacks(PsField::HomeSchool) && !all.lacks(PsField::PtAccess));
+        // No column carries these.
+        assert!(all.lacks(PsField::GraduationYear) && all.lacks(PsField::WebLogins));
+        assert!(!Carried::Everything.lacks(PsField::WebLogins));
+    }
+
+    #[test]
+    fn the_check_reads_the_folder_header() {
+        let dir = tempfile::tempdir().unwrap();
+        let users = dir.path().join("users.csv");
+        let needs = [need(PsField::Dcid, Without::Refuse)];
+        let choice = SisChoice::OneRoster(Some(dir.path().to_path_buf()));
+        std::fs::write(&users, "sourcedId,metadata.powerschool.dcid\n").unwrap();
+        assert_eq!(
+            check_needs("job", &choice, &needs).unwrap(),
+            Vec::<String>::new()
+        );
+        std::fs::write(&users, "sourcedId\n").unwrap();
+        let why = check_needs("job", &choice, &needs).unwrap_err().to_string();
+        assert!(
+            why.contains("USERS.DCID") && why.contains(ext::DCID),
+            "{why}"
+        );
+        // No users.csv: nothing carried (the read names the file later).
+        std::fs::remove_file(&users).unwrap();
+        assert!(check_needs("job", &choice, &needs).is_err());
+        let degrade = [need(PsField::PtAccess, Without::Degrade("blank"))];
+        let notes = check_needs("job", &choice, &degrade).unwrap();
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        // The demo's own export carries every column.
+        assert!(check_needs("job", &SisChoice::OneRoster(None), &needs).is_ok());
+    }
+}
