@@ -354,6 +354,12 @@ impl OneRoster {
                 .teacher_number
                 .clone()
                 .unwrap_or_else(|| s.dcid.to_string());
+            // No allocation for a vendor file (the columns off).
+            let extension_cells: &[String] = if self.powerschool_columns {
+                &powerschool_values(s)
+            } else {
+                &[]
+            };
             users.row(
                 [
                     staff_id(s.dcid).as_str(),
@@ -384,12 +390,7 @@ impl OneRoster {
                     "",
                 ]
                 .into_iter()
-                .chain(
-                    powerschool_values(s)
-                        .iter()
-                        .take(extension.len())
-                        .map(String::as_str),
-                ),
+                .chain(extension_cells.iter().map(String::as_str)),
             )?;
         }
 
