@@ -1,13 +1,15 @@
 //! Which SIS a district binary reads: `--sis oracle` (the default), `--sis powerschool-api`,
 //! `--sis oneroster DIR`. One more source is one [`SisChoice`] variant and one arm in each
-//! `match` below ([`SisChoice::parse`], [`SisChoice::env`], [`SisChoice::lacks`], [`open`],
+//! `match` below ([`SisChoice::parse`], [`SisChoice::env`], [`SisChoice::carried`], [`open`],
 //! [`open_demo`]).
 //!
 //! A district's rules may read fields only PowerSchool carries (web logins, custom fields,
 //! `USERS.PTACCESS`, ...). Each district declares them in [`crate::Site::sis_needs`], with what
 //! its job does without them ([`Without`]); a run on a source that lacks one says so before
-//! anything is read, and refuses when the district said so ([`check_needs`]). `docs/SOURCES.md`
-//! has the table of sources, settings and fields.
+//! anything is read, and refuses when the district said so ([`check_needs`]). A OneRoster
+//! file carries a field when its `users.csv` header has the field's PowerSchool extension
+//! columns (`metadata.powerschool.*`, [`SisChoice::carried`]). `docs/SOURCES.md` has the
+//! table of sources, settings, fields and columns.
 
 use std::path::{Path, PathBuf};
 
@@ -103,18 +105,49 @@ impl SisChoice {
         }
     }
 
-    /// Does this source lack a field PowerSchool carries?
+    /// What this source carries of the fields only PowerSchool has: everything for SQL and
+    /// the API; for OneRoster, what its `users.csv` header has of the PowerSchool extension
+    /// columns (the demo's own export writes them all).
+    pub fn carried(&self) -> Carried {
+        match self {
+            SisChoice::Oracle | SisChoice::PowerSchoolApi => Carried::Everything,
+            SisChoice::OneRoster(None) => {
+                Carried::ExtensionColumns(roster_core::oneroster_extension::ALL.to_vec())
+            }
+            SisChoice::OneRoster(Some(dir)) => {
+                match OneRosterSource::new(dir).powerschool_columns() {
+                    Ok(columns) => Carried::ExtensionColumns(columns),
+                    // The read itself reports the file (the run stops there): until then the
+                    // file carries nothing beyond OneRoster.
+                    Err(e) => {
+                        tracing::debug!("no PowerSchool columns read: {e}");
+                        Carried::ExtensionColumns(Vec::new())
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The PowerSchool-only fields a source carries ([`SisChoice::carried`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Carried {
+    /// PowerSchool itself (SQL or the API): every field.
+    Everything,
+    /// A OneRoster file: the fields whose extension columns
+    /// ([`roster_core::oneroster_extension`]) its `users.csv` has.
+    ExtensionColumns(Vec<&'static str>),
+}
+
+impl Carried {
+    /// Does the source lack the field?
     pub fn lacks(&self, field: PsField) -> bool {
         match self {
-            SisChoice::Oracle | SisChoice::PowerSchoolApi => false,
-            SisChoice::OneRoster(_) => match field {
-                PsField::GraduationYear
-                | PsField::StaffGroup
-                | PsField::Dcid
-                | PsField::WebLogins
-                | PsField::PtAccess
-                | PsField::HomeSchool => true,
-            },
+            Carried::Everything => false,
+            Carried::ExtensionColumns(have) => {
+                let needed = field.extension_columns();
+                needed.is_empty() || needed.iter().any(|c| !have.contains(c))
+            }
         }
     }
 }
@@ -149,6 +182,19 @@ impl PsField {
             PsField::HomeSchool => "USERS.HOMESCHOOLID and the staff types",
         }
     }
+
+    /// The OneRoster extension columns that carry the field (all of them are needed); none
+    /// when no OneRoster file can carry it.
+    pub fn extension_columns(self) -> &'static [&'static str] {
+        use roster_core::oneroster_extension as ext;
+        match self {
+            PsField::GraduationYear | PsField::WebLogins => &[],
+            PsField::StaffGroup => &[ext::GROUP_VALUE],
+            PsField::Dcid => &[ext::DCID],
+            PsField::PtAccess => &[ext::PT_ACCESS],
+            PsField::HomeSchool => &[ext::HOME_SCHOOL_ID, ext::STAFF_TYPE],
+        }
+    }
 }
 
 /// What a job does when its source lacks a field it reads.
@@ -171,21 +217,24 @@ pub struct SisNeed {
     pub without: Without,
 }
 
-/// Checks a job's needs against a source: each missing field it can do without is logged
-/// (and returned, for the report's notes); one it cannot is a [`ConfigError::SisLacks`].
+/// Checks a job's needs against what a source carries ([`SisChoice::carried`]: for
+/// OneRoster, its `users.csv` header): each missing field it can do without is logged (and
+/// returned, for the report's notes); one it cannot is a [`ConfigError::SisLacks`].
 pub fn check_needs(
     job: &str,
     choice: &SisChoice,
     needs: &[SisNeed],
 ) -> Result<Vec<String>, ConfigError> {
+    let carried = choice.carried();
     let mut refused = Vec::new();
     let mut notes = Vec::new();
-    for need in needs.iter().filter(|n| choice.lacks(n.field)) {
+    for need in needs.iter().filter(|n| carried.lacks(n.field)) {
         match need.without {
             Without::Refuse => refused.push(format!(
-                "{} (used for {})",
+                "{} (used for {}{})",
                 need.field.name(),
-                need.used_for
+                need.used_for,
+                columns_hint(need.field)
             )),
             Without::Degrade(instead) => {
                 let note = format!(
@@ -207,6 +256,14 @@ pub fn check_needs(
             choice.name(),
             refused.join("; ")
         )))
+    }
+}
+
+/// `; OneRoster column metadata.powerschool.x` for a field a OneRoster file can carry.
+fn columns_hint(field: PsField) -> String {
+    match field.extension_columns() {
+        [] => String::new(),
+        columns => format!("; OneRoster column {}", columns.join(" and ")),
     }
 }
 
@@ -260,7 +317,8 @@ pub async fn open_demo(
         SisChoice::OneRoster(None) => {
             let sql = demo.sis(site.powerschool.clone())?;
             let dir = out.join(DEMO_EXPORT_DIR);
-            let rows = export_oneroster(&sql, &dir, today).await?;
+            let rows =
+                export_oneroster(&sql, &dir, today, OneRosterExport::WithPowerSchool).await?;
             tracing::info!(rows, dir = %dir.display(), "exported the demo district as OneRoster");
             Ok(Box::new(oneroster(&dir, site)))
         }
@@ -283,6 +341,16 @@ fn require_env(names: &[&'static str]) -> Result<(), ConfigError> {
     }
 }
 
+/// What a OneRoster export of the demo carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OneRosterExport {
+    /// What a vendor's `OneRoster.zip` carries: OneRoster's own columns, the staff who teach.
+    VendorShape,
+    /// Also every active staff member and PowerSchool's `USERS` fields as extension columns
+    /// ([`roster_core::oneroster_extension`]): what `--demo --sis oneroster` exports.
+    WithPowerSchool,
+}
+
 /// Writes a OneRoster 1.1 export of every school of `sis` (as of `today`) into `dir` with
 /// the OneRoster vendor exporter ([`roster_sftp::OneRoster::csv_files`]); returns the rows
 /// written. What the export leaves out is in `docs/SOURCES.md`.
@@ -290,6 +358,7 @@ pub async fn export_oneroster(
     sis: &dyn SisSource,
     dir: &Path,
     today: NaiveDate,
+    shape: OneRosterExport,
 ) -> Result<usize, RunError> {
     let scope = Scope::All;
     let roster = Roster {
@@ -298,7 +367,10 @@ pub async fn export_oneroster(
         staff: sis.staff(&scope).await?.rows,
         classes: sis.classes(&scope, today).await?,
     };
+    let powerschool = shape == OneRosterExport::WithPowerSchool;
     let export = roster_sftp::OneRoster::new("demo-district", "Demo District")
+        .with_powerschool_columns(powerschool)
+        .with_every_active_staff(powerschool)
         .csv_files(&roster)
         .map_err(|e| SourceError::Other(format!("cannot export the demo as OneRoster: {e}")))?;
     let io = |e: std::io::Error| SourceError::File {
@@ -317,4 +389,61 @@ pub async fn export_oneroster(
             - 1;
     }
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use roster_core::oneroster_extension as ext;
+
+    fn need(field: PsField, without: Without) -> SisNeed {
+        SisNeed {
+            field,
+            used_for: "a test",
+            without,
+        }
+    }
+
+    #[test]
+    fn a_field_is_carried_when_every_one_of_its_columns_is() {
+        let some = Carried::ExtensionColumns(vec![ext::DCID, ext::HOME_SCHOOL_ID]);
+        assert!(!some.lacks(PsField::Dcid));
+        assert!(some.lacks(PsField::StaffGroup));
+        assert!(
+            some.lacks(PsField::HomeSchool),
+            "the staff type column is missing"
+        );
+        let all = Carried::ExtensionColumns(ext::ALL.to_vec());
+        assert!(!all.lacks(PsField::HomeSchool) && !all.lacks(PsField::PtAccess));
+        // No column carries these.
+        assert!(all.lacks(PsField::GraduationYear) && all.lacks(PsField::WebLogins));
+        assert!(!Carried::Everything.lacks(PsField::WebLogins));
+    }
+
+    #[test]
+    fn the_check_reads_the_folder_header() {
+        let dir = tempfile::tempdir().unwrap();
+        let users = dir.path().join("users.csv");
+        let needs = [need(PsField::Dcid, Without::Refuse)];
+        let choice = SisChoice::OneRoster(Some(dir.path().to_path_buf()));
+        std::fs::write(&users, "sourcedId,metadata.powerschool.dcid\n").unwrap();
+        assert_eq!(
+            check_needs("job", &choice, &needs).unwrap(),
+            Vec::<String>::new()
+        );
+        std::fs::write(&users, "sourcedId\n").unwrap();
+        let why = check_needs("job", &choice, &needs).unwrap_err().to_string();
+        assert!(
+            why.contains("USERS.DCID") && why.contains(ext::DCID),
+            "{why}"
+        );
+        // No users.csv: nothing carried (the read names the file later).
+        std::fs::remove_file(&users).unwrap();
+        assert!(check_needs("job", &choice, &needs).is_err());
+        let degrade = [need(PsField::PtAccess, Without::Degrade("blank"))];
+        let notes = check_needs("job", &choice, &degrade).unwrap();
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        // The demo's own export carries every column.
+        assert!(check_needs("job", &SisChoice::OneRoster(None), &needs).is_ok());
+    }
 }

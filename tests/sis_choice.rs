@@ -226,32 +226,66 @@ async fn each_source_names_the_setting_it_misses() {
     assert!(why.contains("needs DIR"), "{why}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn grow_refuses_a_source_without_the_fields_its_file_needs() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("out");
-    let cli = Cli::parse_from([
+/// `grow-staff MODE --demo --sis ARGS...` in `out`.
+async fn grow(out: &Path, sis: &[&str]) -> RunReport {
+    let mut argv = vec![
         "grow-staff",
         "--out",
         out.to_str().unwrap(),
         "plan",
         "--demo",
         "--sis",
-        "oneroster",
-    ]);
+    ];
+    argv.extend_from_slice(sis);
+    let cli = Cli::parse_from(argv);
     let mut sink = Vec::new();
-    let r = roster::vendor_cli_requiring(
+    roster::vendor_cli_requiring(
         &grow_staff::job(),
         &grow_staff::site(),
         &grow_staff::unset(),
         &cli,
         &mut sink,
     )
-    .await;
-    let why = aborted(&r);
+    .await
+}
+
+/// The field check reads the OneRoster file's header: the demo's export carries the
+/// PowerSchool extension columns and runs; the same folder without them is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grow_refuses_a_source_without_the_fields_its_file_needs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let r = grow(&out, &["oneroster"]).await;
+    assert_eq!(r.exit_code(), ExitCode::Ok, "{}", r.summary());
+    assert!(out.join("grow-staff/grow_users.csv").exists());
+
+    // users.csv without its metadata.* columns.
+    let plain = tmp.path().join("plain");
+    copy_dir(&out.join(roster::sis_choice::DEMO_EXPORT_DIR), &plain);
+    let users = std::fs::read_to_string(plain.join("users.csv")).unwrap();
+    let stripped: String = users
+        .lines()
+        .map(|l| {
+            let cells: Vec<&str> = l.split(',').collect();
+            let kept = cells.len() - roster::core::oneroster_extension::ALL.len();
+            format!("{}\n", cells[..kept].join(","))
+        })
+        .collect();
+    assert!(
+        users
+            .lines()
+            .next()
+            .unwrap()
+            .contains("metadata.powerschool.dcid")
+    );
+    assert!(!stripped.contains("metadata."));
+    std::fs::write(plain.join("users.csv"), stripped).unwrap();
+
+    let out2 = tmp.path().join("out2");
+    let why = aborted(&grow(&out2, &["oneroster", plain.to_str().unwrap()]).await);
     assert!(
         why.contains("USERS.GROUPVALUE") && why.contains("USERS.DCID"),
         "{why}"
     );
-    assert!(!out.join("grow-staff").exists(), "no file written");
+    assert!(!out2.join("grow-staff").exists(), "no file written");
 }

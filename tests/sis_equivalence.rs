@@ -29,12 +29,14 @@ fn today() -> NaiveDate {
 /// and read back as -1 (checked below: no other grade differs).
 const STUDENT_FIELDS_NOT_CARRIED: &[&str] =
     &["class_of", "dcid", "dob", "grade", "home_room", "id"];
-/// The staff fields OneRoster does not carry: `dcid` (the export's `staff-<dcid>` sourcedId
-/// is hashed, [`roster::sis::oneroster::derived_id`]), `group`, `pt_access`, HR's cell
-/// phone (not read here: the D118 student site reads none), the home school (OneRoster: the
-/// first of `orgSourcedIds`) and the assignments' types and statuses beyond the active
-/// teaching ones (a OneRoster teacher is staff type 1 at each of its schools).
-const STAFF_FIELDS_NOT_CARRIED: &[&str] = &["dcid", "group", "home_school", "pt_access", "schools"];
+/// The staff fields the demo's export does not carry. `dcid`, `group`, `pt_access`,
+/// `home_school` come through the PowerSchool extension columns
+/// (`metadata.powerschool.*`) and are equal; HR's cell phone is not read here (the D118
+/// student site reads none). Left: `schools`, the assignments beyond the active ones at
+/// the home school: OneRoster lists the active schools only (inactive assignments are
+/// missing), and a school other than the home school gets the role's type (teacher 1,
+/// administrator 2), not its own `SCHOOLSTAFF.STAFF_TYPE`.
+const STAFF_FIELDS_NOT_CARRIED: &[&str] = &["schools"];
 
 /// The differing fields, by JSON path, between two serialised values.
 fn diff(a: &Value, b: &Value, at: &str, out: &mut BTreeSet<String>) {
@@ -97,9 +99,14 @@ async fn sources(out: &Path, site: &Site) -> (Demo, Vec<(&'static str, Box<dyn S
     let demo = Demo::start(out, &site.domain, today(), STUDENTS).unwrap();
     let sql = demo.sis(site.powerschool.clone()).unwrap();
     let dir = out.join("oneroster");
-    let rows = roster::sis_choice::export_oneroster(&sql, &dir, today())
-        .await
-        .unwrap();
+    let rows = roster::sis_choice::export_oneroster(
+        &sql,
+        &dir,
+        today(),
+        roster::sis_choice::OneRosterExport::WithPowerSchool,
+    )
+    .await
+    .unwrap();
     assert!(rows > STUDENTS, "{rows} rows exported");
     let oneroster = OneRosterSource::new(&dir)
         .with_rules(site.powerschool.rules)
@@ -229,12 +236,18 @@ async fn the_same_people_through_sql_and_oneroster() {
     // Keyed by email: staff without one cannot be paired (the export writes them too).
     let sql_staff: Vec<_> = staff_with_email(sql.as_ref()).await;
     let or_staff: Vec<_> = staff_with_email(or.as_ref()).await;
-    let (_, only_or, fields) = compare(&sql_staff, &or_staff, email);
+    let (only_sql, only_or, fields) = compare(&sql_staff, &or_staff, email);
     assert!(
         only_or.is_empty(),
-        "every exported teacher is a SQL staff member: {only_or:?}"
+        "every exported staff member is a SQL staff member: {only_or:?}"
     );
-    assert!(or_staff.len() * 2 > sql_staff.iter().filter(|s| s.is_active()).count() / 2);
+    // The export lists every active staff member: only the inactive are missing.
+    let inactive: BTreeSet<String> = sql_staff
+        .iter()
+        .filter(|s| !s.is_active())
+        .map(email)
+        .collect();
+    assert_eq!(only_sql, inactive, "only inactive staff are not exported");
     assert_eq!(
         fields,
         set(STAFF_FIELDS_NOT_CARRIED),
@@ -341,20 +354,9 @@ async fn the_same_desired_state_and_plan_for_each_account_job() {
         (
             d118_staff::job(),
             d118_staff::site(),
-            // The DCID (key, person.id, DCID), Staff_Group, the HR cell phone, and the home
-            // school and staff type (OneRoster: the first school of orgSourcedIds, teacher
-            // or not), which set the building OU, Homeschool_ID and CrisisGO's Building.
-            &[
-                "custom_schemas.CrisisGO.Building",
-                "custom_schemas.CrisisGO.CellPhone",
-                "custom_schemas.Synchronization_Data.DCID",
-                "custom_schemas.Synchronization_Data.Homeschool_ID",
-                "custom_schemas.Synchronization_Data.Staff_Group",
-                "custom_schemas.Synchronization_Data.Staff_Type",
-                "key",
-                "org_unit_path",
-                "person.id",
-            ],
+            // The HR cell phone only: the DCID, Staff_Group, the home school and staff type
+            // come through the PowerSchool extension columns of the demo's export.
+            &["custom_schemas.CrisisGO.CellPhone"],
         ),
     ];
     for (job, site, expected) in cases {
@@ -393,15 +395,14 @@ async fn the_same_desired_state_and_plan_for_each_account_job() {
             false,
         )
         .await;
-        // The export carries teachers only, so the district office (school 0, staff but no
-        // teachers) is empty through OneRoster and the safety valve stops d118-staff there:
-        // forced here to compare the plans (a district on OneRoster lists 0 as may-be-empty).
+        // The demo's export lists every active staff member, the district office's too:
+        // no safety valve to force.
         let plan_or = plan(
             &job,
             &site,
             srcs[1].1.as_ref(),
             &tmp.path().join("p-or"),
-            true,
+            false,
         )
         .await;
         let plan_api = plan(

@@ -51,6 +51,7 @@ pub mod licence;
 mod limits;
 pub mod memory;
 pub mod model;
+pub mod oneroster_extension;
 pub mod plan;
 pub mod policy;
 pub mod probe;

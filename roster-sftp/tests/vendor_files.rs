@@ -301,3 +301,70 @@ fn oneroster_zip_is_stable_and_holds_the_csv_files() {
     let again = or.export(&roster_reordered()).unwrap();
     assert_eq!(again.files, zipped.files);
 }
+
+/// The two options of the demo's export: every active staff member, and PowerSchool's
+/// `USERS` fields as extension columns after OneRoster's own; the other files unchanged.
+#[test]
+fn oneroster_with_the_powerschool_columns_and_every_active_staff_member() {
+    use roster_core::oneroster_extension as ext;
+    let plain = OneRoster::new("kipp-chicago", "KIPP Chicago")
+        .csv_files(&roster())
+        .unwrap();
+    let full = OneRoster::new("kipp-chicago", "KIPP Chicago")
+        .with_powerschool_columns(true)
+        .with_every_active_staff(true)
+        .csv_files(&roster())
+        .unwrap();
+    for (a, b) in plain.files.iter().zip(&full.files) {
+        if a.name != "users.csv" {
+            assert_eq!(a.bytes, b.bytes, "{}", a.name);
+        }
+    }
+    let users = |e: &roster_core::Export| parse(&e.files[5].bytes);
+    let (plain_users, full_users) = (users(&plain), users(&full));
+    let header = &full_users[0];
+    assert_eq!(&header[..18], &plain_users[0][..]);
+    assert_eq!(&header[18..], &ext::ALL.map(String::from)[..]);
+    // Every plain row is in the full file, with the extension cells after it.
+    for row in &plain_users[1..] {
+        assert!(
+            full_users.iter().any(|f| f[..18] == row[..]),
+            "{row:?} kept"
+        );
+    }
+    let r = roster();
+    let active = r.staff.iter().filter(|s| s.is_active()).count();
+    let staff_rows: Vec<_> = full_users[1..]
+        .iter()
+        .filter(|u| u[5] != "student")
+        .collect();
+    assert!(staff_rows.len() <= active);
+    let plain_staff = plain_users[1..]
+        .iter()
+        .filter(|u| u[5] != "student")
+        .count();
+    assert!(
+        staff_rows.iter().any(|u| u[5] == "administrator") && staff_rows.len() > plain_staff,
+        "staff who do not teach are added as administrators"
+    );
+    for u in &staff_rows {
+        let dcid: i64 = u[18].parse().unwrap();
+        let s = r
+            .staff
+            .iter()
+            .find(|s| s.dcid == dcid)
+            .expect("a SIS staff member");
+        assert_eq!(u[0], format!("staff-{dcid}"));
+        assert_eq!(u[19], s.group.map(|g| g.to_string()).unwrap_or_default());
+        assert_eq!(
+            u[20],
+            s.pt_access.map(|g| g.to_string()).unwrap_or_default()
+        );
+        assert_eq!(u[21], s.home_school.to_string());
+        let home_type = s.home_assignment().map(|a| a.staff_type.code().to_string());
+        assert_eq!(u[22], home_type.unwrap_or_default());
+    }
+    for u in full_users[1..].iter().filter(|u| u[5] == "student") {
+        assert!(u[18..].iter().all(String::is_empty), "{u:?}");
+    }
+}

@@ -105,3 +105,36 @@ fn assert_nothing_to_do(code: Option<i32>, json: &str, err: &str) {
         "a second plan changes nothing: {writes:?}"
     );
 }
+
+/// A copy of the OneRoster folder `from` in `to` with the PowerSchool extension columns
+/// (`metadata.powerschool.*`) taken out of `users.csv`: OneRoster 1.1 as other SISs write
+/// it. The demo's export writes those columns last and no line break inside a value, so
+/// each line loses its last cells.
+pub fn copy_without_powerschool_columns(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+    }
+    let users = std::fs::read_to_string(from.join("users.csv")).unwrap();
+    let header: Vec<&str> = users
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split(',')
+        .collect();
+    let extension = header
+        .iter()
+        .rev()
+        .take_while(|c| c.starts_with("metadata.powerschool."))
+        .count();
+    assert!(extension > 0, "the export has the columns: {header:?}");
+    let stripped: String = users
+        .lines()
+        .map(|l| {
+            let cells: Vec<&str> = l.split(',').collect();
+            format!("{}\n", cells[..cells.len() - extension].join(","))
+        })
+        .collect();
+    std::fs::write(to.join("users.csv"), stripped).unwrap();
+}

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::{Cursor, Write};
 
 use roster_core::model::SchoolNumber;
+use roster_core::oneroster_extension;
 use roster_core::{
     EnrollStatus, Export, ExportFile, Grade, Roster, RowError, Section, Staff, StaffType, Term,
     VendorError, VendorExport,
@@ -40,6 +41,12 @@ pub const ONEROSTER_FILES: [&str; 7] = [
 ///
 /// Users are active students and active staff who teach (a teacher or substitute
 /// assignment, or the teacher of a listed section), all with role `student` / `teacher`.
+/// [`OneRoster::with_every_active_staff`] adds the other active staff (role
+/// `administrator`), and [`OneRoster::with_powerschool_columns`] adds PowerSchool's `USERS`
+/// fields to `users.csv` as extension columns ([`roster_core::oneroster_extension`]): both
+/// off by default, so a vendor's `OneRoster.zip` carries neither (no PowerSchool keys sent
+/// to a vendor); the demo's export turns both on so a OneRoster run can be compared with
+/// PowerSchool's.
 /// Sections whose term is unknown, and enrollments that point at unknown sections, are
 /// reported as row errors.
 #[derive(Debug, Clone)]
@@ -55,6 +62,11 @@ pub struct OneRoster {
     /// `periods` (the section's `EXPRESSION`) of homeroom classes, which get
     /// `classType=homeroom`; default `1(A)`, PowerSchool's homeroom period.
     pub homeroom_periods: String,
+    /// Writes `metadata.powerschool.*` columns on `users.csv` (staff rows filled, student
+    /// rows blank). Off by default.
+    pub powerschool_columns: bool,
+    /// Lists every active staff member, not only those who teach. Off by default.
+    pub every_active_staff: bool,
 }
 
 impl OneRoster {
@@ -66,7 +78,22 @@ impl OneRoster {
             file_name: "OneRoster.zip".into(),
             csv: CsvOptions::default(),
             homeroom_periods: "1(A)".into(),
+            powerschool_columns: false,
+            every_active_staff: false,
         }
+    }
+
+    /// Writes PowerSchool's `USERS` fields as extension columns on `users.csv`, or not.
+    pub fn with_powerschool_columns(mut self, on: bool) -> Self {
+        self.powerschool_columns = on;
+        self
+    }
+
+    /// Lists every active staff member (those who do not teach with role `administrator`),
+    /// or only those who teach.
+    pub fn with_every_active_staff(mut self, on: bool) -> Self {
+        self.every_active_staff = on;
+        self
     }
 
     /// Writes a UTF-8 byte order mark first, or not.
@@ -232,7 +259,14 @@ impl OneRoster {
             .filter(|s| s.enroll_status == EnrollStatus::Active)
             .collect();
         students.sort_by(|a, b| a.student_number.cmp(&b.student_number));
-        let mut users = CsvFile::new("users.csv", self.csv, &USERS)?;
+        let extension: &[&str] = if self.powerschool_columns {
+            &oneroster_extension::ALL
+        } else {
+            &[]
+        };
+        let users_header: Vec<&str> = USERS.iter().chain(extension).copied().collect();
+        let mut users = CsvFile::new("users.csv", self.csv, &users_header)?;
+        let blank_extension = vec![""; extension.len()];
         let mut student_numbers = HashSet::new();
         for s in &students {
             if !school_ids.contains(&s.school) {
@@ -254,43 +288,44 @@ impl OneRoster {
             } else {
                 email.as_str()
             };
-            users.row([
-                stu_id(&s.student_number).as_str(),
-                "",
-                "",
-                "true",
-                &org_id(s.school),
-                "student",
-                username,
-                "",
-                &s.first_name,
-                &s.last_name,
-                "",
-                &s.student_number,
-                &email,
-                "",
-                "",
-                "",
-                grade_code(s.grade),
-                "",
-            ])?;
+            users.row(
+                [
+                    stu_id(&s.student_number).as_str(),
+                    "",
+                    "",
+                    "true",
+                    &org_id(s.school),
+                    "student",
+                    username,
+                    "",
+                    &s.first_name,
+                    &s.last_name,
+                    "",
+                    &s.student_number,
+                    &email,
+                    "",
+                    "",
+                    "",
+                    grade_code(s.grade),
+                    "",
+                ]
+                .into_iter()
+                .chain(blank_extension.iter().copied()),
+            )?;
         }
         let section_teachers: BTreeSet<i64> =
             sections.iter().filter_map(|s| s.teacher_dcid).collect();
+        let teaches = |s: &Staff| {
+            section_teachers.contains(&s.dcid)
+                || s.schools.iter().any(|a| {
+                    a.is_active()
+                        && matches!(a.staff_type, StaffType::Teacher | StaffType::Substitute)
+                })
+        };
         let mut staff: Vec<&Staff> = roster
             .staff
             .iter()
-            .filter(|s| {
-                s.is_active()
-                    && (section_teachers.contains(&s.dcid)
-                        || s.schools.iter().any(|a| {
-                            a.is_active()
-                                && matches!(
-                                    a.staff_type,
-                                    StaffType::Teacher | StaffType::Substitute
-                                )
-                        }))
-            })
+            .filter(|s| s.is_active() && (self.every_active_staff || teaches(s)))
             .collect();
         staff.sort_by_key(|s| s.dcid);
         let mut staff_ids = HashSet::new();
@@ -319,30 +354,44 @@ impl OneRoster {
                 .teacher_number
                 .clone()
                 .unwrap_or_else(|| s.dcid.to_string());
-            users.row([
-                staff_id(s.dcid).as_str(),
-                "",
-                "",
-                "true",
-                &orgs.join(","),
-                "teacher",
-                if email.is_empty() {
-                    &identifier
-                } else {
-                    &email
-                },
-                "",
-                &s.first_name,
-                &s.last_name,
-                "",
-                &identifier,
-                &email,
-                "",
-                "",
-                "",
-                "",
-                "",
-            ])?;
+            // No allocation for a vendor file (the columns off).
+            let extension_cells: &[String] = if self.powerschool_columns {
+                &powerschool_values(s)
+            } else {
+                &[]
+            };
+            users.row(
+                [
+                    staff_id(s.dcid).as_str(),
+                    "",
+                    "",
+                    "true",
+                    &orgs.join(","),
+                    if teaches(s) {
+                        "teacher"
+                    } else {
+                        "administrator"
+                    },
+                    if email.is_empty() {
+                        &identifier
+                    } else {
+                        &email
+                    },
+                    "",
+                    &s.first_name,
+                    &s.last_name,
+                    "",
+                    &identifier,
+                    &email,
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                ]
+                .into_iter()
+                .chain(extension_cells.iter().map(String::as_str)),
+            )?;
         }
 
         // enrollments.csv: the section's teacher (primary), then its students.
@@ -455,6 +504,19 @@ impl VendorExport for OneRoster {
             errors,
         })
     }
+}
+
+/// A staff member's [`oneroster_extension::ALL`] values: DCID, group, PowerTeacher access,
+/// home school, staff type at the home school (blank when unknown).
+fn powerschool_values(s: &Staff) -> [String; 5] {
+    let opt = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
+    [
+        s.dcid.to_string(),
+        opt(s.group),
+        opt(s.pt_access),
+        s.home_school.to_string(),
+        opt(s.home_assignment().map(|a| i64::from(a.staff_type.code()))),
+    ]
 }
 
 fn org_id(school: SchoolNumber) -> String {

@@ -23,6 +23,11 @@
 //!   `orgSourcedIds` (teacher: staff type 1, others 2; status 1, or 2 when disabled); the
 //!   first school is the home school; `identifier` is the teacher number; `sms` the cell
 //!   phone. Other roles (parent, guardian, ...) are not people this tool manages: skipped.
+//!   PowerSchool's own fields come from the optional extension columns
+//!   ([`roster_core::oneroster_extension`], read in `powerschool_columns`) when the file has
+//!   them: `metadata.powerschool.dcid` replaces the `sourcedId`-derived DCID,
+//!   `.homeschoolid` the first school, `.stafftype` the role's type at the home school, and
+//!   `.groupvalue`, `.ptaccess` fill `group`, `pt_access` (else unknown).
 //! - **classes** + **enrollments** + **academicSessions** -> [`Classes`] as of `today`:
 //!   classes with a term in session, their teacher (primary teacher enrollment first), the
 //!   student enrollments in session, and homerooms from classes of `classType` `homeroom`.
@@ -37,6 +42,7 @@ pub mod archive;
 mod classes;
 mod enrollments;
 mod orgs;
+mod powerschool_columns;
 mod sessions;
 mod table;
 mod users;
@@ -86,6 +92,12 @@ impl OneRosterSource {
     /// The directory read.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The PowerSchool extension columns ([`roster_core::oneroster_extension`]) the
+    /// directory's `users.csv` has in its header; an error when it cannot be read.
+    pub fn powerschool_columns(&self) -> Result<Vec<&'static str>, SourceError> {
+        powerschool_columns::in_users_header(&self.dir)
     }
 
     async fn blocking<T: Send + 'static>(

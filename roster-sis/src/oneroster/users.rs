@@ -11,6 +11,7 @@ use roster_core::validate::{self, Emails};
 
 use super::Read;
 use super::orgs::Orgs;
+use super::powerschool_columns::StaffColumns;
 use super::table::{RowRef, Table};
 use super::values::{numeric_or_derived, parse_grade};
 
@@ -162,7 +163,8 @@ impl Read {
                     web_password: None,
                 });
             } else {
-                let dcid = source_id.map(numeric_or_derived);
+                let ps = StaffColumns::read(&row, &mut errors);
+                let dcid = ps.dcid.or_else(|| source_id.map(numeric_or_derived));
                 if let (Some(d), Some(sid)) = (dcid, source_id) {
                     out.staff_dcids.insert(sid.to_string(), d);
                     if let Some(line) = seen_staff.get(&d) {
@@ -184,24 +186,28 @@ impl Read {
                 };
                 seen_staff.insert(dcid, row.line);
                 let status = if disabled { 2 } else { 1 };
+                let home_school = ps.home_school.unwrap_or(schools[0]);
                 out.staff.rows.push(Staff {
                     dcid,
                     email,
                     first_name: self.names.apply(first),
                     last_name: self.names.apply(last),
                     teacher_number: identifier,
-                    home_school: schools[0],
+                    home_school,
                     schools: schools
                         .iter()
                         .map(|&school| SchoolAssignment {
                             school,
                             status,
-                            staff_type,
+                            staff_type: match ps.staff_type {
+                                Some(t) if school == home_school => t,
+                                _ => staff_type,
+                            },
                         })
                         .collect(),
-                    group: None,
+                    group: ps.group,
                     cell_phone: Some(row.get("sms").to_string()).filter(|p| !p.is_empty()),
-                    pt_access: None,
+                    pt_access: ps.pt_access,
                 });
             }
         }
