@@ -21,15 +21,20 @@ fn same_token_server() -> Server {
             let page = r#"{"kind":"admin#directory#users","nextPageToken":"again","users":[
                 {"id":"1","primaryEmail":"a@d.org","orgUnitPath":"/Students",
                  "name":{"givenName":"A","familyName":"B","fullName":"A B"}}]}"#;
-            let mut r = text(200, page);
-            r.headers_mut().insert(
-                "content-type",
-                "application/json; charset=UTF-8".parse().unwrap(),
-            );
-            Outcome::Respond(r)
+            json(page)
         },
     )
     .unwrap()
+}
+
+/// A 200 answer with a JSON body, as Google sends it.
+fn json(body: impl Into<String>) -> Outcome {
+    let mut r = text(200, body.into());
+    r.headers_mut().insert(
+        "content-type",
+        "application/json; charset=UTF-8".parse().unwrap(),
+    );
+    Outcome::Respond(r)
 }
 
 fn client(server: &Server) -> DirectoryClient {
@@ -90,12 +95,7 @@ fn never_narrowing_server() -> Server {
             let page = format!(
                 r#"{{"kind":"admin#directory#users","nextPageToken":"more","users":[{users}]}}"#
             );
-            let mut r = text(200, page);
-            r.headers_mut().insert(
-                "content-type",
-                "application/json; charset=UTF-8".parse().unwrap(),
-            );
-            Outcome::Respond(r)
+            json(page)
         },
     )
     .unwrap()

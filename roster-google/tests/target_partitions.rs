@@ -222,6 +222,24 @@ async fn writes_during_the_listing_never_duplicate_and_the_next_listing_is_exact
     assert_eq!(again, expected);
 }
 
+/// The emulator at 50 ms + 0.2 ms per user (a full page takes 150 ms, over 2 slots at the
+/// client's rate) and a target at Google's 40 calls/s, partitioning `Auto`.
+fn slow_target(emu: &RunningEmulator) -> GoogleDirectory {
+    emu.set_latency_model(LatencyModel {
+        base: Duration::from_millis(50),
+        per_user: Duration::from_micros(200),
+        ..LatencyModel::default()
+    });
+    GoogleDirectory::new(client_with(
+        emu,
+        roster_google::client::ClientConfig {
+            rate_per_second: 40.0,
+            burst: 40,
+            ..config(emu)
+        },
+    ))
+}
+
 #[tokio::test]
 async fn auto_splits_only_a_large_root_whose_first_page_is_slow() {
     let (emu, ids) = numbered(6_000);
@@ -229,20 +247,7 @@ async fn auto_splits_only_a_large_root_whose_first_page_is_slow() {
     assert_eq!(ids_once(&t.list_accounts(&root()).await.unwrap()), ids);
     assert_eq!(counter(&emu, "users.list"), 12, "fast directory: one chain");
     emu.reset_counters();
-    // 50 ms + 0.2 ms per user: a full page takes 150 ms, over 2 slots at the client's rate.
-    emu.set_latency_model(LatencyModel {
-        base: Duration::from_millis(50),
-        per_user: Duration::from_micros(200),
-        ..LatencyModel::default()
-    });
-    let slow = GoogleDirectory::new(client_with(
-        &emu,
-        roster_google::client::ClientConfig {
-            rate_per_second: 40.0,
-            burst: 40,
-            ..config(&emu)
-        },
-    ));
+    let slow = slow_target(&emu);
     assert_eq!(ids_once(&slow.list_accounts(&root()).await.unwrap()), ids);
     // First page, the last address, then `1000`…`1005` as chains of two pages (a third for
     // `1003`, which also finds an account by its alias).
@@ -254,19 +259,7 @@ async fn auto_splits_only_a_large_root_whose_first_page_is_slow() {
     emu.reset_counters();
     // A slow root of a few pages is cheaper as one chain: it is not split.
     let (small, small_ids) = district();
-    small.set_latency_model(LatencyModel {
-        base: Duration::from_millis(50),
-        per_user: Duration::from_micros(200),
-        ..LatencyModel::default()
-    });
-    let slow = GoogleDirectory::new(client_with(
-        &small,
-        roster_google::client::ClientConfig {
-            rate_per_second: 40.0,
-            burst: 40,
-            ..config(&small)
-        },
-    ));
+    let slow = slow_target(&small);
     assert_eq!(
         ids_once(&slow.list_accounts(&root()).await.unwrap()),
         small_ids

@@ -37,6 +37,17 @@
 //! renamed or moved between roots while the listing runs may be seen twice (kept once, by id) or
 //! not at all, exactly as with a single page chain; the next run sees it. A server whose answers
 //! would split without end is stopped after [`MAX_PARTITIONS`] partitions with an error.
+//!
+//! # What it assumes of Google
+//!
+//! That `orderBy=email` orders addresses by their characters in ASCII order, lower-cased (as
+//! the emulator does): skipping the characters a first page ran past, and bounding the
+//! children by the last address, rely on it. Google does not document its collation and it
+//! cannot be checked from here. Were it otherwise, an account could be missed; the damage is
+//! bounded by the plan: a missed account that should exist is a create Google answers with
+//! 409, which the engine treats as an account outside the listing (`roster_core::apply`'s
+//! adoption rules; nothing suspended), and a missed leaver is suspended a night later. [`ReadPartitions::Never`] reads one page chain per root, which assumes
+//! nothing.
 
 use std::collections::{HashSet, VecDeque};
 use std::time::{Duration, Instant};
