@@ -123,9 +123,7 @@ pub(super) async fn list_root_users(
 ) -> Result<Vec<Account>, DirectoryError> {
     let lister = Lister::new(client, params);
     let started = Instant::now();
-    let page = client
-        .list_users_page(&lister.query("", PAGE, false), None)
-        .await?;
+    let page = lister.first_page("").await?;
     let took = started.elapsed();
     let mut found = Found {
         seen: HashSet::new(),
@@ -215,6 +213,23 @@ impl<'a> Lister<'a> {
         p
     }
 
+    /// The first full page of the partition `prefix`, in email order.
+    async fn first_page(&self, prefix: &str) -> Result<UserPage, DirectoryError> {
+        self.client
+            .list_users_page(&self.query(prefix, PAGE, false), None)
+            .await
+    }
+
+    /// The partition's last address (from a short page in descending order; its first users
+    /// may be found through an alias and sort elsewhere).
+    async fn last_address(&self, prefix: &str) -> Result<Option<String>, DirectoryError> {
+        let down = self
+            .client
+            .list_users_page(&self.query(prefix, DESCENDING_PROBE, true), None)
+            .await?;
+        Ok(addresses(&down.users, prefix).into_iter().next())
+    }
+
     /// The root read as partitions, starting from its first page (which took `took`);
     /// `force` splits the root whatever its estimate.
     ///
@@ -265,7 +280,9 @@ impl<'a> Lister<'a> {
             if !enqueue(&mut queue, parts) {
                 return Err(DirectoryError::invalid_response(
                     200,
-                    "users.list partitions did not narrow (more than 5,000 in one root)",
+                    format!(
+                        "users.list partitions did not narrow (more than {MAX_PARTITIONS} in one root)"
+                    ),
                 ));
             }
         }
@@ -274,34 +291,25 @@ impl<'a> Lister<'a> {
     async fn read(&self, prefix: String, how: Read) -> Result<Part, DirectoryError> {
         match how {
             Read::Chain => {
-                let page = self
-                    .client
-                    .list_users_page(&self.query(&prefix, PAGE, false), None)
-                    .await?;
+                let page = self.first_page(&prefix).await?;
                 self.chain_or_split(&prefix, page, false).await
             }
             Read::Probe => {
-                let (up, down) = (
-                    self.query(&prefix, ASCENDING_PROBE, false),
-                    self.query(&prefix, DESCENDING_PROBE, true),
-                );
-                let (up, down) = futures::try_join!(
+                let up = self.query(&prefix, ASCENDING_PROBE, false);
+                let (up, last) = futures::try_join!(
                     self.client.list_users_page(&up, None),
-                    self.client.list_users_page(&down, None),
+                    self.last_address(&prefix),
                 )?;
                 if up.next_page_token.is_none() {
                     return Ok((up.users, Vec::new()));
                 }
                 let sample = addresses(&up.users, &prefix);
-                let last = addresses(&down.users, &prefix).into_iter().next();
+                let sample: Vec<&str> = sample.iter().map(String::as_str).collect();
                 match children(&prefix, &sample, last.as_deref()) {
                     Some(parts) => Ok((up.users, parts)),
                     // Nothing to split on: read it as a chain after all.
                     None => {
-                        let page = self
-                            .client
-                            .list_users_page(&self.query(&prefix, PAGE, false), None)
-                            .await?;
+                        let page = self.first_page(&prefix).await?;
                         Ok((self.whole_chain(&prefix, page).await?, Vec::new()))
                     }
                 }
@@ -321,13 +329,9 @@ impl<'a> Lister<'a> {
             return Ok((page.users, Vec::new()));
         }
         let sample = addresses(&page.users, prefix);
-        let refs: Vec<&str> = sample.iter().map(String::as_str).collect();
-        if force || estimate(&refs, prefix.len()) > ESCALATE_ABOVE {
-            let down = self
-                .client
-                .list_users_page(&self.query(prefix, DESCENDING_PROBE, true), None)
-                .await?;
-            let last = addresses(&down.users, prefix).into_iter().next();
+        let sample: Vec<&str> = sample.iter().map(String::as_str).collect();
+        if force || estimate(&sample, prefix.len()) > ESCALATE_ABOVE {
+            let last = self.last_address(prefix).await?;
             if let Some(parts) = children(prefix, &sample, last.as_deref()) {
                 return Ok((page.users, parts));
             }
@@ -391,7 +395,7 @@ fn addresses(users: &[User], prefix: &str) -> Vec<String> {
 /// suggests it is large, and so are the children after it. `None` when there is nothing to
 /// split on (one address, the same username in several domains, a character Google does not
 /// put in usernames, or an apostrophe, which a query cannot carry unquoted).
-fn children(prefix: &str, sample: &[String], last: Option<&str>) -> Option<Vec<(String, Read)>> {
+fn children(prefix: &str, sample: &[&str], last: Option<&str>) -> Option<Vec<(String, Read)>> {
     let (first, last) = (sample.first()?.as_bytes(), last?.as_bytes());
     let at = first.iter().zip(last).take_while(|(a, b)| a == b).count();
     let (&lo, &hi) = (first.get(at)?, last.get(at)?);
@@ -416,7 +420,7 @@ fn children(prefix: &str, sample: &[String], last: Option<&str>) -> Option<Vec<(
     let stem = std::str::from_utf8(stem).ok()?;
     let straddling: Vec<&str> = sample
         .iter()
-        .map(String::as_str)
+        .copied()
         .filter(|a| a.as_bytes().get(at) == Some(&reached) && a.starts_with(stem))
         .collect();
     let how = if estimate(&straddling, at + 1) > SPLIT_ABOVE {
@@ -428,7 +432,6 @@ fn children(prefix: &str, sample: &[String], last: Option<&str>) -> Option<Vec<(
         // The sample reached into the last child: its first addresses and its last are
         // known, so it is split here rather than probed.
         let child = format!("{stem}{}", reached as char);
-        let straddling: Vec<String> = straddling.iter().map(|a| a.to_string()).collect();
         return children(&child, &straddling, std::str::from_utf8(last).ok());
     }
     Some(
@@ -542,6 +545,7 @@ mod tests {
     #[test]
     fn children_run_from_what_the_sample_reached_to_the_last_address() {
         let sample = numbers(1_000_000..1_000_500);
+        let sample = refs(&sample);
         let parts = children("", &sample, Some("1099999@d118.org")).unwrap();
         let prefixes: Vec<&str> = parts.iter().map(|(p, _)| p.as_str()).collect();
         assert_eq!(
@@ -559,28 +563,27 @@ mod tests {
         // is split at once from its part of the sample.
         let mut outliers = numbers(100_001..100_021);
         outliers.extend(numbers(200_001..200_481));
-        let parts = children("", &outliers, Some("299999@d118.org")).unwrap();
+        let parts = children("", &refs(&outliers), Some("299999@d118.org")).unwrap();
         let prefixes: Vec<&str> = parts.iter().map(|(p, _)| p.as_str()).collect();
         assert_eq!(
             prefixes,
             ["20", "21", "22", "23", "24", "25", "26", "27", "28", "29"]
         );
         // A username equal to the stem is the `@` child; punctuation between is covered.
-        let sample: Vec<String> = ["ab-c@x", "ab-d@x"].map(String::from).to_vec();
-        let parts = children("a", &sample, Some("abz@x")).unwrap();
+        let parts = children("a", &["ab-c@x", "ab-d@x"], Some("abz@x")).unwrap();
         let prefixes: String = parts.iter().map(|(p, _)| &p[2..]).collect();
         assert_eq!(prefixes, "-.0123456789@_abcdefghijklmnopqrstuvwxyz");
         assert!(parts.iter().all(|(_, how)| *how == Read::Chain));
         // Never an empty username, never past `@`, never an apostrophe or a foreign character.
         assert!(
-            children("", &["0a@x".to_string()], Some("zz@x"))
+            children("", &["0a@x"], Some("zz@x"))
                 .unwrap()
                 .iter()
                 .all(|(p, _)| p != "@")
         );
-        assert!(children("", &["ann@a".to_string()], Some("ann@b")).is_none());
-        assert!(children("", &["o'a@x".to_string()], Some("o'b@x")).is_none());
-        assert!(children("", &["a+b@x".to_string()], Some("a+c@x")).is_none());
-        assert!(children("", &["a@x".to_string()], None).is_none());
+        assert!(children("", &["ann@a"], Some("ann@b")).is_none());
+        assert!(children("", &["o'a@x"], Some("o'b@x")).is_none());
+        assert!(children("", &["a+b@x"], Some("a+c@x")).is_none());
+        assert!(children("", &["a@x"], None).is_none());
     }
 }
