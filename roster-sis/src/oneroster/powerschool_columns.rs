@@ -12,7 +12,7 @@ use roster_core::oneroster_extension as ext;
 use roster_core::validate;
 use roster_core::{RowError, SourceError, StaffType};
 
-use super::table::RowRef;
+use super::table::{RowRef, column_name};
 
 /// What a staff row's extension columns say; `None` when the column is absent or blank.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -48,7 +48,7 @@ fn whole_number(row: &RowRef<'_>, column: &str, errors: &mut Vec<RowError>) -> O
     }
     let max = ext::max_value(column).unwrap_or(i64::MAX);
     let digits = raw.trim_matches(' ');
-    let parsed = if digits.is_empty() || digits.len() > 19 {
+    let parsed = if digits.len() > 19 {
         None
     } else if digits.bytes().all(|b| b.is_ascii_digit()) {
         digits.parse::<i64>().ok().filter(|n| *n <= max)
@@ -79,9 +79,6 @@ pub fn in_users_header(dir: &Path) -> Result<Vec<&'static str>, SourceError> {
         .flexible(true)
         .from_reader(bytes.as_slice());
     let header = rdr.headers().map_err(|e| err(e.to_string()))?;
-    let names: Vec<&str> = header
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').trim())
-        .collect();
+    let names: Vec<&str> = header.iter().map(column_name).collect();
     Ok(ext::ALL.into_iter().filter(|c| names.contains(c)).collect())
 }

@@ -17,6 +17,12 @@ pub(super) struct Table {
     pub(super) unreadable: Vec<RowError>,
 }
 
+/// A header cell as a column name: spaces trimmed, and the UTF-8 byte-order mark that may
+/// precede the first header.
+pub(super) fn column_name(header: &str) -> &str {
+    header.trim_start_matches('\u{feff}').trim()
+}
+
 impl Table {
     pub(super) fn read(
         dir: &Path,
@@ -38,8 +44,7 @@ impl Table {
         let columns: HashMap<String, usize> = headers
             .iter()
             .enumerate()
-            // A UTF-8 byte-order mark may precede the first header.
-            .map(|(i, h)| (h.trim_start_matches('\u{feff}').trim().to_string(), i))
+            .map(|(i, h)| (column_name(h).to_string(), i))
             .collect();
         if let Some(missing) = required.iter().find(|c| !columns.contains_key(**c)) {
             return Err(err(format!("missing column {missing}")));
