@@ -74,9 +74,7 @@ impl RealisticResult {
     /// One line per missed target.
     pub fn missed(&self) -> Vec<String> {
         let mut m = Vec::new();
-        if !self.judged() {
-            // Only the accounts are compared.
-        } else if self.floor_factor() > FLOOR_FACTOR_MAX {
+        if self.judged() && self.floor_factor() > FLOOR_FACTOR_MAX {
             m.push(format!(
                 "realistic: roster {:.1} s = {:.2}x the quota floor > {FLOOR_FACTOR_MAX}x",
                 self.roster_s,
